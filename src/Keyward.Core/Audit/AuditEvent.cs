@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Keyward.Audit;
+
+/// <summary>How an audited attempt ended. Never renumber.</summary>
+public enum AuditOutcome
+{
+    /// <summary>The step happened.</summary>
+    Succeeded = 1,
+
+    /// <summary>A rule refused the step; nothing changed.</summary>
+    Refused = 2,
+
+    /// <summary>The step was attempted and failed.</summary>
+    Failed = 3,
+}
+
+/// <summary>
+/// One entry of the append-only audit trail. Each entry's <see cref="Hash"/> covers its own fields and the
+/// previous entry's hash, so editing, inserting or deleting a row breaks the chain from there on.
+/// Never holds a secret: no key bytes, passwords, PINs or wrapped blobs.
+/// </summary>
+public sealed class AuditEvent
+{
+    private AuditEvent()
+    {
+        Action = ActorName = Details = PreviousHash = Hash = string.Empty;
+    }
+
+    /// <summary>Position in the chain, from 1, without gaps. Unique.</summary>
+    public long Sequence { get; private set; }
+
+    /// <summary>UTC.</summary>
+    public DateTime At { get; private set; }
+
+    /// <summary>The person who acted; null for Keyward itself or an unknown client.</summary>
+    public string? ActorId { get; private set; }
+
+    /// <summary>Logon name or client id as presented (kept even if the person is later renamed).</summary>
+    public string ActorName { get; private set; }
+
+    /// <summary>What happened, e.g. <c>people.import</c>, <c>auth.sign_in</c>.</summary>
+    public string Action { get; private set; }
+
+    public AuditOutcome Outcome { get; private set; }
+
+    /// <summary>The error code when refused or failed.</summary>
+    public string? Code { get; private set; }
+
+    /// <summary>The person the step concerned, if any (used for scope filtering).</summary>
+    public string? SubjectId { get; private set; }
+
+    /// <summary>The record the step acted on, e.g. a request id.</summary>
+    public string? TargetId { get; private set; }
+
+    /// <summary>Free text for a person to read.</summary>
+    public string Details { get; private set; }
+
+    public Recovery.Channel Channel { get; private set; }
+
+    /// <summary>Hex SHA-256 of the previous entry; 64 zeros for the first.</summary>
+    public string PreviousHash { get; private set; }
+
+    /// <summary>Hex SHA-256 over <see cref="PreviousHash"/> and every field above.</summary>
+    public string Hash { get; private set; }
+
+    public static readonly string GenesisHash = new('0', 64);
+
+    internal static AuditEvent Chain(AuditEvent? previous, AuditEntry entry, DateTime at)
+    {
+        var e = new AuditEvent
+        {
+            Sequence = (previous?.Sequence ?? 0) + 1,
+            At = at,
+            ActorId = entry.ActorId,
+            ActorName = entry.ActorName,
+            Action = entry.Action,
+            Outcome = entry.Outcome,
+            Code = entry.Code,
+            SubjectId = entry.SubjectId,
+            TargetId = entry.TargetId,
+            Details = entry.Details,
+            Channel = entry.Channel,
+            PreviousHash = previous?.Hash ?? GenesisHash,
+        };
+        e.Hash = e.ComputeHash();
+        return e;
+    }
+
+    /// <summary>The hash this entry should carry given its fields; differs from <see cref="Hash"/> after tampering.</summary>
+    public string ComputeHash()
+    {
+        // Length-prefixed fields: no two different entries serialise to the same bytes.
+        var builder = new StringBuilder();
+        foreach (var field in new[]
+                 {
+                     PreviousHash, Sequence.ToString(CultureInfo.InvariantCulture),
+                     At.ToUniversalTime().Ticks.ToString(CultureInfo.InvariantCulture), ActorId, ActorName, Action,
+                     ((int)Outcome).ToString(CultureInfo.InvariantCulture), Code, SubjectId, TargetId, Details,
+                     ((int)Channel).ToString(CultureInfo.InvariantCulture),
+                 })
+        {
+            builder.Append(field?.Length.ToString(CultureInfo.InvariantCulture) ?? "-").Append(':').Append(field).Append('|');
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));
+    }
+}
+
+/// <summary>What a use case says happened; the trail adds sequence, time and hashes.</summary>
+public sealed record AuditEntry(
+    string? ActorId,
+    string ActorName,
+    string Action,
+    AuditOutcome Outcome,
+    Recovery.Channel Channel,
+    string Details,
+    string? SubjectId = null,
+    string? TargetId = null,
+    string? Code = null);

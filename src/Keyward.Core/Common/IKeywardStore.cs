@@ -1,0 +1,62 @@
+using Keyward.ApiClients;
+using Keyward.Audit;
+using Keyward.Certificates;
+using Keyward.Devices;
+using Keyward.People;
+using Keyward.Profiles;
+using Keyward.Recovery;
+using Keyward.Scopes;
+using Keyward.Settings;
+
+namespace Keyward.Common;
+
+/// <summary>
+/// The unit of work through which use cases read and change Keyward's records. One instance per call;
+/// not thread-safe. Queries are composed with LINQ and executed by the methods below, so the core stays
+/// free of any data-access framework. Child collections (a person's assignments, a request's approvals
+/// and history) are always loaded with their parent.
+/// </summary>
+public interface IKeywardStore
+{
+    IQueryable<Group> Groups { get; }
+
+    IQueryable<Person> People { get; }
+
+    IQueryable<Role> Roles { get; }
+
+    IQueryable<ApiClient> ApiClients { get; }
+
+    IQueryable<CredentialProfile> CredentialProfiles { get; }
+
+    IQueryable<CertificatePolicy> CertificatePolicies { get; }
+
+    IQueryable<Certificate> Certificates { get; }
+
+    IQueryable<Device> Devices { get; }
+
+    IQueryable<RecoveryRequest> Requests { get; }
+
+    IQueryable<AuditEvent> AuditEvents { get; }
+
+    IQueryable<SystemSettings> Settings { get; }
+
+    void Add<T>(T entity)
+        where T : class;
+
+    Task<List<T>> ToListAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);
+
+    Task<T?> FirstOrDefaultAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);
+
+    Task<int> CountAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);
+
+    Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Saves every staged change in one transaction.
+    /// </summary>
+    /// <exception cref="ConcurrencyConflictException">A guarded row changed since it was read, or a unique key collided.</exception>
+    Task SaveChangesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Forgets staged changes (after a refused step, so nothing half-made is saved later).</summary>
+    void DiscardChanges();
+}

@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Net.Mail;
+using System.Text.RegularExpressions;
+using Keyward.Audit;
+using Keyward.Common;
+using Keyward.Recovery;
+using Keyward.Scopes;
+
+namespace Keyward.People.Import;
+
+/// <summary>
+/// Creates and updates people (matched by logon name) from a file. All or nothing: every row is checked
+/// first, and one bad row rejects the whole file with a message naming the row and the field.
+/// </summary>
+public sealed partial class PeopleImporter
+{
+    /// <summary>More rows than this is a job for a directory connector, not a file upload.</summary>
+    public const int MaxRows = 50_000;
+
+    private readonly IKeywardStore _store;
+    private readonly AuditTrail _audit;
+
+    public PeopleImporter(IKeywardStore store, AuditTrail audit)
+    {
+        _store = store;
+        _audit = audit;
+    }
+
+    public async Task<Result<ImportSummary>> ImportAsync(AccessContext access, IReadOnlyList<ImportRow> rows, Channel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(rows);
+        var result = await PlanAndApplyAsync(access, rows, cancellationToken).ConfigureAwait(false);
+        if (!result.IsSuccess)
+        {
+            _store.DiscardChanges();
+            await _audit.AppendAsync(
+                new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, "people.import", AuditOutcome.Refused, channel, result.Error.Detail, Code: result.Error.Code),
+                cancellationToken).ConfigureAwait(false);
+            await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+
+        var s = result.Value;
+        await _audit.AppendAsync(
+            new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, "people.import", AuditOutcome.Succeeded, channel,
+                string.Create(CultureInfo.InvariantCulture, $"{rows.Count} rows: {s.Created} created, {s.Updated} updated, {s.Unchanged} unchanged, {s.GroupsCreated} groups created.")),
+            cancellationToken).ConfigureAwait(false);
+        await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return s;
+    }
+
+    private async Task<Result<ImportSummary>> PlanAndApplyAsync(AccessContext access, IReadOnlyList<ImportRow> rows, CancellationToken cancellationToken)
+    {
+        if (!access.Caller.Holds(Operation.ManagePeople))
+        {
+            return PeopleErrors.Forbidden.WithDetail("Importing people needs the ManagePeople operation.");
+        }
+
+        if (rows.Count == 0)
+        {
+            return PeopleErrors.ImportInvalid.WithDetail("The file holds no people.");
+        }
+
+        if (rows.Count > MaxRows)
+        {
+            return PeopleErrors.ImportInvalid.WithDetail($"The file holds {rows.Count} people; at most {MaxRows} are imported at once.");
+        }
+
+        // Pass 1: check every row on its own, and logon names across rows. Nothing is staged yet.
+        var valid = new List<ValidRow>(rows.Count);
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            var checkedRow = Check(row);
+            if (!checkedRow.IsSuccess)
+            {
+                return checkedRow.Error;
+            }
+
+            if (seen.TryGetValue(checkedRow.Value.LogonName, out var first))
+            {
+                return PeopleErrors.ImportInvalid.WithDetail($"{row.Location}, field 'logonName': '{checkedRow.Value.LogonName}' also appears at {first}.");
+            }
+
+            seen[checkedRow.Value.LogonName] = row.Location;
+            valid.Add(checkedRow.Value);
+        }
+
+        // Pass 2: scope. The caller must reach each person's current and new group.
+        var tree = access.Policy.Groups;
+        var reach = access.ReachFor(Operation.ManagePeople);
+        var logons = valid.Select(v => v.LogonName).ToList();
+        var existing = (await _store.ToListAsync(_store.People.Where(p => logons.Contains(p.LogonName)), cancellationToken).ConfigureAwait(false))
+            .ToDictionary(p => p.LogonName, StringComparer.Ordinal);
+        foreach (var row in valid)
+        {
+            var group = tree.FindByPath(row.GroupPath);
+            if (group is null && !reach.Everyone)
+            {
+                return PeopleErrors.ImportForbidden.WithDetail($"{row.Location}, field 'group': group '{row.GroupPath}' does not exist, and only an administrator with scope All may create groups.");
+            }
+
+            if (group is not null && !reach.Everyone && !reach.Groups.Contains(group.Id))
+            {
+                return PeopleErrors.ImportForbidden.WithDetail($"{row.Location}, field 'group': group '{row.GroupPath}' is outside your scope.");
+            }
+
+            if (existing.TryGetValue(row.LogonName, out var person) && !reach.Covers(person.Id, person.GroupId))
+            {
+                return PeopleErrors.ImportForbidden.WithDetail($"{row.Location}, field 'logonName': '{row.LogonName}' exists outside your scope.");
+            }
+        }
+
+        // Pass 3: apply. Every row is known good; the caller saves everything in one transaction.
+        var groupsByPath = tree.Groups.ToDictionary(g => g.Path, StringComparer.OrdinalIgnoreCase);
+        int created = 0, updated = 0, unchanged = 0, groupsCreated = 0;
+        foreach (var row in valid)
+        {
+            var group = EnsureGroup(row.GroupPath, groupsByPath, ref groupsCreated);
+            if (existing.TryGetValue(row.LogonName, out var person))
+            {
+                if (person.Name == row.Name && person.Email == row.Email && person.GroupId == group.Id && person.Enabled == row.Enabled)
+                {
+                    unchanged++;
+                    continue;
+                }
+
+                person.Update(row.Name, row.Email, group.Id, row.Enabled);
+                updated++;
+            }
+            else
+            {
+                _store.Add(new Person(Ids.New(), row.LogonName, row.Name, row.Email, group.Id, row.Enabled));
+                created++;
+            }
+        }
+
+        return new ImportSummary(created, updated, unchanged, groupsCreated);
+    }
+
+    private Group EnsureGroup(string path, Dictionary<string, Group> groupsByPath, ref int groupsCreated)
+    {
+        if (groupsByPath.TryGetValue(path, out var group))
+        {
+            return group;
+        }
+
+        var cut = path.LastIndexOf(Group.PathSeparator);
+        var parent = cut < 0 ? null : EnsureGroup(path[..cut], groupsByPath, ref groupsCreated);
+        group = new Group(Ids.New(), cut < 0 ? path : path[(cut + 1)..], parent);
+        _store.Add(group);
+        groupsByPath[group.Path] = group;
+        groupsCreated++;
+        return group;
+    }
+
+    private static Result<ValidRow> Check(ImportRow row)
+    {
+        Error Bad(string field, string problem) => PeopleErrors.ImportInvalid.WithDetail($"{row.Location}, field '{field}': {problem}");
+
+        var logon = row.LogonName?.Trim().ToLowerInvariant();
+        if (string.IsNullOrEmpty(logon))
+        {
+            return Bad("logonName", "is required.");
+        }
+
+        if (!LogonNamePattern().IsMatch(logon))
+        {
+            return Bad("logonName", $"'{logon}' must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
+        }
+
+        var name = row.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 200)
+        {
+            return Bad("name", "is required, at most 200 characters.");
+        }
+
+        var email = row.Email?.Trim();
+        if (string.IsNullOrEmpty(email) || email.Length > 254 || !MailAddress.TryCreate(email, out var address) || address.Address != email)
+        {
+            return Bad("email", $"'{email}' is not an e-mail address.");
+        }
+
+        var groupPath = row.Group?.Trim().Trim(Group.PathSeparator);
+        if (string.IsNullOrEmpty(groupPath) || groupPath.Length > 400)
+        {
+            return Bad("group", "is required: a path such as Acme/Finance/Payroll.");
+        }
+
+        if (groupPath.Split(Group.PathSeparator).Any(s => s.Trim().Length == 0 || s.Trim() != s))
+        {
+            return Bad("group", $"'{groupPath}' has an empty or padded segment.");
+        }
+
+        bool enabled;
+        switch (row.Enabled?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "true" or "yes" or "1":
+                enabled = true;
+                break;
+            case "false" or "no" or "0":
+                enabled = false;
+                break;
+            default:
+                return Bad("enabled", $"'{row.Enabled}' must be true or false.");
+        }
+
+        return new ValidRow(row.Location, logon, name, email, groupPath, enabled);
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex LogonNamePattern();
+
+    private sealed record ValidRow(string Location, string LogonName, string Name, string Email, string GroupPath, bool Enabled);
+}

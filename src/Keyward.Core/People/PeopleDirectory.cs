@@ -1,0 +1,153 @@
+using Keyward.Common;
+using Keyward.Scopes;
+
+namespace Keyward.People;
+
+/// <summary>Read use cases over people and what they hold, always filtered by the caller's scope.</summary>
+/// <remarks>
+/// A person outside the caller's reach answers <see cref="PeopleErrors.NotFound"/>, never "forbidden": the
+/// caller must not learn that the record exists.
+/// </remarks>
+public sealed class PeopleDirectory
+{
+    private readonly IKeywardStore _store;
+
+    public PeopleDirectory(IKeywardStore store) => _store = store;
+
+    public static MeView Me(AccessContext access, Person self)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(self);
+        var groups = access.Policy.Groups;
+        return new MeView(
+            self.Id,
+            self.LogonName,
+            self.Name,
+            self.Email,
+            groups.Find(self.GroupId)?.Path ?? string.Empty,
+            self.Enabled,
+            access.Caller.Grants
+                .Select(g => new RoleView(g.Role.Id, g.Role.Name, g.Scope, g.AdministrativeGroupIds.Select(id => groups.Find(id)?.Path ?? id).ToList(), g.Role.Operations))
+                .ToList());
+    }
+
+    public async Task<Result<MeView>> MeAsync(AccessContext access, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        var self = await _store.FirstOrDefaultAsync(_store.People.Where(p => p.Id == access.Caller.PersonId), cancellationToken).ConfigureAwait(false);
+        return self is null ? PeopleErrors.NotFound : Me(access, self);
+    }
+
+    public async Task<Result<Page<PersonView>>> ListAsync(AccessContext access, PeopleFilter filter, PageRequest page, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(filter);
+        var reach = access.ReachFor(Operation.ViewPerson);
+        if (reach.IsEmpty)
+        {
+            return new Page<PersonView>([], page.Page, page.Size, 0);
+        }
+
+        var query = Within(_store.People, reach);
+        if (!string.IsNullOrWhiteSpace(filter.LogonName))
+        {
+            var logon = filter.LogonName.Trim().ToLowerInvariant();
+            query = query.Where(p => p.LogonName == logon);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Query))
+        {
+            // Case-insensitive contains that both SQLite and PostgreSQL translate: compare upper-cased.
+            // (The StringComparison overloads that CA1862 suggests have no SQL translation.)
+            var q = filter.Query.Trim().ToUpperInvariant();
+#pragma warning disable CA1862
+            query = query.Where(p => p.LogonName.ToUpper().Contains(q) || p.Name.ToUpper().Contains(q) || p.Email.ToUpper().Contains(q));
+#pragma warning restore CA1862
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Group))
+        {
+            var group = access.Policy.Groups.FindByPath(filter.Group.Trim()) ?? access.Policy.Groups.Find(filter.Group.Trim());
+            if (group is null)
+            {
+                return new Page<PersonView>([], page.Page, page.Size, 0);
+            }
+
+            query = query.Where(p => p.GroupId == group.Id);
+        }
+
+        var total = await _store.CountAsync(query, cancellationToken).ConfigureAwait(false);
+        var people = await _store.ToListAsync(query.OrderBy(p => p.LogonName).Skip(page.Skip).Take(page.Size), cancellationToken).ConfigureAwait(false);
+        return new Page<PersonView>(people.Select(p => View(p, access.Policy.Groups)).ToList(), page.Page, page.Size, total);
+    }
+
+    public async Task<Result<PersonView>> GetAsync(AccessContext access, string personId, CancellationToken cancellationToken)
+    {
+        var person = await FindInReachAsync(access, personId, Operation.ViewPerson, cancellationToken).ConfigureAwait(false);
+        return person is null ? PeopleErrors.NotFound : View(person, access.Policy.Groups);
+    }
+
+    public async Task<Result<Page<CertificateView>>> CertificatesAsync(AccessContext access, string personId, PageRequest page, CancellationToken cancellationToken)
+    {
+        var person = await FindInReachAsync(access, personId, Operation.ViewCertificate, cancellationToken).ConfigureAwait(false);
+        if (person is null)
+        {
+            return PeopleErrors.NotFound;
+        }
+
+        var query = _store.Certificates.Where(c => c.OwnerId == person.Id);
+        var total = await _store.CountAsync(query, cancellationToken).ConfigureAwait(false);
+        var rows = await _store.ToListAsync(
+            query.OrderByDescending(c => c.NotAfter).ThenBy(c => c.Id).Skip(page.Skip).Take(page.Size)
+                .Join(_store.CertificatePolicies, c => c.PolicyId, p => p.Id, (c, p) => new { Certificate = c, Policy = p }),
+            cancellationToken).ConfigureAwait(false);
+        var views = rows
+            .Select(r => new CertificateView(
+                r.Certificate.Id, r.Certificate.SerialNumber, r.Certificate.Subject, r.Certificate.Issuer, r.Certificate.Status,
+                r.Certificate.NotBefore, r.Certificate.NotAfter, r.Policy.Name, r.Policy.KeyUsage, r.Certificate.Archived,
+                r.Certificate.DeviceId, r.Certificate.OwnerId))
+            .ToList();
+        return new Page<CertificateView>(views, page.Page, page.Size, total);
+    }
+
+    public async Task<Result<Page<DeviceView>>> DevicesAsync(AccessContext access, string personId, PageRequest page, CancellationToken cancellationToken)
+    {
+        var person = await FindInReachAsync(access, personId, Operation.ViewDevice, cancellationToken).ConfigureAwait(false);
+        if (person is null)
+        {
+            return PeopleErrors.NotFound;
+        }
+
+        var query = _store.Devices.Where(d => d.OwnerId == person.Id);
+        var total = await _store.CountAsync(query, cancellationToken).ConfigureAwait(false);
+        var devices = await _store.ToListAsync(query.OrderBy(d => d.IssuedAt).ThenBy(d => d.Id).Skip(page.Skip).Take(page.Size), cancellationToken).ConfigureAwait(false);
+        return new Page<DeviceView>(
+            devices.Select(d => new DeviceView(d.Id, d.SerialNumber, d.Type, d.Status, d.OwnerId, d.CredentialProfileId, d.IssuedAt)).ToList(),
+            page.Page,
+            page.Size,
+            total);
+    }
+
+    /// <summary>Restricts a people query to a reach, in the database.</summary>
+    internal static IQueryable<Person> Within(IQueryable<Person> people, Reach reach)
+    {
+        if (reach.Everyone)
+        {
+            return people;
+        }
+
+        var groups = reach.Groups.ToList();
+        var self = reach.Self;
+        return people.Where(p => groups.Contains(p.GroupId) || p.Id == self);
+    }
+
+    private async Task<Person?> FindInReachAsync(AccessContext access, string personId, Operation operation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        var person = await _store.FirstOrDefaultAsync(_store.People.Where(p => p.Id == personId), cancellationToken).ConfigureAwait(false);
+        return person is not null && access.Policy.Decide(access.Caller, operation, PersonRef.From(person)) == AccessDecision.Allowed ? person : null;
+    }
+
+    private static PersonView View(Person p, GroupTree groups) =>
+        new(p.Id, p.LogonName, p.Name, p.Email, groups.Find(p.GroupId)?.Path ?? string.Empty, p.Enabled);
+}

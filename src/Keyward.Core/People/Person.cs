@@ -1,0 +1,62 @@
+using Keyward.Scopes;
+
+namespace Keyward.People;
+
+/// <summary>
+/// Someone who holds credentials and, through role assignments, may operate on other people's.
+/// A disabled person can do nothing and receive nothing.
+/// </summary>
+public sealed class Person
+{
+    private readonly List<RoleAssignment> _assignments = [];
+
+    private Person()
+    {
+        Id = LogonName = Name = Email = GroupId = string.Empty;
+    }
+
+    public Person(string id, string logonName, string name, string email, string groupId, bool enabled)
+    {
+        Id = id;
+        LogonName = logonName;
+        Name = name;
+        Email = email;
+        GroupId = groupId;
+        Enabled = enabled;
+    }
+
+    public string Id { get; private set; }
+
+    /// <summary>Unique, case-insensitive sign-in name (stored lower-case).</summary>
+    public string LogonName { get; private set; }
+
+    public string Name { get; private set; }
+
+    public string Email { get; private set; }
+
+    public string GroupId { get; private set; }
+
+    public bool Enabled { get; private set; }
+
+    /// <summary>The hash of the person's web sign-in password (never the password), or null if they have none.</summary>
+    public string? PasswordHash { get; private set; }
+
+    public IReadOnlyList<RoleAssignment> Assignments => _assignments;
+
+    public void Update(string name, string email, string groupId, bool enabled)
+    {
+        Name = name;
+        Email = email;
+        GroupId = groupId;
+        Enabled = enabled;
+    }
+
+    public void SetPasswordHash(string? hash) => PasswordHash = hash;
+
+    public RoleAssignment Assign(Role role, Scope scope, IEnumerable<string>? administrativeGroupIds = null)
+    {
+        var assignment = new RoleAssignment(Common.Ids.New(), Id, role.Id, scope, administrativeGroupIds ?? []);
+        _assignments.Add(assignment);
+        return assignment;
+    }
+}

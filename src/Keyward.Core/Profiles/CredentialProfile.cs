@@ -1,0 +1,213 @@
+using Keyward.Common;
+
+namespace Keyward.Profiles;
+
+/// <summary>How a profile's credentials are carried. Stored by number: never renumber.</summary>
+public enum CardEncoding
+{
+    /// <summary>A smart card or other PKCS#11 token.</summary>
+    SmartCard = 1,
+
+    /// <summary>Soft certificates: a PFX file or the owner's certificate store.</summary>
+    SoftwareCertificates = 2,
+}
+
+/// <summary>Where recovered soft certificates go. Stored by number: never renumber.</summary>
+public enum SoftCertificateLocation
+{
+    /// <summary>A password-protected PFX download.</summary>
+    FileStore = 1,
+
+    /// <summary>Installed by the collecting client into the owner's personal certificate store.</summary>
+    SystemStore = 2,
+}
+
+/// <summary>How a PFX is encrypted. Stored by number: never renumber.</summary>
+public enum PfxProtection
+{
+    /// <summary>PBES2 with AES-256-CBC and PBKDF2-HMAC-SHA256: the default.</summary>
+    Aes256Sha256 = 1,
+
+    /// <summary>pbeWithSHAAnd3-KeyTripleDES-CBC: legacy, for systems that cannot read AES PFX files.</summary>
+    TripleDesSha1 = 2,
+}
+
+/// <summary>The settings that govern a request (SPEC §2).</summary>
+public sealed class CredentialProfile
+{
+    /// <summary>The upper bound on approvals; more is a configuration mistake, not stronger control.</summary>
+    public const int MaxApprovals = 10;
+
+    private CredentialProfile()
+    {
+        Id = Name = Description = string.Empty;
+        PasswordPolicy = SecretPolicy.DefaultPassword;
+        PinPolicy = SecretPolicy.DefaultPin;
+        CanRequest = CanValidate = CanCollect = CanReceive = [];
+    }
+
+    public string Id { get; private set; }
+
+    public string Name { get; private set; }
+
+    public string Description { get; private set; }
+
+    public CardEncoding CardEncoding { get; private set; }
+
+    /// <summary>The profile is for recovery requests only. Implies <see cref="ValidateIssuance"/>.</summary>
+    public bool KeyRecoveryOnly { get; private set; }
+
+    /// <summary>Requests need <see cref="ApprovalsRequired"/> approvals before they can be collected.</summary>
+    public bool ValidateIssuance { get; private set; }
+
+    /// <summary>m of an m-of-n approval; at least 1. Meaningful only when <see cref="ValidateIssuance"/> is on.</summary>
+    public int ApprovalsRequired { get; private set; }
+
+    /// <summary>Where soft certificates go; null for smart-card profiles.</summary>
+    public SoftCertificateLocation? SoftCertificateLocation { get; private set; }
+
+    public PfxProtection PfxProtection { get; private set; }
+
+    /// <summary>Rules for PFX passwords chosen by collectors.</summary>
+    public SecretPolicy PasswordPolicy { get; private set; }
+
+    /// <summary>Rules for smart-card user PINs.</summary>
+    public SecretPolicy PinPolicy { get; private set; }
+
+    /// <summary>Ids of roles whose holders may request with this profile.</summary>
+    public List<string> CanRequest { get; private set; }
+
+    /// <summary>Ids of roles whose holders may approve or reject requests of this profile.</summary>
+    public List<string> CanValidate { get; private set; }
+
+    /// <summary>Ids of roles whose holders may collect requests of this profile.</summary>
+    public List<string> CanCollect { get; private set; }
+
+    /// <summary>Ids of roles of which the target must hold one to receive credentials of this profile.</summary>
+    public List<string> CanReceive { get; private set; }
+
+    /// <summary>Uncollected requests are cancelled after this many days; 0 means never.</summary>
+    public int RequestExpiryDays { get; private set; }
+
+    /// <summary>Builds a profile after checking that its settings make sense together.</summary>
+    public static Result<CredentialProfile> Create(string id, CredentialProfileSettings settings)
+    {
+        var error = settings.Validate();
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var profile = new CredentialProfile { Id = id };
+        profile.Apply(settings);
+        return profile;
+    }
+
+    /// <summary>Replaces every setting after checking them; on error nothing changes.</summary>
+    public Result Update(CredentialProfileSettings settings)
+    {
+        var error = settings.Validate();
+        if (error is not null)
+        {
+            return error;
+        }
+
+        Apply(settings);
+        return Result.Ok();
+    }
+
+    private void Apply(CredentialProfileSettings s)
+    {
+        Name = s.Name.Trim();
+        Description = s.Description;
+        CardEncoding = s.CardEncoding;
+        KeyRecoveryOnly = s.KeyRecoveryOnly;
+
+        // Key recovery must never bypass approval: a recovery-only profile always validates issuance.
+        ValidateIssuance = s.ValidateIssuance || s.KeyRecoveryOnly;
+        ApprovalsRequired = s.ApprovalsRequired;
+        SoftCertificateLocation = s.CardEncoding == CardEncoding.SoftwareCertificates ? s.SoftCertificateLocation ?? Profiles.SoftCertificateLocation.FileStore : null;
+        PfxProtection = s.PfxProtection;
+        PasswordPolicy = s.PasswordPolicy;
+        PinPolicy = s.PinPolicy;
+        CanRequest = [.. s.CanRequest.Distinct(StringComparer.Ordinal)];
+        CanValidate = [.. s.CanValidate.Distinct(StringComparer.Ordinal)];
+        CanCollect = [.. s.CanCollect.Distinct(StringComparer.Ordinal)];
+        CanReceive = [.. s.CanReceive.Distinct(StringComparer.Ordinal)];
+        RequestExpiryDays = s.RequestExpiryDays;
+    }
+}
+
+/// <summary>Every setting of a credential profile, as an administrator enters them.</summary>
+public sealed record CredentialProfileSettings
+{
+    public required string Name { get; init; }
+
+    public string Description { get; init; } = string.Empty;
+
+    public required CardEncoding CardEncoding { get; init; }
+
+    public bool KeyRecoveryOnly { get; init; }
+
+    public bool ValidateIssuance { get; init; }
+
+    public int ApprovalsRequired { get; init; } = 1;
+
+    public SoftCertificateLocation? SoftCertificateLocation { get; init; }
+
+    public PfxProtection PfxProtection { get; init; } = PfxProtection.Aes256Sha256;
+
+    public SecretPolicy PasswordPolicy { get; init; } = SecretPolicy.DefaultPassword;
+
+    public SecretPolicy PinPolicy { get; init; } = SecretPolicy.DefaultPin;
+
+    public IReadOnlyList<string> CanRequest { get; init; } = [];
+
+    public IReadOnlyList<string> CanValidate { get; init; } = [];
+
+    public IReadOnlyList<string> CanCollect { get; init; } = [];
+
+    public IReadOnlyList<string> CanReceive { get; init; } = [];
+
+    public int RequestExpiryDays { get; init; }
+
+    internal Error? Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name) || Name.Length > 200)
+        {
+            return ProfileErrors.Invalid.WithDetail("A credential profile needs a name of 1 to 200 characters.");
+        }
+
+        if (!Enum.IsDefined(CardEncoding))
+        {
+            return ProfileErrors.Invalid.WithDetail($"Unknown card encoding '{CardEncoding}'.");
+        }
+
+        if (ApprovalsRequired is < 1 or > CredentialProfile.MaxApprovals)
+        {
+            return ProfileErrors.Invalid.WithDetail($"Approvals required must be between 1 and {CredentialProfile.MaxApprovals}.");
+        }
+
+        if (CardEncoding == CardEncoding.SmartCard && SoftCertificateLocation is not null)
+        {
+            return ProfileErrors.Invalid.WithDetail("A smart-card profile has no soft certificate recovery location.");
+        }
+
+        if (SoftCertificateLocation is { } location && !Enum.IsDefined(location))
+        {
+            return ProfileErrors.Invalid.WithDetail($"Unknown soft certificate location '{location}'.");
+        }
+
+        if (!Enum.IsDefined(PfxProtection))
+        {
+            return ProfileErrors.Invalid.WithDetail($"Unknown PFX protection '{PfxProtection}'.");
+        }
+
+        if (RequestExpiryDays is < 0 or > 3650)
+        {
+            return ProfileErrors.Invalid.WithDetail("Request expiry must be between 0 (never) and 3650 days.");
+        }
+
+        return PasswordPolicy.Validate("password policy") ?? PinPolicy.Validate("PIN policy");
+    }
+}

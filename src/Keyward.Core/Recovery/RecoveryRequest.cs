@@ -1,0 +1,223 @@
+using Keyward.Common;
+
+namespace Keyward.Recovery;
+
+/// <summary>
+/// A request to recover archived keys for one person, and its lifecycle. Every transition is a method that
+/// guards itself, appends to <see cref="History"/> and changes <see cref="ConcurrencyStamp"/>, so two
+/// writers racing on one request get one success and one conflict when saved.
+/// </summary>
+/// <remarks>Authorization (scope, profile role lists, dual control by role) is checked by the use cases
+/// before these methods; the methods enforce what the request alone can know.</remarks>
+public sealed class RecoveryRequest
+{
+    private readonly List<RequestCertificate> _certificates = [];
+    private readonly List<Approval> _approvals = [];
+    private readonly List<RequestHistoryEntry> _history = [];
+
+    private RecoveryRequest()
+    {
+        Id = TargetId = CredentialProfileId = RequestedById = string.Empty;
+    }
+
+    public string Id { get; private set; }
+
+    public RequestKind Kind { get; private set; }
+
+    public RequestStatus Status { get; private set; }
+
+    /// <summary>The person whose keys are recovered and who receives them.</summary>
+    public string TargetId { get; private set; }
+
+    /// <summary>For a device update, the device; for a collected new device, the device created.</summary>
+    public string? DeviceId { get; private set; }
+
+    public string CredentialProfileId { get; private set; }
+
+    public string RequestedById { get; private set; }
+
+    /// <summary>The number of distinct approvals needed to leave AwaitingValidation (fixed at creation).</summary>
+    public int ApprovalsRequired { get; private set; }
+
+    /// <summary>UTC.</summary>
+    public DateTime CreatedAt { get; private set; }
+
+    /// <summary>UTC; null when the profile never expires requests.</summary>
+    public DateTime? ExpiresAt { get; private set; }
+
+    public Guid ConcurrencyStamp { get; private set; }
+
+    public IReadOnlyList<RequestCertificate> Certificates => _certificates;
+
+    public IReadOnlyList<Approval> Approvals => _approvals;
+
+    public IReadOnlyList<RequestHistoryEntry> History => _history;
+
+    public bool IsFinal => Status is RequestStatus.Completed or RequestStatus.Rejected or RequestStatus.Cancelled or RequestStatus.Failed;
+
+    /// <summary>Opens a request; it starts awaiting validation when approvals are required, else awaiting issue.</summary>
+    public static RecoveryRequest Open(
+        string id,
+        RequestKind kind,
+        string targetId,
+        string? deviceId,
+        string credentialProfileId,
+        IEnumerable<string> certificateIds,
+        string requestedById,
+        int approvalsRequired,
+        DateTime now,
+        TimeSpan? expiresAfter,
+        Channel channel)
+    {
+        var request = new RecoveryRequest
+        {
+            Id = id,
+            Kind = kind,
+            TargetId = targetId,
+            DeviceId = deviceId,
+            CredentialProfileId = credentialProfileId,
+            RequestedById = requestedById,
+            ApprovalsRequired = approvalsRequired,
+            CreatedAt = now,
+            ExpiresAt = expiresAfter is { } after ? now + after : null,
+            Status = approvalsRequired > 0 ? RequestStatus.AwaitingValidation : RequestStatus.AwaitingIssue,
+            ConcurrencyStamp = Guid.NewGuid(),
+        };
+        request._certificates.AddRange(certificateIds.Select(c => new RequestCertificate(id, c)));
+        request.Record(now, requestedById, "Requested", null, channel);
+        return request;
+    }
+
+    /// <summary>Records one approval; the m-th distinct approval moves the request to AwaitingIssue.</summary>
+    public Result Approve(string approverId, string? notes, DateTime now, Channel channel)
+    {
+        if (Status != RequestStatus.AwaitingValidation)
+        {
+            return RequestErrors.WrongState.WithDetail($"Only a request awaiting validation can be approved; this one is {Status}.");
+        }
+
+        if (approverId == RequestedById || approverId == TargetId)
+        {
+            return RequestErrors.SelfApproval;
+        }
+
+        if (_approvals.Any(a => a.ApproverId == approverId))
+        {
+            return RequestErrors.AlreadyApproved;
+        }
+
+        _approvals.Add(new Approval(Id, approverId, now, notes));
+        Record(now, approverId, "Approved", notes, channel);
+        if (_approvals.Count >= ApprovalsRequired)
+        {
+            Status = RequestStatus.AwaitingIssue;
+        }
+
+        Touch();
+        return Result.Ok();
+    }
+
+    /// <summary>One rejection ends the request.</summary>
+    public Result Reject(string approverId, string? reason, DateTime now, Channel channel)
+    {
+        if (Status != RequestStatus.AwaitingValidation)
+        {
+            return RequestErrors.WrongState.WithDetail($"Only a request awaiting validation can be rejected; this one is {Status}.");
+        }
+
+        if (approverId == RequestedById || approverId == TargetId)
+        {
+            return RequestErrors.SelfApproval;
+        }
+
+        Status = RequestStatus.Rejected;
+        Record(now, approverId, "Rejected", reason, channel);
+        Touch();
+        return Result.Ok();
+    }
+
+    /// <summary>Cancels an outstanding request (awaiting validation or issue).</summary>
+    public Result Cancel(string actorId, string? reason, DateTime now, Channel channel)
+    {
+        if (Status is not (RequestStatus.AwaitingValidation or RequestStatus.AwaitingIssue))
+        {
+            return RequestErrors.WrongState.WithDetail($"Only an outstanding request can be cancelled; this one is {Status}.");
+        }
+
+        Status = RequestStatus.Cancelled;
+        Record(now, actorId, "Cancelled", reason, channel);
+        Touch();
+        return Result.Ok();
+    }
+
+    /// <summary>Cancels the request when it is outstanding and past its expiry; returns whether it did.</summary>
+    public bool ExpireIfDue(DateTime now)
+    {
+        if (ExpiresAt is not { } due || now < due || Status is not (RequestStatus.AwaitingValidation or RequestStatus.AwaitingIssue))
+        {
+            return false;
+        }
+
+        Status = RequestStatus.Cancelled;
+        Record(now, null, "Expired", "Not collected before its expiry.", Channel.System);
+        Touch();
+        return true;
+    }
+
+    /// <summary>A collector takes the request. Single-use: a second collector finds it InProgress.</summary>
+    public Result BeginCollection(string collectorId, DateTime now, Channel channel)
+    {
+        if (Status != RequestStatus.AwaitingIssue)
+        {
+            return RequestErrors.NotCollectable.WithDetail($"Only a request awaiting issue can be collected; this one is {Status}.");
+        }
+
+        Status = RequestStatus.InProgress;
+        Record(now, collectorId, "CollectionStarted", null, channel);
+        Touch();
+        return Result.Ok();
+    }
+
+    /// <summary>The collection finished; the keys are with the recipient.</summary>
+    public Result Complete(string collectorId, string? deviceId, DateTime now, Channel channel)
+    {
+        if (Status != RequestStatus.InProgress)
+        {
+            return RequestErrors.WrongState.WithDetail($"Only a collection in progress can complete; this request is {Status}.");
+        }
+
+        Status = RequestStatus.Completed;
+        DeviceId = deviceId ?? DeviceId;
+        Record(now, collectorId, "Completed", null, channel);
+        Touch();
+        return Result.Ok();
+    }
+
+    /// <summary>The collection failed; the request is collectable again and the failure is on record.</summary>
+    public Result Fail(string? collectorId, string failure, DateTime now, Channel channel)
+    {
+        if (Status != RequestStatus.InProgress)
+        {
+            return RequestErrors.WrongState.WithDetail($"Only a collection in progress can fail; this request is {Status}.");
+        }
+
+        Status = RequestStatus.AwaitingIssue;
+        Record(now, collectorId, "CollectionFailed", failure, channel);
+        Touch();
+        return Result.Ok();
+    }
+
+    private void Record(DateTime at, string? actorId, string action, string? notes, Channel channel) =>
+        _history.Add(new RequestHistoryEntry(Id, _history.Count + 1, at, actorId, action, notes, channel));
+
+    private void Touch() => ConcurrencyStamp = Guid.NewGuid();
+}
+
+/// <summary>A certificate whose key a request recovers.</summary>
+public sealed record RequestCertificate(string RequestId, string CertificateId);
+
+/// <summary>One approver's approval, with their notes.</summary>
+public sealed record Approval(string RequestId, string ApproverId, DateTime At, string? Notes);
+
+/// <summary>One step in a request's life: who, when, what, from which channel.</summary>
+public sealed record RequestHistoryEntry(string RequestId, int Sequence, DateTime At, string? ActorId, string Action, string? Notes, Channel Channel);

@@ -1,0 +1,171 @@
+using Keyward.Profiles;
+
+namespace Keyward.Scopes;
+
+/// <summary>
+/// The authorization engine: "may caller C perform operation O on target person T (with credential
+/// profile P)?" and "may C grant role R with scope S to T?". Pure functions of their inputs; every adapter
+/// and use case goes through them, and the table-driven tests hammer them.
+/// </summary>
+/// <remarks>
+/// An operation is allowed when <b>one</b> assignment of the caller grants it, its scope reaches the target
+/// and — when a profile is given and the operation is governed by one of its role lists — that assignment's
+/// role is on the list. The same assignment must satisfy all three: a Self-scoped role on the profile's
+/// list does not combine with a Division-scoped role that is not.
+/// </remarks>
+public sealed class AccessPolicy
+{
+    private readonly GroupTree _groups;
+
+    public AccessPolicy(GroupTree groups) => _groups = groups;
+
+    public GroupTree Groups => _groups;
+
+    /// <summary>The people the caller may act on with <paramref name="operation"/>.</summary>
+    public Reach ReachFor(Caller caller, Operation operation, CredentialProfile? profile = null)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.Enabled)
+        {
+            return Reach.Nobody;
+        }
+
+        var list = profile is null ? null : RoleListFor(profile, operation);
+        var everyone = false;
+        string? self = null;
+        var groups = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var grant in caller.Grants)
+        {
+            if (grant.Scope == Scope.None || !grant.Role.Grants(operation) || (list is not null && !list.Contains(grant.Role.Id)))
+            {
+                continue;
+            }
+
+            if (operation.IsSelfService())
+            {
+                // "My" operations always target the caller, whatever the assignment's scope.
+                self = caller.PersonId;
+                continue;
+            }
+
+            self = caller.PersonId;
+            switch (grant.Scope)
+            {
+                case Scope.All:
+                    everyone = true;
+                    break;
+                case Scope.Department:
+                    groups.Add(caller.GroupId);
+                    groups.UnionWith(grant.AdministrativeGroupIds);
+                    break;
+                case Scope.Division:
+                    groups.UnionWith(_groups.Subtree(caller.GroupId));
+                    foreach (var extra in grant.AdministrativeGroupIds)
+                    {
+                        groups.UnionWith(_groups.Subtree(extra));
+                    }
+
+                    break;
+            }
+        }
+
+        return everyone || groups.Count > 0 || self is not null ? new Reach(everyone, groups, self) : Reach.Nobody;
+    }
+
+    /// <summary>May <paramref name="caller"/> perform <paramref name="operation"/> on <paramref name="target"/>?</summary>
+    public AccessDecision Decide(Caller caller, Operation operation, PersonRef target, CredentialProfile? profile = null)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(target);
+        if (!caller.Enabled)
+        {
+            return AccessDecision.CallerDisabled;
+        }
+
+        if (!caller.Holds(operation))
+        {
+            return AccessDecision.OperationNotGranted;
+        }
+
+        if (operation.IsSelfService() && !string.Equals(target.Id, caller.PersonId, StringComparison.Ordinal))
+        {
+            return AccessDecision.NotSelf;
+        }
+
+        if (!ReachFor(caller, operation).Covers(target))
+        {
+            return AccessDecision.TargetOutOfScope;
+        }
+
+        if (!target.Enabled && !operation.IsReadOnly())
+        {
+            return AccessDecision.TargetDisabled;
+        }
+
+        if (profile is not null && !ReachFor(caller, operation, profile).Covers(target))
+        {
+            return AccessDecision.RoleNotPermittedByProfile;
+        }
+
+        return AccessDecision.Allowed;
+    }
+
+    /// <summary>
+    /// May <paramref name="granter"/> give <paramref name="grantee"/> the role <paramref name="role"/> with
+    /// <paramref name="scope"/> (and the administrative groups)? Nobody grants a role they do not hold or a
+    /// scope wider than their own, and the grantee and every administrative group must be within the
+    /// granter's ManageRoles reach.
+    /// </summary>
+    public AccessDecision DecideGrant(Caller granter, PersonRef grantee, Role role, Scope scope, IReadOnlyCollection<string> administrativeGroupIds)
+    {
+        ArgumentNullException.ThrowIfNull(granter);
+        ArgumentNullException.ThrowIfNull(role);
+        ArgumentNullException.ThrowIfNull(administrativeGroupIds);
+        var manage = Decide(granter, Operation.ManageRoles, grantee);
+        if (manage is not AccessDecision.Allowed and not AccessDecision.TargetDisabled)
+        {
+            return manage;
+        }
+
+        var own = granter.Grants.Where(g => g.Role.Id == role.Id && g.Scope != Scope.None).Select(g => g.Scope).DefaultIfEmpty(Scope.None).Max();
+        if (own == Scope.None)
+        {
+            return AccessDecision.RoleNotHeld;
+        }
+
+        if (scope > own)
+        {
+            return AccessDecision.ScopeWiderThanOwn;
+        }
+
+        var reach = ReachFor(granter, Operation.ManageRoles);
+        if (administrativeGroupIds.Any(g => !reach.Everyone && !reach.Groups.Contains(g)))
+        {
+            return AccessDecision.AdministrativeGroupOutOfScope;
+        }
+
+        return AccessDecision.Allowed;
+    }
+
+    /// <summary>Whether the target holds a role on the profile's <i>Can receive</i> list.</summary>
+    public static bool CanReceive(PersonRef target, CredentialProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(profile);
+        return target.Enabled && target.RoleIds.Any(profile.CanReceive.Contains);
+    }
+
+    /// <summary>The profile role list that governs an operation, or null when none does.</summary>
+    public static IReadOnlyCollection<string>? RoleListFor(CredentialProfile profile, Operation operation)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return operation switch
+        {
+            Operation.RecoverCertificatesToNewDevice or Operation.RecoverCertificates or Operation.RequestMyRecovery => profile.CanRequest,
+            Operation.ValidateRequest => profile.CanValidate,
+            Operation.CollectCard or Operation.CollectSoftCertificate or Operation.CollectUpdates
+                or Operation.CollectMyCard or Operation.CollectMySoftCertificate or Operation.CollectMyUpdates => profile.CanCollect,
+            _ => null,
+        };
+    }
+}

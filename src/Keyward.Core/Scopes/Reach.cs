@@ -1,0 +1,33 @@
+namespace Keyward.Scopes;
+
+/// <summary>
+/// The set of people that a caller's roles reach for one operation: everyone, some groups, and/or the caller.
+/// The same value filters lists in the database (<see cref="Groups"/>, <see cref="Everyone"/>, <see cref="Self"/>)
+/// and answers single checks (<see cref="Covers(string, string)"/>), so a list and a lookup can never disagree.
+/// </summary>
+public sealed class Reach
+{
+    public static readonly Reach Nobody = new(false, new HashSet<string>(StringComparer.Ordinal), null);
+
+    public Reach(bool everyone, IReadOnlySet<string> groups, string? self)
+    {
+        Everyone = everyone;
+        Groups = groups;
+        Self = self;
+    }
+
+    public bool Everyone { get; }
+
+    /// <summary>Ids of groups whose members are reached.</summary>
+    public IReadOnlySet<string> Groups { get; }
+
+    /// <summary>The caller's own person id, when a Self scope (or wider) reaches them.</summary>
+    public string? Self { get; }
+
+    public bool IsEmpty => !Everyone && Groups.Count == 0 && Self is null;
+
+    public bool Covers(string personId, string groupId) =>
+        Everyone || Groups.Contains(groupId) || string.Equals(Self, personId, StringComparison.Ordinal);
+
+    public bool Covers(PersonRef person) => Covers(person.Id, person.GroupId);
+}

@@ -1,0 +1,89 @@
+using Keyward.ApiClients;
+using Keyward.People;
+using Keyward.Scopes;
+using Keyward.Settings;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Keyward.Storage.Configurations;
+
+internal sealed class GroupConfiguration : IEntityTypeConfiguration<Group>
+{
+    public void Configure(EntityTypeBuilder<Group> builder)
+    {
+        builder.HasKey(g => g.Id);
+        builder.Property(g => g.Id).HasMaxLength(64);
+        builder.Property(g => g.Name).HasMaxLength(200);
+        builder.Property(g => g.Path).HasMaxLength(400);
+        builder.Property(g => g.ParentId).HasMaxLength(64);
+        builder.HasIndex(g => g.Path).IsUnique();
+        builder.HasOne<Group>().WithMany().HasForeignKey(g => g.ParentId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class PersonConfiguration : IEntityTypeConfiguration<Person>
+{
+    public void Configure(EntityTypeBuilder<Person> builder)
+    {
+        builder.HasKey(p => p.Id);
+        builder.Property(p => p.Id).HasMaxLength(64);
+        builder.Property(p => p.LogonName).HasMaxLength(64);
+        builder.Property(p => p.Name).HasMaxLength(200);
+        builder.Property(p => p.Email).HasMaxLength(254);
+        builder.Property(p => p.GroupId).HasMaxLength(64);
+        builder.Property(p => p.PasswordHash).HasMaxLength(200);
+        builder.HasIndex(p => p.LogonName).IsUnique();
+        builder.HasIndex(p => p.GroupId);
+        builder.HasOne<Group>().WithMany().HasForeignKey(p => p.GroupId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasMany(p => p.Assignments).WithOne().HasForeignKey(a => a.PersonId).OnDelete(DeleteBehavior.Cascade);
+        builder.Navigation(p => p.Assignments).HasField("_assignments").UsePropertyAccessMode(PropertyAccessMode.Field).AutoInclude();
+    }
+}
+
+internal sealed class RoleConfiguration : IEntityTypeConfiguration<Role>
+{
+    public void Configure(EntityTypeBuilder<Role> builder)
+    {
+        builder.HasKey(r => r.Id);
+        builder.Property(r => r.Id).HasMaxLength(64);
+        builder.Property(r => r.Name).HasMaxLength(100);
+        builder.Property(r => r.Description).HasMaxLength(1000);
+        builder.PrimitiveCollection(r => r.Operations);
+        builder.HasIndex(r => r.Name).IsUnique();
+    }
+}
+
+internal sealed class RoleAssignmentConfiguration : IEntityTypeConfiguration<RoleAssignment>
+{
+    public void Configure(EntityTypeBuilder<RoleAssignment> builder)
+    {
+        builder.HasKey(a => a.Id);
+        builder.Property(a => a.Id).HasMaxLength(64);
+        builder.Property(a => a.PersonId).HasMaxLength(64);
+        builder.Property(a => a.RoleId).HasMaxLength(64);
+        builder.PrimitiveCollection(a => a.AdministrativeGroupIds);
+        builder.HasOne<Role>().WithMany().HasForeignKey(a => a.RoleId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(a => new { a.PersonId, a.RoleId }).IsUnique();
+    }
+}
+
+internal sealed class ApiClientConfiguration : IEntityTypeConfiguration<ApiClient>
+{
+    public void Configure(EntityTypeBuilder<ApiClient> builder)
+    {
+        builder.HasKey(c => c.ClientId);
+        builder.Property(c => c.ClientId).HasMaxLength(100);
+        builder.Property(c => c.PersonId).HasMaxLength(64);
+        builder.Property(c => c.DisplayName).HasMaxLength(200);
+        builder.HasOne<Person>().WithMany().HasForeignKey(c => c.PersonId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class SystemSettingsConfiguration : IEntityTypeConfiguration<SystemSettings>
+{
+    public void Configure(EntityTypeBuilder<SystemSettings> builder)
+    {
+        builder.HasKey(s => s.Id);
+        builder.Property(s => s.Id).ValueGeneratedNever();
+    }
+}

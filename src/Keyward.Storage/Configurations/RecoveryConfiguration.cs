@@ -1,0 +1,82 @@
+using Keyward.Audit;
+using Keyward.People;
+using Keyward.Profiles;
+using Keyward.Recovery;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Keyward.Storage.Configurations;
+
+internal sealed class RecoveryRequestConfiguration : IEntityTypeConfiguration<RecoveryRequest>
+{
+    public void Configure(EntityTypeBuilder<RecoveryRequest> builder)
+    {
+        builder.ToTable("Requests");
+        builder.HasKey(r => r.Id);
+        builder.Property(r => r.Id).HasMaxLength(64);
+        builder.Property(r => r.TargetId).HasMaxLength(64);
+        builder.Property(r => r.DeviceId).HasMaxLength(64);
+        builder.Property(r => r.CredentialProfileId).HasMaxLength(64);
+        builder.Property(r => r.RequestedById).HasMaxLength(64);
+        builder.Property(r => r.ConcurrencyStamp).IsConcurrencyToken();
+        builder.Ignore(r => r.IsFinal);
+        builder.HasIndex(r => new { r.Status, r.TargetId });
+        builder.HasIndex(r => r.ExpiresAt);
+        builder.HasOne<Person>().WithMany().HasForeignKey(r => r.TargetId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<CredentialProfile>().WithMany().HasForeignKey(r => r.CredentialProfileId).OnDelete(DeleteBehavior.Restrict);
+
+        builder.OwnsMany(r => r.Certificates, c =>
+        {
+            c.ToTable("RequestCertificates");
+            c.WithOwner().HasForeignKey(x => x.RequestId);
+            c.HasKey(x => new { x.RequestId, x.CertificateId });
+            c.Property(x => x.CertificateId).HasMaxLength(64);
+        });
+        builder.Navigation(r => r.Certificates).HasField("_certificates").UsePropertyAccessMode(PropertyAccessMode.Field);
+
+        // One approval per approver per request, enforced by the key: a duplicate can never be saved.
+        builder.OwnsMany(r => r.Approvals, a =>
+        {
+            a.ToTable("RequestApprovals");
+            a.WithOwner().HasForeignKey(x => x.RequestId);
+            a.HasKey(x => new { x.RequestId, x.ApproverId });
+            a.Property(x => x.ApproverId).HasMaxLength(64);
+            a.Property(x => x.Notes).HasMaxLength(2000);
+        });
+        builder.Navigation(r => r.Approvals).HasField("_approvals").UsePropertyAccessMode(PropertyAccessMode.Field);
+
+        builder.OwnsMany(r => r.History, h =>
+        {
+            h.ToTable("RequestHistory");
+            h.WithOwner().HasForeignKey(x => x.RequestId);
+            h.HasKey(x => new { x.RequestId, x.Sequence });
+            h.Property(x => x.Sequence).ValueGeneratedNever();
+            h.Property(x => x.ActorId).HasMaxLength(64);
+            h.Property(x => x.Action).HasMaxLength(64);
+            h.Property(x => x.Notes).HasMaxLength(2000);
+        });
+        builder.Navigation(r => r.History).HasField("_history").UsePropertyAccessMode(PropertyAccessMode.Field);
+    }
+}
+
+internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
+{
+    public void Configure(EntityTypeBuilder<AuditEvent> builder)
+    {
+        // The sequence is the key and is assigned by the trail, not the database: two writers that read the
+        // same tail collide here, which keeps the chain linear across server processes.
+        builder.HasKey(e => e.Sequence);
+        builder.Property(e => e.Sequence).ValueGeneratedNever();
+        builder.Property(e => e.ActorId).HasMaxLength(64);
+        builder.Property(e => e.ActorName).HasMaxLength(200);
+        builder.Property(e => e.Action).HasMaxLength(100);
+        builder.Property(e => e.Code).HasMaxLength(100);
+        builder.Property(e => e.SubjectId).HasMaxLength(64);
+        builder.Property(e => e.TargetId).HasMaxLength(64);
+        builder.Property(e => e.Details).HasMaxLength(4000);
+        builder.Property(e => e.PreviousHash).HasMaxLength(64);
+        builder.Property(e => e.Hash).HasMaxLength(64);
+        builder.HasIndex(e => e.SubjectId);
+        builder.HasIndex(e => e.At);
+    }
+}

@@ -1,0 +1,96 @@
+using Keyward.ApiClients;
+using Keyward.Audit;
+using Keyward.Certificates;
+using Keyward.Common;
+using Keyward.Devices;
+using Keyward.People;
+using Keyward.Profiles;
+using Keyward.Recovery;
+using Keyward.Scopes;
+using Keyward.Settings;
+using Microsoft.EntityFrameworkCore;
+
+namespace Keyward.Storage;
+
+/// <summary>The core's unit of work over EF Core. Scoped: one per call.</summary>
+internal sealed class EfKeywardStore : IKeywardStore
+{
+    private readonly KeywardDbContext _db;
+
+    public EfKeywardStore(KeywardDbContext db) => _db = db;
+
+    public IQueryable<Group> Groups => _db.Groups;
+
+    public IQueryable<Person> People => _db.People;
+
+    public IQueryable<Role> Roles => _db.Roles;
+
+    public IQueryable<ApiClient> ApiClients => _db.ApiClients;
+
+    public IQueryable<CredentialProfile> CredentialProfiles => _db.CredentialProfiles;
+
+    public IQueryable<CertificatePolicy> CertificatePolicies => _db.CertificatePolicies;
+
+    public IQueryable<Certificate> Certificates => _db.Certificates;
+
+    public IQueryable<Device> Devices => _db.Devices;
+
+    public IQueryable<RecoveryRequest> Requests => _db.Requests;
+
+    public IQueryable<AuditEvent> AuditEvents => _db.AuditEvents;
+
+    public IQueryable<SystemSettings> Settings => _db.Settings;
+
+    public void Add<T>(T entity)
+        where T : class => _db.Add(entity);
+
+    public Task<List<T>> ToListAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
+        EntityFrameworkQueryableExtensions.ToListAsync(query, cancellationToken);
+
+    public Task<T?> FirstOrDefaultAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
+        EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(query, cancellationToken);
+
+    public Task<int> CountAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
+        EntityFrameworkQueryableExtensions.CountAsync(query, cancellationToken);
+
+    public Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
+        EntityFrameworkQueryableExtensions.AnyAsync(query, cancellationToken);
+
+    public async Task SaveChangesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateConcurrencyException ex)
+        {
+            _db.ChangeTracker.Clear();
+            throw new ConcurrencyConflictException("The record was changed by someone else; read it again.", ex);
+        }
+        catch (DbUpdateException ex) when (IsUniqueViolation(ex))
+        {
+            _db.ChangeTracker.Clear();
+            throw new ConcurrencyConflictException("A record with the same key was saved by someone else.", ex);
+        }
+    }
+
+    public void DiscardChanges()
+    {
+        foreach (var entry in _db.ChangeTracker.Entries().Where(e => e.State != EntityState.Unchanged).ToList())
+        {
+            entry.State = entry.State == EntityState.Added ? EntityState.Detached : EntityState.Unchanged;
+            if (entry.State == EntityState.Unchanged)
+            {
+                entry.Reload();
+            }
+        }
+    }
+
+    private static bool IsUniqueViolation(DbUpdateException ex) => ex.InnerException switch
+    {
+        // SQLITE_CONSTRAINT_PRIMARYKEY (1555) and SQLITE_CONSTRAINT_UNIQUE (2067).
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteExtendedErrorCode is 1555 or 2067,
+        Npgsql.PostgresException postgres => postgres.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
+        _ => false,
+    };
+}

@@ -1,0 +1,73 @@
+using Keyward.ApiClients;
+using Keyward.Audit;
+using Keyward.Certificates;
+using Keyward.Devices;
+using Keyward.People;
+using Keyward.Profiles;
+using Keyward.Recovery;
+using Keyward.Scopes;
+using Keyward.Settings;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Keyward.Storage;
+
+/// <summary>
+/// The one model of Keyward's records, shared by both providers. Each provider has a subclass only so that
+/// its migrations live apart (<see cref="SqliteKeywardDbContext"/>, <see cref="PostgresKeywardDbContext"/>).
+/// </summary>
+public abstract class KeywardDbContext : DbContext
+{
+    protected KeywardDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
+    public DbSet<Group> Groups => Set<Group>();
+
+    public DbSet<Person> People => Set<Person>();
+
+    public DbSet<Role> Roles => Set<Role>();
+
+    public DbSet<ApiClient> ApiClients => Set<ApiClient>();
+
+    public DbSet<CredentialProfile> CredentialProfiles => Set<CredentialProfile>();
+
+    public DbSet<CertificatePolicy> CertificatePolicies => Set<CertificatePolicy>();
+
+    public DbSet<Certificate> Certificates => Set<Certificate>();
+
+    public DbSet<Device> Devices => Set<Device>();
+
+    public DbSet<RecoveryRequest> Requests => Set<RecoveryRequest>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    public DbSet<SystemSettings> Settings => Set<SystemSettings>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+
+        // Instants are UTC everywhere. SQLite hands them back unspecified; Npgsql insists on UTC for timestamptz.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<string>().HaveMaxLength(400);
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(KeywardDbContext).Assembly);
+        modelBuilder.UseOpenIddict();
+    }
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : DateTime.SpecifyKind(v.ToUniversalTime(), DateTimeKind.Utc),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}
+
+/// <summary>The model on SQLite, the embedded default.</summary>
+public sealed class SqliteKeywardDbContext(DbContextOptions<SqliteKeywardDbContext> options) : KeywardDbContext(options);
+
+/// <summary>The model on PostgreSQL, the scale-out choice.</summary>
+public sealed class PostgresKeywardDbContext(DbContextOptions<PostgresKeywardDbContext> options) : KeywardDbContext(options);
