@@ -43,7 +43,11 @@ public sealed class CredentialProfile
         Id = Name = Description = string.Empty;
         PasswordPolicy = SecretPolicy.DefaultPassword;
         PinPolicy = SecretPolicy.DefaultPin;
-        CanRequest = CanValidate = CanCollect = CanReceive = [];
+        // Four distinct lists: EF Core fills the instances it finds, so a shared one would merge the role lists.
+        CanRequest = [];
+        CanValidate = [];
+        CanCollect = [];
+        CanReceive = [];
     }
 
     public string Id { get; private set; }

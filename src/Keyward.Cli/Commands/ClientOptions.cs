@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Keyward.Cli.Client;
+
+namespace Keyward.Cli.Commands;
+
+/// <summary>
+/// How client commands reach a server: <c>--server</c> / <c>KEYWARD_SERVER</c>, <c>--client-id</c> /
+/// <c>KEYWARD_CLIENT_ID</c>, <c>--client-secret</c> / <c>KEYWARD_CLIENT_SECRET</c>.
+/// </summary>
+internal sealed class ClientOptions
+{
+    public Option<Uri?> Server { get; } = new("--server") { Description = "The Keyward server's URL (or KEYWARD_SERVER).", Recursive = true };
+
+    public Option<string?> ClientId { get; } = new("--client-id") { Description = "API client id (or KEYWARD_CLIENT_ID).", Recursive = true };
+
+    public Option<string?> ClientSecret { get; } = new("--client-secret") { Description = "API client secret (or KEYWARD_CLIENT_SECRET).", Recursive = true };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Server);
+        command.Options.Add(ClientId);
+        command.Options.Add(ClientSecret);
+    }
+
+    /// <summary>A client for the parsed options, or a readable reason why one cannot be made.</summary>
+    public KeywardClient Connect(ParseResult parse)
+    {
+        var server = parse.GetValue(Server) ?? (Uri.TryCreate(Environment.GetEnvironmentVariable("KEYWARD_SERVER"), UriKind.Absolute, out var fromEnv) ? fromEnv : null);
+        var id = parse.GetValue(ClientId) ?? Environment.GetEnvironmentVariable("KEYWARD_CLIENT_ID");
+        var secret = parse.GetValue(ClientSecret) ?? Environment.GetEnvironmentVariable("KEYWARD_CLIENT_SECRET");
+        if (server is null)
+        {
+            throw new KeywardClientException("no server: pass --server URL or set KEYWARD_SERVER");
+        }
+
+        if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(secret))
+        {
+            throw new KeywardClientException("no credentials: pass --client-id and --client-secret or set KEYWARD_CLIENT_ID and KEYWARD_CLIENT_SECRET");
+        }
+
+        return new KeywardClient(server, id, secret);
+    }
+}

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using Keyward.Server.Demo;
+using Keyward.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+
+namespace Keyward.Cli.Commands;
+
+/// <summary><c>keyward server [--demo] [--urls URL] [--data DIR]</c>.</summary>
+internal static class ServerCommand
+{
+    public static Command Create()
+    {
+        var demo = new Option<bool>("--demo") { Description = "Seed the demo organisation on an empty database and print its credentials." };
+        var urls = new Option<string?>("--urls") { Description = $"Addresses to listen on, separated by ';' (default {KeywardServer.DefaultUrls})." };
+        var data = new Option<string?>("--data") { Description = "Data folder holding the SQLite database and key files (default ./data)." };
+        var command = new Command("server", "Run the Keyward server (Core API).") { demo, urls, data };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
+
+            // Redirected output (a log file, CI) reports 80 columns; the credentials table needs more.
+            console.Profile.Width = Math.Max(console.Profile.Width, 140);
+            WebApplication app;
+            try
+            {
+                app = KeywardServer.Build(
+                    o =>
+                    {
+                        o.Demo |= parse.GetValue(demo);
+                        o.DataDirectory = parse.GetValue(data) ?? o.DataDirectory;
+                    },
+                    b =>
+                    {
+                        if (parse.GetValue(urls) is { } u)
+                        {
+                            b.Configuration["urls"] = u;
+                        }
+                    });
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"keyward: cannot start: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            await using (app.ConfigureAwait(false))
+            {
+                try
+                {
+                    await KeywardServer.InitialiseAsync(app, cancellationToken).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"keyward: {ex.Message}").ConfigureAwait(false);
+                    return 1;
+                }
+
+                var options = app.Services.GetService(typeof(KeywardServerOptions)) as KeywardServerOptions;
+                if (options?.Demo == true)
+                {
+                    PrintDemo(console, app.Configuration["urls"] ?? KeywardServer.DefaultUrls);
+                }
+
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+        });
+        return command;
+    }
+
+    private static void PrintDemo(IAnsiConsole console, string urls)
+    {
+        var table = new Table().Title("Keyward demo organisation — credentials for the demo only").AddColumns("logonName", "group", "role (scope)", "client id", "client secret", "password");
+        foreach (var a in DemoOrganisation.Accounts)
+        {
+            table.AddRow(a.LogonName, a.Group, $"{a.Role} ({a.Scope})" + (a.Enabled ? string.Empty : " [red]disabled[/]"), a.ClientId, a.ClientSecret, Markup.Escape(DemoOrganisation.Password));
+        }
+
+        console.Write(table);
+        var url = urls.Split(';')[0];
+        console.MarkupLine($"Listening on [bold]{Markup.Escape(urls)}[/]. Try: curl -s -d grant_type=client_credentials -d client_id=olivia-cli -d client_secret=olivia-secret {Markup.Escape(url)}/connect/token");
+    }
+}

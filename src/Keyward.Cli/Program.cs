@@ -1,0 +1,3 @@
+using Keyward.Cli.Commands;
+
+return await KeywardCommand.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,56 @@
+using Keyward.Crypto.Tokens;
+using Keyward.Server.Hosting;
+using Keyward.Storage;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Server;
+using OpenIddict.Validation;
+using OpenIddict.Validation.AspNetCore;
+
+namespace Keyward.Server.Auth;
+
+internal static class AuthServiceCollectionExtensions
+{
+    /// <summary>
+    /// OAuth 2.0 client credentials through OpenIddict: the token endpoint, client secrets held hashed in
+    /// OpenIddict's application store, and local validation of access tokens on every API call.
+    /// </summary>
+    public static IServiceCollection AddKeywardAuth(this IServiceCollection services, KeywardServerOptions options, TokenKeyRing keys)
+    {
+        services.AddOpenIddict()
+            .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<KeywardDbContext>())
+            .AddServer(o =>
+            {
+                o.SetTokenEndpointUris("connect/token");
+                o.AllowClientCredentialsFlow();
+                o.SetIssuer(options.Issuer);
+                o.SetAccessTokenLifetime(options.AccessTokenLifetime);
+                o.AddSigningKey(new RsaSecurityKey(keys.SigningKey) { KeyId = keys.KeyId });
+                o.AddEncryptionKey(new SymmetricSecurityKey(keys.EncryptionKey) { KeyId = keys.KeyId + "-enc" });
+
+                // Client-credential tokens are self-contained and short-lived: nothing to store per token.
+                o.DisableTokenStorage();
+                o.DisableAuthorizationStorage();
+                var aspNetCore = o.UseAspNetCore().EnableTokenEndpointPassthrough();
+                if (options.AllowHttp)
+                {
+                    aspNetCore.DisableTransportSecurityRequirement();
+                }
+
+                o.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(b => b.UseScopedHandler<TokenFailureAuditor>());
+            })
+            .AddValidation(o =>
+            {
+                o.UseLocalServer();
+                o.UseAspNetCore();
+            });
+
+        // Both halves read the clock from DI, so tests can move time past a token's expiry.
+        services.AddOptions<OpenIddictServerOptions>().Configure<TimeProvider>((o, clock) => o.TimeProvider = clock);
+        services.AddOptions<OpenIddictValidationOptions>().Configure<TimeProvider>((o, clock) => o.TimeProvider = clock);
+
+        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        services.AddAuthorization();
+        services.AddScoped<CallerAccessor>();
+        return services;
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore;
+using System.Security.Claims;
+using Keyward.ApiClients;
+using Microsoft.AspNetCore.Authentication;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+
+namespace Keyward.Server.Auth;
+
+/// <summary>
+/// <c>POST /connect/token</c>. OpenIddict has already checked the grant type and the client's secret when this
+/// runs; Keyward decides as whom the client acts and whether that person may have a token at all.
+/// </summary>
+internal static class TokenEndpoint
+{
+    /// <summary>Set on the HTTP context when Keyward has already audited this token request's refusal.</summary>
+    public const string AuditedMarker = "keyward.sign-in-audited";
+
+    public static void MapTokenEndpoint(this IEndpointRouteBuilder app) =>
+        app.MapPost("/connect/token", IssueAsync).ExcludeFromDescription();
+
+    private static async Task<IResult> IssueAsync(HttpContext http, ClientSignIn signIn, CancellationToken cancellationToken)
+    {
+        var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("The OpenIddict request is missing.");
+        if (!request.IsClientCredentialsGrantType() || string.IsNullOrEmpty(request.ClientId))
+        {
+            return Refuse(OpenIddictConstants.Errors.UnsupportedGrantType, "Only the client_credentials grant is supported.");
+        }
+
+        var person = await signIn.ResolveAsync(request.ClientId, cancellationToken).ConfigureAwait(false);
+        if (!person.IsSuccess)
+        {
+            http.Items[AuditedMarker] = true;
+            return Refuse(OpenIddictConstants.Errors.InvalidClient, person.Error.Detail);
+        }
+
+        var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, OpenIddictConstants.Claims.Name, OpenIddictConstants.Claims.Role);
+        identity.SetClaim(OpenIddictConstants.Claims.Subject, person.Value.Id);
+        identity.SetClaim(OpenIddictConstants.Claims.Name, person.Value.LogonName);
+        identity.SetClaim(OpenIddictConstants.Claims.ClientId, request.ClientId);
+        identity.SetDestinations(_ => [OpenIddictConstants.Destinations.AccessToken]);
+        return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static IResult Refuse(string error, string description) => Results.Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+}

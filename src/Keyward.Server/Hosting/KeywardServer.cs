@@ -1,0 +1,114 @@
+using System.Text.Json.Serialization;
+using Keyward.ApiClients;
+using Keyward.Audit;
+using Keyward.Crypto.Tokens;
+using Keyward.People;
+using Keyward.People.Import;
+using Keyward.Profiles;
+using Keyward.Scopes;
+using Keyward.Server.Auth;
+using Keyward.Server.Demo;
+using Keyward.Server.Health;
+using Keyward.Server.People;
+using Keyward.Server.Problems;
+using Keyward.Server.Profiles;
+using Keyward.Storage;
+
+namespace Keyward.Server.Hosting;
+
+/// <summary>Builds and starts one Keyward server process. Used by <c>keyward server</c> and by the tests.</summary>
+public static class KeywardServer
+{
+    /// <summary>The address the server listens on when none is configured.</summary>
+    public const string DefaultUrls = "http://localhost:5080";
+
+    /// <summary>
+    /// Creates the application. Options come from configuration section <c>Keyward</c> (appsettings.json,
+    /// environment variables such as <c>Keyward__Database__Provider</c>), then <paramref name="configure"/>.
+    /// <paramref name="configureBuilder"/> runs first, so it can add configuration (e.g. <c>urls</c>) or
+    /// replace services (tests swap the clock).
+    /// </summary>
+    public static WebApplication Build(Action<KeywardServerOptions>? configure = null, Action<WebApplicationBuilder>? configureBuilder = null, string[]? args = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        configureBuilder?.Invoke(builder);
+        var options = new KeywardServerOptions();
+        builder.Configuration.GetSection("Keyward").Bind(options);
+        configure?.Invoke(options);
+        options.DataDirectory = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(options.DataDirectory);
+        var urls = builder.Configuration["urls"] ?? DefaultUrls;
+        builder.WebHost.UseUrls(urls);
+        options.AllowHttp |= AllLoopback(urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = Math.Max(options.MaxRequestBodyBytes, options.MaxImportBodyBytes);
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        var keys = TokenKeyRing.LoadOrCreate(Path.Combine(options.DataDirectory, "token-keys.json"));
+        services.AddSingleton(keys);
+        services.AddSingleton(new KeyProtectorHealth { Ready = true });
+        services.AddKeywardStorage(options.Database, options.DataDirectory);
+        services.AddKeywardAuth(options, keys);
+        services.AddKeywardProblemDetails();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        });
+        services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
+
+        // The application core: one instance per call, like the unit of work under it.
+        services.AddScoped<AuditTrail>();
+        services.AddScoped<CallerResolver>();
+        services.AddScoped<ClientSignIn>();
+        services.AddScoped<PeopleDirectory>();
+        services.AddScoped<PeopleImporter>();
+        services.AddScoped<ProfileCatalog>();
+        services.AddScoped<DemoOrganisation>();
+
+        var app = builder.Build();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemHandling.HandleExceptionAsync });
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseMiddleware<BodySizeLimitMiddleware>(options.MaxRequestBodyBytes);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<CallerResolutionMiddleware>();
+
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapHealthEndpoints();
+        app.MapErrorPages();
+        app.MapTokenEndpoint();
+        var api = app.MapGroup("/api").RequireAuthorization().WithMetadata(new RequiresCaller());
+        api.MapPeopleEndpoints(options.MaxImportBodyBytes);
+        api.MapProfileEndpoints();
+        return app;
+    }
+
+    /// <summary>Brings the database up to date and, with <see cref="KeywardServerOptions.Demo"/>, seeds the demo organisation.</summary>
+    /// <returns>Whether the demo organisation was seeded by this call.</returns>
+    public static async Task<bool> InitialiseAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await app.Services.MigrateKeywardDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        if (!app.Services.GetRequiredService<KeywardServerOptions>().Demo)
+        {
+            return false;
+        }
+
+        await using var scope = app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<DemoOrganisation>().EnsureSeededAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool AllLoopback(string urls) => urls
+        .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .All(u => Uri.TryCreate(u.Replace("*", "wildcard", StringComparison.Ordinal).Replace("+", "wildcard", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+                  && (uri.IsLoopback || uri.Host == "localhost"));
+}

@@ -1,0 +1,33 @@
+using Keyward.Storage;
+
+namespace Keyward.Server.Hosting;
+
+/// <summary>How to run one server process. Bound from configuration section <c>Keyward</c> and the command line.</summary>
+public sealed class KeywardServerOptions
+{
+    /// <summary>Holds the SQLite database and the server's key files.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    public StorageOptions Database { get; set; } = new();
+
+    /// <summary>Seed the demo organisation on an empty database (refused on a database with other data).</summary>
+    public bool Demo { get; set; }
+
+    /// <summary>
+    /// Accept token requests over plain HTTP. Off unless every listening address is loopback, so a
+    /// developer's <c>http://localhost</c> works while a server on the network demands TLS.
+    /// </summary>
+    public bool AllowHttp { get; set; }
+
+    /// <summary>The <c>iss</c> of access tokens; the same for every process of one deployment.</summary>
+    public Uri Issuer { get; set; } = new("https://keyward.local/");
+
+    /// <summary>How long an access token is valid.</summary>
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Largest request body accepted by default (bytes).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1 * 1024 * 1024;
+
+    /// <summary>Largest people-import file accepted (bytes).</summary>
+    public long MaxImportBodyBytes { get; set; } = 16 * 1024 * 1024;
+}

@@ -1,0 +1,70 @@
+using Keyward.Common;
+using Keyward.People;
+using Keyward.People.Import;
+using Keyward.Recovery;
+using Keyward.Server.Auth;
+using Keyward.Server.Problems;
+
+namespace Keyward.Server.People;
+
+/// <summary><c>/api/me</c> and <c>/api/people</c>: thin mapping onto <see cref="PeopleDirectory"/> and <see cref="PeopleImporter"/>.</summary>
+internal static class PeopleEndpoints
+{
+    public static void MapPeopleEndpoints(this RouteGroupBuilder api, long maxImportBytes)
+    {
+        api.MapGet("/me", async (Authenticated caller, PeopleDirectory directory, CancellationToken ct) =>
+                Problems.Problems.Ok(await directory.MeAsync(caller.Access, ct)))
+            .WithName("GetMe").WithTags("People");
+
+        var people = api.MapGroup("/people").WithTags("People");
+        people.MapGet("/", async (Authenticated caller, PeopleDirectory directory, string? logonName, string? q, string? group, int? page, int? pageSize, CancellationToken ct) =>
+                ListResults.Ok(await directory.ListAsync(caller.Access, new PeopleFilter(logonName, q, group), new PageRequest(page, pageSize), ct)))
+            .WithName("ListPeople");
+        people.MapGet("/{id}", async (Authenticated caller, PeopleDirectory directory, string id, CancellationToken ct) =>
+                Problems.Problems.Ok(await directory.GetAsync(caller.Access, id, ct)))
+            .WithName("GetPerson");
+        people.MapGet("/{id}/certificates", async (Authenticated caller, PeopleDirectory directory, string id, int? page, int? pageSize, CancellationToken ct) =>
+                ListResults.Ok(await directory.CertificatesAsync(caller.Access, id, new PageRequest(page, pageSize), ct)))
+            .WithName("ListPersonCertificates");
+        people.MapGet("/{id}/devices", async (Authenticated caller, PeopleDirectory directory, string id, int? page, int? pageSize, CancellationToken ct) =>
+                ListResults.Ok(await directory.DevicesAsync(caller.Access, id, new PageRequest(page, pageSize), ct)))
+            .WithName("ListPersonDevices");
+
+        people.MapPost("/", async (Authenticated caller, PeopleImporter importer, PeopleDirectory directory, NewPerson body, CancellationToken ct) =>
+            {
+                var row = new ImportRow("Body", body.LogonName, body.Name, body.Email, body.Group, body.Enabled?.ToString());
+                var imported = await importer.ImportAsync(caller.Access, [row], Channel.Api, ct);
+                if (!imported.IsSuccess)
+                {
+                    return Problems.Problems.From(imported.Error);
+                }
+
+                var created = await directory.ListAsync(caller.Access, new PeopleFilter(body.LogonName, null, null), new PageRequest(1, 1), ct);
+                return created.IsSuccess && created.Value.Results.Count == 1
+                    ? Results.Created($"/api/people/{created.Value.Results[0].Id}", created.Value.Results[0])
+                    : Problems.Problems.From(PeopleErrors.NotFound);
+            })
+            .WithName("CreateOrUpdatePerson");
+
+        people.MapPost("/import", async (Authenticated caller, PeopleImporter importer, HttpRequest request, CancellationToken ct) =>
+            {
+                var format = ImportFileReader.FormatFor(request.ContentType ?? string.Empty);
+                if (format is null)
+                {
+                    return Problems.Problems.From(ProtocolErrors.UnsupportedMediaType.WithDetail("Send the file as text/csv or application/json."));
+                }
+
+                using var reader = new StreamReader(request.Body);
+                var rows = ImportFileReader.Read(await reader.ReadToEndAsync(ct), format.Value);
+                return rows.IsSuccess
+                    ? Problems.Problems.Ok(await importer.ImportAsync(caller.Access, rows.Value, Channel.Api, ct))
+                    : Problems.Problems.From(rows.Error);
+            })
+            .WithMetadata(new BodySizeLimit(maxImportBytes))
+            .Accepts<string>("text/csv", "application/json")
+            .WithName("ImportPeople");
+    }
+
+    /// <summary>One person to create or update (matched by logon name).</summary>
+    internal sealed record NewPerson(string? LogonName, string? Name, string? Email, string? Group, bool? Enabled);
+}
