@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Text.Json.Serialization;
 using Keyward.ApiClients;
 using Keyward.Audit;
@@ -49,7 +50,7 @@ public static class KeywardServer
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         var keys = TokenKeyRing.LoadOrCreate(Path.Combine(options.DataDirectory, "token-keys.json"));
         services.AddSingleton(keys);
         services.AddSingleton(new KeyProtectorHealth { Ready = true });
