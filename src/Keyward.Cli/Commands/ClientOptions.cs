@@ -9,7 +9,7 @@ namespace Keyward.Cli.Commands;
 /// </summary>
 internal sealed class ClientOptions
 {
-    public Option<Uri?> Server { get; } = new("--server") { Description = "The Keyward server's URL (or KEYWARD_SERVER).", Recursive = true };
+    public Option<string?> Server { get; } = new("--server") { Description = "The Keyward server's URL (or KEYWARD_SERVER).", Recursive = true };
 
     public Option<string?> ClientId { get; } = new("--client-id") { Description = "API client id (or KEYWARD_CLIENT_ID).", Recursive = true };
 
@@ -25,12 +25,17 @@ internal sealed class ClientOptions
     /// <summary>A client for the parsed options, or a readable reason why one cannot be made.</summary>
     public KeywardClient Connect(ParseResult parse)
     {
-        var server = parse.GetValue(Server) ?? (Uri.TryCreate(Environment.GetEnvironmentVariable("KEYWARD_SERVER"), UriKind.Absolute, out var fromEnv) ? fromEnv : null);
+        var serverText = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable("KEYWARD_SERVER");
         var id = parse.GetValue(ClientId) ?? Environment.GetEnvironmentVariable("KEYWARD_CLIENT_ID");
         var secret = parse.GetValue(ClientSecret) ?? Environment.GetEnvironmentVariable("KEYWARD_CLIENT_SECRET");
-        if (server is null)
+        if (string.IsNullOrWhiteSpace(serverText))
         {
             throw new KeywardClientException("no server: pass --server URL or set KEYWARD_SERVER");
+        }
+
+        if (!Uri.TryCreate(serverText, UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
+        {
+            throw new KeywardClientException($"'{serverText}' is not an http(s) URL");
         }
 
         if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(secret))

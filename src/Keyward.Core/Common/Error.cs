@@ -17,6 +17,18 @@ public enum ErrorKind
 
     /// <summary>The caller is not authenticated.</summary>
     Unauthorized = 4,
+
+    /// <summary>The input is larger than the receiver accepts.</summary>
+    TooLarge = 5,
+
+    /// <summary>The input comes in a format the receiver does not read.</summary>
+    UnsupportedFormat = 6,
+
+    /// <summary>The operation does not exist on this resource (e.g. an HTTP method a route does not take).</summary>
+    NotSupported = 7,
+
+    /// <summary>An unexpected failure inside Keyward (a bug); nothing was changed.</summary>
+    Internal = 8,
 }
 
 /// <summary>

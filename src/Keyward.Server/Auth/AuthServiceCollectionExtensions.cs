@@ -24,7 +24,7 @@ internal static class AuthServiceCollectionExtensions
                 o.AllowClientCredentialsFlow();
                 o.SetIssuer(options.Issuer);
                 o.SetAccessTokenLifetime(options.AccessTokenLifetime);
-                o.AddSigningKey(new RsaSecurityKey(keys.SigningKey) { KeyId = keys.KeyId });
+                o.AddSigningCredentials(new SigningCredentials(new ECDsaSecurityKey(keys.SigningKey) { KeyId = keys.KeyId }, SecurityAlgorithms.EcdsaSha256));
                 o.AddEncryptionKey(new SymmetricSecurityKey(keys.EncryptionKey) { KeyId = keys.KeyId + "-enc" });
 
                 // Client-credential tokens are self-contained and short-lived: nothing to store per token.

@@ -44,18 +44,19 @@ internal static partial class ProblemHandling
     public static async Task HandleExceptionAsync(HttpContext context)
     {
         var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-        var (error, status) = exception switch
+        var error = exception switch
         {
-            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (ProtocolErrors.BodyTooLarge, 413),
-            BadHttpRequestException { InnerException: JsonException json } => (ProtocolErrors.MalformedBody.WithDetail(Describe(json)), 400),
-            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => (ProtocolErrors.UnsupportedMediaType.WithDetail("Send the body as application/json."), 415),
-            BadHttpRequestException bad when bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) => (ProtocolErrors.MalformedBody, 400),
-            BadHttpRequestException => (ProtocolErrors.InvalidParameter, 400),
-            ConcurrencyConflictException => (new Error("request.conflict", ErrorKind.Conflict, "Conflict", "The record was changed by someone else; read it again and retry."), 409),
-            _ => (ProtocolErrors.Internal, 500),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => ProtocolErrors.BodyTooLarge,
+            BadHttpRequestException { InnerException: JsonException json } => ProtocolErrors.MalformedBody.WithDetail(Describe(json)),
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => ProtocolErrors.UnsupportedMediaType.WithDetail("Send the body as application/json."),
+            BadHttpRequestException bad when bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) => ProtocolErrors.MalformedBody,
+            BadHttpRequestException => ProtocolErrors.InvalidParameter,
+            ConcurrencyConflictException => ProtocolErrors.Conflict,
+            _ => ProtocolErrors.Internal,
         };
+        var status = Problems.StatusFor(error.Kind);
 
-        if (status == 500)
+        if (status == StatusCodes.Status500InternalServerError)
         {
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.Server");
             LogUnhandled(logger, context.TraceIdentifier, exception);

@@ -17,6 +17,9 @@ public static class Problems
         ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
         ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
+        ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorKind.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
+        ErrorKind.NotSupported => StatusCodes.Status405MethodNotAllowed,
         _ => StatusCodes.Status500InternalServerError,
     };
 

@@ -9,13 +9,15 @@ public static class ProtocolErrors
 
     public static readonly Error InvalidParameter = new("request.invalid_parameter", ErrorKind.Validation, "Invalid parameter", "A route or query parameter has the wrong format.");
 
-    public static readonly Error BodyTooLarge = new("request.body_too_large", ErrorKind.Validation, "Request body too large", "The request body is larger than this endpoint accepts.");
+    public static readonly Error BodyTooLarge = new("request.body_too_large", ErrorKind.TooLarge, "Request body too large", "The request body is larger than this endpoint accepts.");
 
-    public static readonly Error UnsupportedMediaType = new("request.unsupported_media_type", ErrorKind.Validation, "Unsupported media type", "This endpoint does not accept that content type.");
+    public static readonly Error UnsupportedMediaType = new("request.unsupported_media_type", ErrorKind.UnsupportedFormat, "Unsupported media type", "This endpoint does not accept that content type.");
 
     public static readonly Error RouteNotFound = new("request.not_found", ErrorKind.NotFound, "Not found", "There is nothing at this address.");
 
-    public static readonly Error MethodNotAllowed = new("request.method_not_allowed", ErrorKind.Validation, "Method not allowed", "This address does not accept that HTTP method.");
+    public static readonly Error MethodNotAllowed = new("request.method_not_allowed", ErrorKind.NotSupported, "Method not allowed", "This address does not accept that HTTP method.");
 
-    public static readonly Error Internal = new("server.internal_error", ErrorKind.Validation, "Internal error", "Keyward hit an unexpected error; nothing was changed. The server log has a trace id.");
+    public static readonly Error Conflict = new("request.conflict", ErrorKind.Conflict, "Conflict", "The record was changed by someone else; read it again and retry.");
+
+    public static readonly Error Internal = new("server.internal_error", ErrorKind.Internal, "Internal error", "Keyward hit an unexpected error; nothing was changed. The server log has a trace id.");
 }

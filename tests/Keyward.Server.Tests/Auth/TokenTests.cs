@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Keyward.Audit;
+using Keyward.Common;
+using Keyward.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Keyward.Server.Tests.Auth;
+
+/// <summary>OAuth 2.0 client credentials: who gets a token, and which tokens the API accepts.</summary>
+public sealed class TokenTests
+{
+    [Fact]
+    public async Task Token_ForErinWhoIsDisabled_IsRefusedAndAudited()
+    {
+        await using var server = await DemoServer.StartAsync();
+
+        using var response = await server.RequestTokenAsync("erin-cli", "erin-secret");
+
+        var body = await Json.ReadAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Equal("invalid_client", body.GetProperty("error").GetString());
+        Assert.False(body.TryGetProperty("access_token", out _));
+        var failure = Assert.Single(await SignInFailuresAsync(server));
+        Assert.Equal("erin-cli", failure.ActorName);
+        Assert.Equal("auth.person_disabled", failure.Code);
+        Assert.Equal(AuditOutcome.Refused, failure.Outcome);
+    }
+
+    [Theory]
+    [InlineData("olivia-cli", "wrong-secret")]
+    [InlineData("nobody-cli", "olivia-secret")]
+    public async Task Token_WithBadClientCredentials_IsRefusedAndAuditedWithoutTheSecret(string clientId, string secret)
+    {
+        await using var server = await DemoServer.StartAsync();
+
+        using var response = await server.RequestTokenAsync(clientId, secret);
+
+        var body = await Json.ReadAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Equal("invalid_client", body.GetProperty("error").GetString());
+        var failure = Assert.Single(await SignInFailuresAsync(server));
+        Assert.Equal(clientId, failure.ActorName);
+        Assert.DoesNotContain(secret, failure.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Token_ForOlivia_IsABearerTokenThatTheApiAccepts()
+    {
+        await using var server = await DemoServer.StartAsync();
+
+        using var response = await server.RequestTokenAsync("olivia-cli", "olivia-secret");
+
+        var body = await Json.ReadAsync(response, HttpStatusCode.OK);
+        Assert.Equal("Bearer", body.GetProperty("token_type").GetString());
+        Assert.Equal(1800, body.GetProperty("expires_in").GetInt32());
+        using var client = await server.SignInAsync("olivia");
+        Assert.Equal("olivia", (await Json.GetAsync(client, "/api/me")).GetProperty("logonName").GetString());
+    }
+
+    [Fact]
+    public async Task Api_WithoutToken_AnswersProblem401()
+    {
+        await using var server = await DemoServer.StartAsync();
+
+        using var response = await server.Client.GetAsync(new Uri("/api/people", UriKind.Relative));
+
+        await Json.ProblemAsync(response, HttpStatusCode.Unauthorized, "auth.invalid_token");
+    }
+
+    [Fact]
+    public async Task Api_WithForgedToken_AnswersProblem401()
+    {
+        await using var server = await DemoServer.StartAsync();
+        var token = await server.TokenAsync("olivia");
+
+        // Flip one character in the middle of the token: its integrity check must fail.
+        var middle = token.Length / 2;
+        var forged = token[..middle] + (token[middle] == 'A' ? 'B' : 'A') + token[(middle + 1)..];
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/people", UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", forged);
+        using var response = await server.Client.SendAsync(request);
+
+        await Json.ProblemAsync(response, HttpStatusCode.Unauthorized, "auth.invalid_token");
+    }
+
+    [Fact]
+    public async Task Api_WithTokenFromAnotherServer_AnswersProblem401()
+    {
+        await using var ours = await DemoServer.StartAsync();
+        await using var theirs = await DemoServer.StartAsync();
+        var foreign = await theirs.TokenAsync("admin");
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/me", UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", foreign);
+        using var response = await ours.Client.SendAsync(request);
+
+        await Json.ProblemAsync(response, HttpStatusCode.Unauthorized, "auth.invalid_token");
+    }
+
+    [Fact]
+    public async Task Api_WithExpiredToken_AnswersProblem401()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var olivia = await server.SignInAsync("olivia");
+        await Json.GetAsync(olivia, "/api/me");
+
+        server.Clock.Advance(TimeSpan.FromMinutes(31));
+        using var response = await olivia.GetAsync(new Uri("/api/me", UriKind.Relative));
+
+        await Json.ProblemAsync(response, HttpStatusCode.Unauthorized, "auth.invalid_token");
+    }
+
+    [Fact]
+    public async Task Api_AfterPersonIsDisabled_RefusesTheirExistingToken()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var carol = await server.SignInAsync("carol");
+        using var admin = await server.SignInAsync("admin");
+        await Json.GetAsync(carol, "/api/me");
+
+        using var disable = await admin.PostAsync(
+            new Uri("/api/people", UriKind.Relative),
+            Json.Body(new { logonName = "carol", name = "Carol", email = "carol@acme.example", group = "Acme/Finance/Payroll", enabled = false }));
+        await Json.ReadAsync(disable, HttpStatusCode.Created);
+        using var response = await carol.GetAsync(new Uri("/api/me", UriKind.Relative));
+
+        await Json.ProblemAsync(response, HttpStatusCode.Unauthorized, "auth.person_disabled");
+        using var token = await server.RequestTokenAsync("carol-cli", "carol-secret");
+        Assert.Equal(HttpStatusCode.Unauthorized, token.StatusCode);
+    }
+
+    private static async Task<List<AuditEvent>> SignInFailuresAsync(DemoServer server)
+    {
+        await using var scope = server.App.Services.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<IKeywardStore>();
+        return await store.ToListAsync(store.AuditEvents.Where(e => e.Action == "auth.sign_in" && e.Outcome == AuditOutcome.Refused), CancellationToken.None);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Keyward.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Keyward.Server.Tests.Infrastructure;
+
+/// <summary>
+/// A real Keyward server with the demo organisation, on a fresh SQLite database in a temporary data folder.
+/// In-memory transport by default; <see cref="StartOnLoopbackAsync"/> listens on a real loopback port for
+/// clients that open their own connections (the keyward command).
+/// </summary>
+public sealed class DemoServer : IAsyncDisposable
+{
+    private DemoServer(WebApplication app, string dataDirectory, FakeTimeProvider clock, HttpClient client)
+    {
+        App = app;
+        DataDirectory = dataDirectory;
+        Clock = clock;
+        Client = client;
+    }
+
+    public WebApplication App { get; }
+
+    public string DataDirectory { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    /// <summary>A client with no credentials.</summary>
+    public HttpClient Client { get; }
+
+    public Uri? Address { get; private set; }
+
+    public static Task<DemoServer> StartAsync(Action<KeywardServerOptions>? configure = null) => StartCoreAsync(configure, loopback: false);
+
+    public static Task<DemoServer> StartOnLoopbackAsync(Action<KeywardServerOptions>? configure = null) => StartCoreAsync(configure, loopback: true);
+
+    private static async Task<DemoServer> StartCoreAsync(Action<KeywardServerOptions>? configure, bool loopback)
+    {
+        var data = Directory.CreateTempSubdirectory("keyward-test-").FullName;
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 9, 0, 0, TimeSpan.Zero));
+        var app = KeywardServer.Build(
+            o =>
+            {
+                o.DataDirectory = data;
+                o.Demo = true;
+                o.AllowHttp = true;
+                configure?.Invoke(o);
+            },
+            b =>
+            {
+                b.Services.AddSingleton<TimeProvider>(clock);
+                if (loopback)
+                {
+                    b.Configuration["urls"] = "http://127.0.0.1:0";
+                }
+                else
+                {
+                    b.WebHost.UseTestServer();
+                }
+            });
+        await KeywardServer.InitialiseAsync(app, CancellationToken.None);
+        await app.StartAsync();
+        HttpClient client;
+        Uri? address = null;
+        if (loopback)
+        {
+            address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            client = new HttpClient { BaseAddress = address };
+        }
+        else
+        {
+            client = app.GetTestClient();
+        }
+
+        return new DemoServer(app, data, clock, client) { Address = address };
+    }
+
+    /// <summary>Requests a token with the demo client credentials; returns the raw token response.</summary>
+    public async Task<HttpResponseMessage> RequestTokenAsync(string clientId, string clientSecret)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = clientId,
+            ["client_secret"] = clientSecret,
+        });
+        return await Client.PostAsync(new Uri("/connect/token", UriKind.Relative), form);
+    }
+
+    /// <summary>A client signed in as a demo person (client id <c>{logon}-cli</c>).</summary>
+    public async Task<HttpClient> SignInAsync(string logonName)
+    {
+        var token = await TokenAsync(logonName);
+        var client = loopbackOrTest();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+
+        HttpClient loopbackOrTest() => Address is null ? App.GetTestClient() : new HttpClient { BaseAddress = Address };
+    }
+
+    public async Task<string> TokenAsync(string logonName)
+    {
+        using var response = await RequestTokenAsync($"{logonName}-cli", $"{logonName}-secret");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("access_token").GetString()!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by the OS is harmless in a temporary folder.
+        }
+    }
+}

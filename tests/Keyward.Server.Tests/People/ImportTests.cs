@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text;
+using Keyward.Server.Tests.Infrastructure;
+
+namespace Keyward.Server.Tests.People;
+
+/// <summary><c>POST /api/people/import</c>: all or nothing, with a message naming the row and the field.</summary>
+public sealed class ImportTests
+{
+    private const string GoodCsv = """
+        logonName,name,email,group,enabled
+        frank,Frank Moss,frank@acme.example,Acme/Finance/Payroll,true
+        grace,"Hopper, Grace",grace@acme.example,Acme/Engineering/Compilers,
+        carol,Carol Payroll,carol.p@acme.example,Acme/Finance/Payroll,true
+        """;
+
+    [Fact]
+    public async Task Import_GoodCsvAsAdmin_CreatesUpdatesAndMakesGroups()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var admin = await server.SignInAsync("admin");
+
+        using var response = await admin.PostAsync(new Uri("/api/people/import", UriKind.Relative), new StringContent(GoodCsv, Encoding.UTF8, "text/csv"));
+
+        var summary = await Json.ReadAsync(response, HttpStatusCode.OK);
+        Assert.Equal(2, summary.GetProperty("created").GetInt32());
+        Assert.Equal(1, summary.GetProperty("updated").GetInt32());
+        Assert.Equal(1, summary.GetProperty("groupsCreated").GetInt32());
+        var grace = (await Json.GetAsync(admin, "/api/people?logonName=grace")).GetProperty("results")[0];
+        Assert.Equal("Hopper, Grace", grace.GetProperty("name").GetString());
+        Assert.Equal("Acme/Engineering/Compilers", grace.GetProperty("group").GetString());
+        var carol = (await Json.GetAsync(admin, "/api/people?logonName=carol")).GetProperty("results")[0];
+        Assert.Equal("carol.p@acme.example", carol.GetProperty("email").GetString());
+    }
+
+    [Fact]
+    public async Task Import_CsvWithBadThirdRow_RejectsWholeFileNamingLineAndField()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var admin = await server.SignInAsync("admin");
+        const string csv = """
+            logonName,name,email,group
+            frank,Frank Moss,frank@acme.example,Acme/Finance
+            grace,Grace Hopper,grace-at-acme,Acme/Engineering
+            """;
+
+        using var response = await admin.PostAsync(new Uri("/api/people/import", UriKind.Relative), new StringContent(csv, Encoding.UTF8, "text/csv"));
+
+        var detail = await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "people.import_invalid");
+        Assert.Contains("Line 3", detail, StringComparison.Ordinal);
+        Assert.Contains("'email'", detail, StringComparison.Ordinal);
+        Assert.Equal(7, (await Json.GetAsync(admin, "/api/people")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Import_JsonWithWrongTypeInSecondItem_RejectsWholeFileNamingItemAndField()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var admin = await server.SignInAsync("admin");
+        const string json = """
+            [
+              {"logonName": "frank", "name": "Frank", "email": "frank@acme.example", "group": "Acme"},
+              {"logonName": "grace", "name": 42, "email": "grace@acme.example", "group": "Acme"}
+            ]
+            """;
+
+        using var response = await admin.PostAsync(new Uri("/api/people/import", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
+
+        var detail = await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "people.import_invalid");
+        Assert.Contains("Item 2", detail, StringComparison.Ordinal);
+        Assert.Contains("'name'", detail, StringComparison.Ordinal);
+        Assert.Equal(7, (await Json.GetAsync(admin, "/api/people")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Import_AsOlivia_IsForbiddenAndChangesNothing()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var olivia = await server.SignInAsync("olivia");
+        using var admin = await server.SignInAsync("admin");
+
+        using var response = await olivia.PostAsync(new Uri("/api/people/import", UriKind.Relative), new StringContent(GoodCsv, Encoding.UTF8, "text/csv"));
+
+        await Json.ProblemAsync(response, HttpStatusCode.Forbidden, "people.forbidden");
+        Assert.Equal(7, (await Json.GetAsync(admin, "/api/people")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Import_WithUnsupportedContentType_AnswersUnsupportedMediaType()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var admin = await server.SignInAsync("admin");
+
+        using var response = await admin.PostAsync(new Uri("/api/people/import", UriKind.Relative), new StringContent("<people/>", Encoding.UTF8, "application/xml"));
+
+        await Json.ProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "request.unsupported_media_type");
+    }
+}

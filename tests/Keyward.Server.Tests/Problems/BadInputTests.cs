@@ -1,0 +1,150 @@
+using System.Net;
+using System.Text;
+using Keyward.Common;
+using Keyward.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Keyward.Server.Tests.Problems;
+
+/// <summary>
+/// Bad input gets RFC 9457 problem details with a stable code — never a 500 or a stack trace — and changes
+/// nothing.
+/// </summary>
+public sealed class BadInputTests(DemoServerFixture fixture) : IClassFixture<DemoServerFixture>
+{
+    private DemoServer Server => fixture.Server;
+
+    [Fact]
+    public async Task CreatePerson_WithMalformedJson_AnswersMalformedBodyAndChangesNothing()
+    {
+        var server = Server;
+        using var admin = await server.SignInAsync("admin");
+        var before = await CountPeopleAsync(server);
+
+        using var response = await admin.PostAsync(new Uri("/api/people", UriKind.Relative), new StringContent("{\"logonName\": \"zoe\", ", Encoding.UTF8, "application/json"));
+
+        await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "request.malformed_body");
+        Assert.Equal(before, await CountPeopleAsync(server));
+    }
+
+    [Fact]
+    public async Task CreatePerson_WithFieldOfWrongType_AnswersProblemNamingTheField()
+    {
+        var server = Server;
+        using var admin = await server.SignInAsync("admin");
+        var before = await CountPeopleAsync(server);
+
+        using var response = await admin.PostAsync(
+            new Uri("/api/people", UriKind.Relative),
+            new StringContent("{\"logonName\": \"zoe\", \"name\": \"Zoe\", \"email\": \"zoe@acme.example\", \"group\": \"Acme\", \"enabled\": \"sometimes\"}", Encoding.UTF8, "application/json"));
+
+        var detail = await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "request.malformed_body");
+        Assert.Contains("enabled", detail, StringComparison.Ordinal);
+        Assert.Equal(before, await CountPeopleAsync(server));
+    }
+
+    [Fact]
+    public async Task CreatePerson_WithWrongContentType_AnswersUnsupportedMediaType()
+    {
+        var server = Server;
+        using var admin = await server.SignInAsync("admin");
+
+        using var response = await admin.PostAsync(new Uri("/api/people", UriKind.Relative), new StringContent("logonName=zoe", Encoding.UTF8, "text/plain"));
+
+        await Json.ProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "request.unsupported_media_type");
+    }
+
+    [Fact]
+    public async Task CreatePerson_WithOversizedBody_AnswersBodyTooLargeAndChangesNothing()
+    {
+        var server = Server;
+        using var admin = await server.SignInAsync("admin");
+        var before = await CountPeopleAsync(server);
+        var huge = new string('x', 2 * 1024 * 1024);
+
+        using var response = await admin.PostAsync(new Uri("/api/people", UriKind.Relative), Json.Body(new { logonName = "zoe", name = huge, email = "zoe@acme.example", group = "Acme" }));
+
+        await Json.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "request.body_too_large");
+        Assert.Equal(before, await CountPeopleAsync(server));
+    }
+
+    [Fact]
+    public async Task CreatePerson_WithInvalidEmail_AnswersImportInvalidNamingTheField()
+    {
+        var server = Server;
+        using var admin = await server.SignInAsync("admin");
+        var before = await CountPeopleAsync(server);
+
+        using var response = await admin.PostAsync(new Uri("/api/people", UriKind.Relative), Json.Body(new { logonName = "zoe", name = "Zoe", email = "not-an-address", group = "Acme" }));
+
+        var detail = await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "people.import_invalid");
+        Assert.Contains("'email'", detail, StringComparison.Ordinal);
+        Assert.Equal(before, await CountPeopleAsync(server));
+    }
+
+    [Fact]
+    public async Task CreatePerson_AsOliviaWithoutManagePeople_AnswersForbidden()
+    {
+        var server = Server;
+        using var olivia = await server.SignInAsync("olivia");
+
+        using var response = await olivia.PostAsync(new Uri("/api/people", UriKind.Relative), Json.Body(new { logonName = "zoe", name = "Zoe", email = "zoe@acme.example", group = "Acme/Finance" }));
+
+        await Json.ProblemAsync(response, HttpStatusCode.Forbidden, "people.forbidden");
+    }
+
+    [Theory]
+    [InlineData("/api/people/does-not-exist", "people.not_found")]
+    [InlineData("/api/people/does-not-exist/certificates", "people.not_found")]
+    [InlineData("/api/people/does-not-exist/devices", "people.not_found")]
+    [InlineData("/api/no-such-route", "request.not_found")]
+    public async Task Get_UnknownIdOrRoute_AnswersNotFoundProblem(string path, string code)
+    {
+        var server = Server;
+        using var admin = await server.SignInAsync("admin");
+
+        using var response = await admin.GetAsync(new Uri(path, UriKind.Relative));
+
+        await Json.ProblemAsync(response, HttpStatusCode.NotFound, code);
+    }
+
+    [Fact]
+    public async Task ListPeople_WithNonNumericPage_AnswersInvalidParameter()
+    {
+        var server = Server;
+        using var admin = await server.SignInAsync("admin");
+
+        using var response = await admin.GetAsync(new Uri("/api/people?page=first", UriKind.Relative));
+
+        await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "request.invalid_parameter");
+    }
+
+    [Fact]
+    public async Task Delete_OnListRoute_AnswersMethodNotAllowedProblem()
+    {
+        var server = Server;
+        using var admin = await server.SignInAsync("admin");
+
+        using var response = await admin.DeleteAsync(new Uri("/api/people", UriKind.Relative));
+
+        await Json.ProblemAsync(response, HttpStatusCode.MethodNotAllowed, "request.method_not_allowed");
+    }
+
+    [Fact]
+    public async Task ErrorPage_ForEveryProblemType_DescribesTheCode()
+    {
+        var server = Server;
+
+        var page = await Json.GetAsync(server.Client, "/errors/people.not_found");
+
+        Assert.Equal("people.not_found", page.GetProperty("code").GetString());
+        Assert.Equal(404, page.GetProperty("status").GetInt32());
+    }
+
+    private static async Task<int> CountPeopleAsync(DemoServer server)
+    {
+        await using var scope = server.App.Services.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<IKeywardStore>();
+        return await store.CountAsync(store.People, CancellationToken.None);
+    }
+}
