@@ -59,6 +59,33 @@ public class ImportFileReaderTests
     }
 
     [Fact]
+    public void Read_CsvWithUnterminatedQuote_RefusedInsteadOfSwallowingLaterRows()
+    {
+        // The quote opened before "Acme" never closes: read leniently, dave's row vanished into carol's group.
+        const string csv = "logonName,name,email,group\n" +
+                           "carol,Carol,carol@acme.test,\"Acme\n" +
+                           "dave,Dave,dave@acme.test,Acme\n";
+
+        var result = ImportFileReader.Read(csv, ImportFormat.Csv);
+
+        Assert.Equal("people.import_invalid", result.Error?.Code);
+        Assert.Contains("the CSV cannot be read", result.Error?.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_CsvWithStrayQuoteInsideField_RefusedNamingLine()
+    {
+        const string csv = "logonName,name,email,group\n" +
+                           "carol,Carol,carol@acme.test,Acme\n" +
+                           "dave,\"Dave\" Engel\",dave@acme.test,Acme\n";
+
+        var error = ImportFileReader.Read(csv, ImportFormat.Csv).Error;
+
+        Assert.Equal("people.import_invalid", error?.Code);
+        Assert.StartsWith("Line 3: the CSV cannot be read", error?.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_CsvUnknownColumn_NamesColumnOnLineOne()
     {
         const string csv = """
