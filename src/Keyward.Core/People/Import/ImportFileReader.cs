@@ -59,7 +59,6 @@ public static class ImportFileReader
         {
             TrimOptions = TrimOptions.Trim,
             DetectDelimiter = false,
-            BadDataFound = null,
             MissingFieldFound = null,
         };
         try

@@ -1,0 +1,81 @@
+using Keyward.ApiClients;
+using Keyward.Audit;
+using Keyward.Certificates;
+using Keyward.Common;
+using Keyward.Devices;
+using Keyward.People;
+using Keyward.Profiles;
+using Keyward.Recovery;
+using Keyward.Scopes;
+using Keyward.Settings;
+
+namespace Keyward.Tests.Support;
+
+/// <summary>
+/// A list-backed <see cref="IKeywardStore"/> for use-case rules that do not depend on storage (storage has its
+/// own tests on real databases). <see cref="Add{T}"/> stages; <see cref="SaveChangesAsync"/> makes staged
+/// records visible; <see cref="DiscardChanges"/> forgets them. Changes made to loaded objects are not undone.
+/// </summary>
+internal sealed class InMemoryKeywardStore : IKeywardStore
+{
+    private readonly Dictionary<Type, object> _sets = [];
+    private readonly List<Action> _staged = [];
+
+    public int Saves { get; private set; }
+
+    public IQueryable<Group> Groups => Set<Group>().AsQueryable();
+
+    public IQueryable<Person> People => Set<Person>().AsQueryable();
+
+    public IQueryable<Role> Roles => Set<Role>().AsQueryable();
+
+    public IQueryable<ApiClient> ApiClients => Set<ApiClient>().AsQueryable();
+
+    public IQueryable<CredentialProfile> CredentialProfiles => Set<CredentialProfile>().AsQueryable();
+
+    public IQueryable<CertificatePolicy> CertificatePolicies => Set<CertificatePolicy>().AsQueryable();
+
+    public IQueryable<Certificate> Certificates => Set<Certificate>().AsQueryable();
+
+    public IQueryable<Device> Devices => Set<Device>().AsQueryable();
+
+    public IQueryable<RecoveryRequest> Requests => Set<RecoveryRequest>().AsQueryable();
+
+    public IQueryable<AuditEvent> AuditEvents => Set<AuditEvent>().AsQueryable();
+
+    public IQueryable<SystemSettings> Settings => Set<SystemSettings>().AsQueryable();
+
+    /// <summary>Puts records in the store as if saved earlier.</summary>
+    public void Seed<T>(params IEnumerable<T> entities) => Set<T>().AddRange(entities);
+
+    public void Add<T>(T entity)
+        where T : class => _staged.Add(() => Set<T>().Add(entity));
+
+    public Task<List<T>> ToListAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.ToList());
+
+    public Task<T?> FirstOrDefaultAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.FirstOrDefault());
+
+    public Task<int> CountAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.Count());
+
+    public Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.Any());
+
+    public Task SaveChangesAsync(CancellationToken cancellationToken)
+    {
+        _staged.ForEach(apply => apply());
+        _staged.Clear();
+        Saves++;
+        return Task.CompletedTask;
+    }
+
+    public void DiscardChanges() => _staged.Clear();
+
+    private List<T> Set<T>()
+    {
+        if (!_sets.TryGetValue(typeof(T), out var set))
+        {
+            _sets[typeof(T)] = set = new List<T>();
+        }
+
+        return (List<T>)set;
+    }
+}
