@@ -25,30 +25,30 @@ public sealed class AccessPolicy
     public Reach ReachFor(Caller caller, Operation operation, CredentialProfile? profile = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        var list = profile is null ? null : RoleListFor(profile, operation);
+        return ReachOf(caller, g => g.Role.Grants(operation) && (list is null || list.Contains(g.Role.Id)), operation.IsSelfService());
+    }
+
+    /// <summary>The union of the reach of the caller's assignments that <paramref name="counts"/> selects.</summary>
+    private Reach ReachOf(Caller caller, Func<Grant, bool> counts, bool selfOnly)
+    {
         if (!caller.Enabled)
         {
             return Reach.Nobody;
         }
 
-        var list = profile is null ? null : RoleListFor(profile, operation);
         var everyone = false;
         string? self = null;
         var groups = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var grant in caller.Grants)
+        foreach (var grant in caller.Grants.Where(g => g.Scope != Scope.None && counts(g)))
         {
-            if (grant.Scope == Scope.None || !grant.Role.Grants(operation) || (list is not null && !list.Contains(grant.Role.Id)))
-            {
-                continue;
-            }
-
-            if (operation.IsSelfService())
+            self = caller.PersonId;
+            if (selfOnly)
             {
                 // "My" operations always target the caller, whatever the assignment's scope.
-                self = caller.PersonId;
                 continue;
             }
 
-            self = caller.PersonId;
             switch (grant.Scope)
             {
                 case Scope.All:
@@ -114,7 +114,7 @@ public sealed class AccessPolicy
     /// May <paramref name="granter"/> give <paramref name="grantee"/> the role <paramref name="role"/> with
     /// <paramref name="scope"/> (and the administrative groups)? Nobody grants a role they do not hold or a
     /// scope wider than their own, and the grantee and every administrative group must be within the
-    /// granter's ManageRoles reach.
+    /// granter's ManageRoles reach and within the reach of the granter's own assignment of that role.
     /// </summary>
     public AccessDecision DecideGrant(Caller granter, PersonRef grantee, Role role, Scope scope, IReadOnlyCollection<string> administrativeGroupIds)
     {
@@ -138,8 +138,11 @@ public sealed class AccessPolicy
             return AccessDecision.ScopeWiderThanOwn;
         }
 
-        var reach = ReachFor(granter, Operation.ManageRoles);
-        if (administrativeGroupIds.Any(g => !reach.Everyone && !reach.Groups.Contains(g)))
+        // Administrative groups widen a scope, so each must lie within the granter's reach both for managing
+        // roles and through their own assignment of the role being granted.
+        var manageReach = ReachFor(granter, Operation.ManageRoles);
+        var roleReach = ReachOf(granter, g => g.Role.Id == role.Id, selfOnly: false);
+        if (administrativeGroupIds.Any(g => !(manageReach.Everyone || manageReach.Groups.Contains(g)) || !(roleReach.Everyone || roleReach.Groups.Contains(g))))
         {
             return AccessDecision.AdministrativeGroupOutOfScope;
         }

@@ -105,7 +105,24 @@ public class GrantRuleTests
     [InlineData(Scope.All, "g-contracts", AccessDecision.Allowed)]
     public void DecideGrant_AdministrativeGroup_MustLieWithinGrantersManageRolesReach(Scope manageScope, string administrativeGroupId, AccessDecision expected)
     {
-        var granter = TestOrg.Caller("admin", TestOrg.Finance, TestOrg.Grant(RoleManager, manageScope), TestOrg.Grant(Operator, Scope.Division));
+        // The granter's own Operator assignment reaches everyone, so only the ManageRoles reach is in play.
+        var granter = TestOrg.Caller("admin", TestOrg.Finance, TestOrg.Grant(RoleManager, manageScope), TestOrg.Grant(Operator, Scope.All));
+        var grantee = TestOrg.Person("victor", TestOrg.Finance);
+
+        Assert.Equal(expected, TestOrg.Policy.DecideGrant(granter, grantee, Operator, Scope.Department, [administrativeGroupId]));
+    }
+
+    [Theory]
+    [InlineData("g-finance", AccessDecision.Allowed)]
+    [InlineData("g-payroll", AccessDecision.Allowed)]
+    [InlineData("g-legal", AccessDecision.AdministrativeGroupOutOfScope)]
+    [InlineData("g-contracts", AccessDecision.AdministrativeGroupOutOfScope)]
+    [InlineData("g-engineering", AccessDecision.AdministrativeGroupOutOfScope)]
+    public void DecideGrant_AdministrativeGroup_MustLieWithinGrantersOwnReachForThatRole(string administrativeGroupId, AccessDecision expected)
+    {
+        // ManageRoles reaches everyone, but the granter's own Operator assignment only reaches Finance and below:
+        // an administrative group must not let the grantee reach further than the granter does with the role.
+        var granter = TestOrg.Caller("admin", TestOrg.Finance, TestOrg.Grant(RoleManager, Scope.All), TestOrg.Grant(Operator, Scope.Division));
         var grantee = TestOrg.Person("victor", TestOrg.Finance);
 
         Assert.Equal(expected, TestOrg.Policy.DecideGrant(granter, grantee, Operator, Scope.Department, [administrativeGroupId]));
@@ -118,7 +135,7 @@ public class GrantRuleTests
     public void DecideGrant_GranterWithOwnAdministrativeGroup_ReachExtendsAsScopeSays(Scope manageScope, string administrativeGroupId, AccessDecision expected)
     {
         var granter = TestOrg.Caller(
-            "admin", TestOrg.Finance, TestOrg.Grant(RoleManager, manageScope, TestOrg.Legal.Id), TestOrg.Grant(Operator, Scope.Division));
+            "admin", TestOrg.Finance, TestOrg.Grant(RoleManager, manageScope, TestOrg.Legal.Id), TestOrg.Grant(Operator, Scope.All));
         var grantee = TestOrg.Person("victor", TestOrg.Finance);
 
         Assert.Equal(expected, TestOrg.Policy.DecideGrant(granter, grantee, Operator, Scope.Department, [administrativeGroupId]));

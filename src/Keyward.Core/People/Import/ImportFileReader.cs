@@ -45,6 +45,9 @@ public static class ImportFileReader
     public static Result<IReadOnlyList<ImportRow>> Read(string content, ImportFormat format)
     {
         ArgumentNullException.ThrowIfNull(content);
+
+        // Spreadsheet programs often start "CSV UTF-8" files with a byte-order mark; it is not part of the data.
+        content = content.TrimStart('\uFEFF');
         return format switch
         {
             ImportFormat.Csv => ReadCsv(content),
@@ -74,6 +77,12 @@ public static class ImportFileReader
             if (unknown is not null)
             {
                 return PeopleErrors.ImportInvalid.WithDetail($"Line 1: unknown column '{unknown}'. Known columns: {string.Join(", ", Columns)}.");
+            }
+
+            var repeated = header.GroupBy(h => h, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+            if (repeated is not null)
+            {
+                return PeopleErrors.ImportInvalid.WithDetail($"Line 1: column '{repeated.Key}' appears more than once.");
             }
 
             var rows = new List<ImportRow>();

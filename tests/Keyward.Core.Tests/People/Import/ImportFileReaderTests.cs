@@ -4,6 +4,27 @@ namespace Keyward.Tests.People.Import;
 
 public class ImportFileReaderTests
 {
+    [Theory]
+    [InlineData(ImportFormat.Csv, "\uFEFFlogonName,name,email,group\ncarol,Carol,carol@acme.test,Acme\n")]
+    [InlineData(ImportFormat.Json, "\uFEFF[{\"logonName\": \"carol\", \"name\": \"Carol\", \"email\": \"carol@acme.test\", \"group\": \"Acme\"}]")]
+    public void Read_FileStartingWithByteOrderMark_ReadsLikeWithout(ImportFormat format, string content)
+    {
+        var rows = ImportFileReader.Read(content, format);
+
+        Assert.True(rows.IsSuccess, rows.Error?.Detail);
+        Assert.Equal("carol", Assert.Single(rows.Value).LogonName);
+    }
+
+    [Fact]
+    public void Read_CsvHeaderNamingAColumnTwice_RefusedNamingTheColumn()
+    {
+        var rows = ImportFileReader.Read("logonName,name,email,group,Name\ncarol,Carol,carol@acme.test,Acme,Other\n", ImportFormat.Csv);
+
+        Assert.False(rows.IsSuccess);
+        Assert.Equal("people.import_invalid", rows.Error.Code);
+        Assert.Contains("'name'", rows.Error.Detail, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void Read_GoodCsv_OneRowPerLineNamedByLine()
     {
