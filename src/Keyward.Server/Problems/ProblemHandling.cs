@@ -51,7 +51,7 @@ internal static partial class ProblemHandling
             BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => (ProtocolErrors.UnsupportedMediaType.WithDetail("Send the body as application/json."), 415),
             BadHttpRequestException bad when bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) => (ProtocolErrors.MalformedBody, 400),
             BadHttpRequestException => (ProtocolErrors.InvalidParameter, 400),
-            ConcurrencyConflictException => (new Error("request.conflict", ErrorKind.Conflict, "Conflict", "The record was changed by someone else; read it again and retry."), 409),
+            ConcurrencyConflictException => (ProtocolErrors.ConcurrencyConflict, 409),
             _ => (ProtocolErrors.Internal, 500),
         };
 

@@ -15,6 +15,8 @@ public static class ProtocolErrors
 
     public static readonly Error RouteNotFound = new("request.not_found", ErrorKind.NotFound, "Not found", "There is nothing at this address.");
 
+    public static readonly Error ConcurrencyConflict = new("request.conflict", ErrorKind.Conflict, "Conflict", "The record was changed by someone else; read it again and retry.");
+
     public static readonly Error MethodNotAllowed = new("request.method_not_allowed", ErrorKind.Validation, "Method not allowed", "This address does not accept that HTTP method.");
 
     public static readonly Error Internal = new("server.internal_error", ErrorKind.Validation, "Internal error", "Keyward hit an unexpected error; nothing was changed. The server log has a trace id.");
