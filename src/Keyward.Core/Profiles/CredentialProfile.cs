@@ -43,7 +43,13 @@ public sealed class CredentialProfile
         Id = Name = Description = string.Empty;
         PasswordPolicy = SecretPolicy.DefaultPassword;
         PinPolicy = SecretPolicy.DefaultPin;
-        CanRequest = CanValidate = CanCollect = CanReceive = [];
+
+        // One list each: EF Core fills a primitive collection into the list the constructor left in place, so
+        // four properties sharing one instance would all read back as the last column loaded.
+        CanRequest = [];
+        CanValidate = [];
+        CanCollect = [];
+        CanReceive = [];
     }
 
     public string Id { get; private set; }
