@@ -1,4 +1,6 @@
+using Keyward.Certificates;
 using Keyward.Common;
+using Keyward.Devices;
 using Keyward.People;
 using Keyward.Scopes;
 using Keyward.Storage.Tests.Infrastructure;
@@ -121,6 +123,59 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
         Assert.Equal(("dave.payroll", "Acme/Finance/Payroll"), (result.Value.LogonName, result.Value.Group));
     }
 
+    [Fact]
+    public async Task CertificatesAsync_PersonInReach_ReturnsNewestFirstWithPolicyAndTotal()
+    {
+        var org = await SeedAsync();
+        var policy = TestData.Policy("Encryption");
+        var carol = org.Ids["carol.payroll"];
+        var certificates = Enumerable.Range(0, 3)
+            .Select(i => new Certificate(Ids.New(), carol, policy.Id, $"0{i}", "CN=CA", "CN=Carol", $"{i}{new string('d', 63)}", TestData.Instant.AddDays(i), TestData.Instant.AddDays(365 + i), [(byte)i]))
+            .ToList();
+        certificates[1].AttachArchivedKey("archive-entry");
+        var elsewhere = new Certificate(Ids.New(), org.Ids["alice.finance"], policy.Id, "09", "CN=CA", "CN=Alice", new string('e', 64), TestData.Instant, TestData.Instant.AddDays(1), [9]);
+        await SaveAsync([policy, .. certificates, elsewhere]);
+        await using var scope = NewScope();
+        var store = StoreOf(scope);
+        var access = await ResolveAsync(store, org.ViewerId);
+
+        var result = await new PeopleDirectory(store).CertificatesAsync(access, carol, new PageRequest(1, 2), CancellationToken.None);
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal(3, result.Value.Total);
+        Assert.Equal(["02", "01"], result.Value.Results.Select(c => c.SerialNumber));
+        Assert.All(result.Value.Results, c => Assert.Equal(("Encryption", KeyUsage.Encryption, carol), (c.Policy, c.KeyUsage, c.OwnerId)));
+        Assert.Equal([false, true], result.Value.Results.Select(c => c.Archived));
+        AssertStored.Instant(TestData.Instant.AddDays(367), result.Value.Results[0].NotAfter);
+    }
+
+    [Fact]
+    public async Task DevicesAsync_PersonInReachOrNot_ReturnsDevicesOrNotFound()
+    {
+        var org = await SeedAsync();
+        var profile = TestData.Profile("Card");
+        var dave = org.Ids["dave.payroll"];
+        var cards = new[]
+        {
+            new Device(Ids.New(), DeviceType.SmartCard, "SC-2", dave, profile.Id, TestData.Instant.AddDays(2)),
+            new Device(Ids.New(), DeviceType.SmartCard, "SC-1", dave, profile.Id, TestData.Instant.AddDays(1)),
+        };
+        var engineersCard = new Device(Ids.New(), DeviceType.SmartCard, "SC-3", org.Ids["erin.eng"], profile.Id, TestData.Instant);
+        await SaveAsync([profile, .. cards, engineersCard]);
+        await using var scope = NewScope();
+        var store = StoreOf(scope);
+        var access = await ResolveAsync(store, org.ViewerId);
+        var directory = new PeopleDirectory(store);
+
+        var inReach = await directory.DevicesAsync(access, dave, new PageRequest(null, null), CancellationToken.None);
+        var outOfReach = await directory.DevicesAsync(access, org.Ids["erin.eng"], new PageRequest(null, null), CancellationToken.None);
+
+        Assert.True(inReach.IsSuccess);
+        Assert.Equal(["SC-1", "SC-2"], inReach.Value.Results.Select(d => d.SerialNumber));
+        Assert.Equal(2, inReach.Value.Total);
+        Assert.Equal("people.not_found", outOfReach.Error?.Code);
+    }
+
     private static ListCase Case(PeopleFilter filter, params string[] expected) => new(filter, new PageRequest(null, null), expected, expected.Length);
 
     /// <summary>Runs every case in a unit of work of its own and compares all outcomes at once, naming each case.</summary>
@@ -167,7 +222,7 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
         var finance = TestData.Group("Finance", acme);
         var payroll = TestData.Group("Payroll", finance);
         var engineering = TestData.Group("Engineering", acme);
-        var viewerRole = TestData.Role("Viewer", Operation.ViewPerson);
+        var viewerRole = TestData.Role("Viewer", Operation.ViewPerson, Operation.ViewCertificate, Operation.ViewDevice);
         var viewer = TestData.Person("fin.viewer", finance, "Fiona Viewer");
         viewer.Assign(viewerRole, Scope.Division);
         Person[] people =
