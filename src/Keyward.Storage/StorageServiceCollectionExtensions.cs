@@ -18,7 +18,7 @@ public static class StorageServiceCollectionExtensions
         switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:
-                services.AddDbContext<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString));
+                services.AddDbContext<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(SqliteUnicodeCaseInterceptor.Instance));
                 break;
             case DatabaseProvider.Postgres:
                 services.AddDbContext<KeywardDbContext, PostgresKeywardDbContext>(o => o.UseNpgsql(connectionString));

@@ -32,7 +32,7 @@ public sealed class AuditEvent
     /// <summary>Position in the chain, from 1, without gaps. Unique.</summary>
     public long Sequence { get; private set; }
 
-    /// <summary>UTC.</summary>
+    /// <summary>UTC, whole microseconds: the finest instant every supported database stores unchanged.</summary>
     public DateTime At { get; private set; }
 
     /// <summary>The person who acted; null for Keyward itself or an unknown client.</summary>
@@ -73,7 +73,8 @@ public sealed class AuditEvent
         var e = new AuditEvent
         {
             Sequence = (previous?.Sequence ?? 0) + 1,
-            At = at,
+            // The hash covers At, so it must cover what the database gives back: PostgreSQL keeps microseconds.
+            At = new DateTime(at.Ticks - (at.Ticks % TimeSpan.TicksPerMicrosecond), at.Kind),
             ActorId = entry.ActorId,
             ActorName = entry.ActorName,
             Action = entry.Action,

@@ -1,0 +1,68 @@
+using Keyward.Storage.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Keyward.Storage.Tests;
+
+/// <summary>The real migrations of each provider, applied to an empty database.</summary>
+public abstract class MigrationTests(ITestDatabaseSource source) : StorageTestBase(source)
+{
+    protected override bool StartWithSchema => false;
+
+    [Fact]
+    public async Task MigrateKeywardDatabaseAsync_EmptyDatabase_AppliesEveryMigration()
+    {
+        await Services.MigrateKeywardDatabaseAsync(CancellationToken.None);
+
+        await using var scope = NewScope();
+        var db = DbOf(scope);
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
+        Assert.NotEmpty(db.Database.GetMigrations());
+    }
+
+    [Fact]
+    public async Task MigrateKeywardDatabaseAsync_RunTwice_IsANoOp()
+    {
+        await Services.MigrateKeywardDatabaseAsync(CancellationToken.None);
+        await Services.MigrateKeywardDatabaseAsync(CancellationToken.None);
+
+        await using var scope = NewScope();
+        Assert.Empty(await DbOf(scope).Database.GetPendingMigrationsAsync());
+    }
+
+    [Fact]
+    public async Task HasPendingModelChanges_ProviderMigrations_MatchTheModel()
+    {
+        await using var scope = NewScope();
+        var db = DbOf(scope);
+
+        // A model change without a new migration for this provider fails here: run `dotnet ef migrations add`.
+        Assert.False(db.Database.HasPendingModelChanges(), $"The model has changes that no {Provider} migration captures.");
+    }
+
+    [Fact]
+    public async Task AddKeywardStorage_Provider_UsesThatProvidersContextAndMigrations()
+    {
+        await using var scope = NewScope();
+        var db = DbOf(scope);
+        var migrationsAssembly = db.GetInfrastructure().GetRequiredService<IMigrationsAssembly>();
+
+        var (contextType, migrationsNamespace) = Provider switch
+        {
+            DatabaseProvider.Sqlite => (typeof(SqliteKeywardDbContext), "Keyward.Storage.Migrations.Sqlite"),
+            _ => (typeof(PostgresKeywardDbContext), "Keyward.Storage.Migrations.Postgres"),
+        };
+        Assert.IsType(contextType, db);
+        Assert.All(migrationsAssembly.Migrations.Values, m => Assert.Equal(migrationsNamespace, m.Namespace));
+        Assert.Equal(migrationsNamespace, migrationsAssembly.ModelSnapshot?.GetType().Namespace);
+    }
+}
+
+[Collection(OnSqlite.Name)]
+public sealed class SqliteMigrationTests(SqliteDatabases databases) : MigrationTests(databases);
+
+[Collection(OnPostgres.Name)]
+public sealed class PostgresMigrationTests(PostgresServer server) : MigrationTests(server);

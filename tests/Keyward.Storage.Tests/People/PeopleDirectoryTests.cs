@@ -1,0 +1,257 @@
+using Keyward.Certificates;
+using Keyward.Common;
+using Keyward.Devices;
+using Keyward.People;
+using Keyward.Scopes;
+using Keyward.Storage.Tests.Infrastructure;
+
+namespace Keyward.Storage.Tests.People;
+
+/// <summary>
+/// <see cref="PeopleDirectory"/> filtering by scope in the database. The caller is a Finance viewer with a
+/// Division scope: they reach Finance and Payroll, not Engineering nor the Acme root.
+/// </summary>
+public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : StorageTestBase(source)
+{
+    private static readonly string[] InReach =
+        ["alice.finance", "bob.finance", "carol.payroll", "dave.payroll", "fin.viewer", "zoe.finance"];
+
+    [Fact]
+    public async Task ListAsync_DivisionScopedViewer_ReturnsExactlyFinanceAndPayroll()
+    {
+        var org = await SeedAsync();
+
+        var page = await ListPeopleAsync(org, new PeopleFilter(null, null, null), new PageRequest(null, null));
+
+        Assert.Equal(InReach, page.Results.Select(p => p.LogonName));
+        Assert.Equal(6, page.Total);
+        var carol = Assert.Single(page.Results, p => p.LogonName == "carol.payroll");
+        Assert.Equal(("Acme/Finance/Payroll", "Carol Clark", "carol.payroll@acme.example", true), (carol.Group, carol.Name, carol.Email, carol.Enabled));
+    }
+
+    [Fact]
+    public async Task ListAsync_Query_MatchesLogonNameNameOrEmailInAnyCaseWithinReach()
+    {
+        var org = await SeedAsync();
+
+        await AssertListsAsync(
+            org,
+            Case(new PeopleFilter(null, "ANDERS", null), "alice.finance"),
+            Case(new PeopleFilter(null, "aNdErS", null), "alice.finance"),
+            Case(new PeopleFilter(null, "Alice.FINANCE", null), "alice.finance"),
+            Case(new PeopleFilter(null, "  payroll  ", null), "carol.payroll", "dave.payroll"),
+            Case(new PeopleFilter(null, "Acme.Example", null), InReach),
+            Case(new PeopleFilter(null, "zoë", null), "zoe.finance"),
+            Case(new PeopleFilter(null, "ZOË", null), "zoe.finance"),
+            Case(new PeopleFilter(null, "ångström", null), "zoe.finance"),
+            Case(new PeopleFilter(null, "fox", null)),
+            Case(new PeopleFilter(null, "executive", null)));
+    }
+
+    [Fact]
+    public async Task ListAsync_LogonName_MatchesExactlyWithinReach()
+    {
+        var org = await SeedAsync();
+
+        await AssertListsAsync(
+            org,
+            Case(new PeopleFilter("Carol.Payroll", null, null), "carol.payroll"),
+            Case(new PeopleFilter(" bob.finance ", null, null), "bob.finance"),
+            Case(new PeopleFilter("carol", null, null)),
+            Case(new PeopleFilter("erin.eng", null, null)));
+    }
+
+    [Fact]
+    public async Task ListAsync_GroupPath_ReturnsThatGroupsMembersWithinReach()
+    {
+        var org = await SeedAsync();
+
+        await AssertListsAsync(
+            org,
+            Case(new PeopleFilter(null, null, "Acme/Finance/Payroll"), "carol.payroll", "dave.payroll"),
+            Case(new PeopleFilter(null, null, "acme/finance"), "alice.finance", "bob.finance", "fin.viewer", "zoe.finance"),
+            Case(new PeopleFilter(null, "ALICE", "acme/finance"), "alice.finance"),
+            Case(new PeopleFilter(null, "payroll", "Acme/Finance")),
+            Case(new PeopleFilter(null, null, "Acme/Engineering")),
+            Case(new PeopleFilter(null, null, "Acme")),
+            Case(new PeopleFilter(null, null, "Acme/Nowhere")));
+    }
+
+    [Fact]
+    public async Task ListAsync_Paging_ReturnsThePageAndTheTotalInReach()
+    {
+        var org = await SeedAsync();
+        var all = new PeopleFilter(null, null, null);
+
+        await AssertListsAsync(
+            org,
+            new ListCase(all, new PageRequest(1, 4), ["alice.finance", "bob.finance", "carol.payroll", "dave.payroll"], 6),
+            new ListCase(all, new PageRequest(2, 4), ["fin.viewer", "zoe.finance"], 6),
+            new ListCase(all, new PageRequest(3, 4), [], 6),
+            new ListCase(all, new PageRequest(3, 2), ["fin.viewer", "zoe.finance"], 6),
+            new ListCase(new PeopleFilter(null, "finance", null), new PageRequest(2, 2), ["zoe.finance"], 3));
+    }
+
+    [Fact]
+    public async Task GetAsync_PersonOutsideReach_ReturnsNotFound()
+    {
+        var org = await SeedAsync();
+        await using var scope = NewScope();
+        var store = StoreOf(scope);
+        var access = await ResolveAsync(store, org.ViewerId);
+
+        var engineer = await new PeopleDirectory(store).GetAsync(access, org.Ids["erin.eng"], CancellationToken.None);
+        var root = await new PeopleDirectory(store).GetAsync(access, org.Ids["ceo"], CancellationToken.None);
+        var unknown = await new PeopleDirectory(store).GetAsync(access, Ids.New(), CancellationToken.None);
+
+        Assert.Equal("people.not_found", engineer.Error?.Code);
+        Assert.Equal("people.not_found", root.Error?.Code);
+        Assert.Equal("people.not_found", unknown.Error?.Code);
+    }
+
+    [Fact]
+    public async Task GetAsync_PersonInSubgroup_ReturnsThePerson()
+    {
+        var org = await SeedAsync();
+        await using var scope = NewScope();
+        var store = StoreOf(scope);
+        var access = await ResolveAsync(store, org.ViewerId);
+
+        var result = await new PeopleDirectory(store).GetAsync(access, org.Ids["dave.payroll"], CancellationToken.None);
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal(("dave.payroll", "Acme/Finance/Payroll"), (result.Value.LogonName, result.Value.Group));
+    }
+
+    [Fact]
+    public async Task CertificatesAsync_PersonInReach_ReturnsNewestFirstWithPolicyAndTotal()
+    {
+        var org = await SeedAsync();
+        var policy = TestData.Policy("Encryption");
+        var carol = org.Ids["carol.payroll"];
+        var certificates = Enumerable.Range(0, 3)
+            .Select(i => new Certificate(Ids.New(), carol, policy.Id, $"0{i}", "CN=CA", "CN=Carol", $"{i}{new string('d', 63)}", TestData.Instant.AddDays(i), TestData.Instant.AddDays(365 + i), [(byte)i]))
+            .ToList();
+        certificates[1].AttachArchivedKey("archive-entry");
+        var elsewhere = new Certificate(Ids.New(), org.Ids["alice.finance"], policy.Id, "09", "CN=CA", "CN=Alice", new string('e', 64), TestData.Instant, TestData.Instant.AddDays(1), [9]);
+        await SaveAsync([policy, .. certificates, elsewhere]);
+        await using var scope = NewScope();
+        var store = StoreOf(scope);
+        var access = await ResolveAsync(store, org.ViewerId);
+
+        var result = await new PeopleDirectory(store).CertificatesAsync(access, carol, new PageRequest(1, 2), CancellationToken.None);
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal(3, result.Value.Total);
+        Assert.Equal(["02", "01"], result.Value.Results.Select(c => c.SerialNumber));
+        Assert.All(result.Value.Results, c => Assert.Equal(("Encryption", KeyUsage.Encryption, carol), (c.Policy, c.KeyUsage, c.OwnerId)));
+        Assert.Equal([false, true], result.Value.Results.Select(c => c.Archived));
+        AssertStored.Instant(TestData.Instant.AddDays(367), result.Value.Results[0].NotAfter);
+    }
+
+    [Fact]
+    public async Task DevicesAsync_PersonInReachOrNot_ReturnsDevicesOrNotFound()
+    {
+        var org = await SeedAsync();
+        var profile = TestData.Profile("Card");
+        var dave = org.Ids["dave.payroll"];
+        var cards = new[]
+        {
+            new Device(Ids.New(), DeviceType.SmartCard, "SC-2", dave, profile.Id, TestData.Instant.AddDays(2)),
+            new Device(Ids.New(), DeviceType.SmartCard, "SC-1", dave, profile.Id, TestData.Instant.AddDays(1)),
+        };
+        var engineersCard = new Device(Ids.New(), DeviceType.SmartCard, "SC-3", org.Ids["erin.eng"], profile.Id, TestData.Instant);
+        await SaveAsync([profile, .. cards, engineersCard]);
+        await using var scope = NewScope();
+        var store = StoreOf(scope);
+        var access = await ResolveAsync(store, org.ViewerId);
+        var directory = new PeopleDirectory(store);
+
+        var inReach = await directory.DevicesAsync(access, dave, new PageRequest(null, null), CancellationToken.None);
+        var outOfReach = await directory.DevicesAsync(access, org.Ids["erin.eng"], new PageRequest(null, null), CancellationToken.None);
+
+        Assert.True(inReach.IsSuccess);
+        Assert.Equal(["SC-1", "SC-2"], inReach.Value.Results.Select(d => d.SerialNumber));
+        Assert.Equal(2, inReach.Value.Total);
+        Assert.Equal("people.not_found", outOfReach.Error?.Code);
+    }
+
+    private static ListCase Case(PeopleFilter filter, params string[] expected) => new(filter, new PageRequest(null, null), expected, expected.Length);
+
+    /// <summary>Runs every case in a unit of work of its own and compares all outcomes at once, naming each case.</summary>
+    private async Task AssertListsAsync(Organisation org, params ListCase[] cases)
+    {
+        var mismatches = new List<string>();
+        foreach (var c in cases)
+        {
+            var page = await ListPeopleAsync(org, c.Filter, c.Page);
+            var expected = c.Describe(c.Expected, c.Total);
+            var actual = c.Describe(page.Results.Select(p => p.LogonName), page.Total);
+            if (expected != actual)
+            {
+                mismatches.Add($"expected {expected}\n  actual {actual}");
+            }
+        }
+
+        if (mismatches.Count > 0)
+        {
+            Assert.Fail(string.Join('\n', mismatches));
+        }
+    }
+
+    private async Task<Page<PersonView>> ListPeopleAsync(Organisation org, PeopleFilter filter, PageRequest page)
+    {
+        await using var scope = NewScope();
+        var store = StoreOf(scope);
+        var access = await ResolveAsync(store, org.ViewerId);
+        var result = await new PeopleDirectory(store).ListAsync(access, filter, page, CancellationToken.None);
+        Assert.True(result.IsSuccess);
+        return result.Value;
+    }
+
+    private static async Task<AccessContext> ResolveAsync(IKeywardStore store, string personId)
+    {
+        var access = await new CallerResolver(store).ResolveAsync(personId, CancellationToken.None);
+        Assert.NotNull(access);
+        return access;
+    }
+
+    private async Task<Organisation> SeedAsync()
+    {
+        var acme = TestData.Group("Acme");
+        var finance = TestData.Group("Finance", acme);
+        var payroll = TestData.Group("Payroll", finance);
+        var engineering = TestData.Group("Engineering", acme);
+        var viewerRole = TestData.Role("Viewer", Operation.ViewPerson, Operation.ViewCertificate, Operation.ViewDevice);
+        var viewer = TestData.Person("fin.viewer", finance, "Fiona Viewer");
+        viewer.Assign(viewerRole, Scope.Division);
+        Person[] people =
+        [
+            viewer,
+            TestData.Person("alice.finance", finance, "Alice Anders"),
+            TestData.Person("bob.finance", finance, "Bob Brown"),
+            TestData.Person("zoe.finance", finance, "Zoë Ångström"),
+            TestData.Person("carol.payroll", payroll, "Carol Clark"),
+            TestData.Person("dave.payroll", payroll, "Dave Dunn", enabled: false),
+            TestData.Person("erin.eng", engineering, "Erin Payroll-Liaison"),
+            TestData.Person("frank.eng", engineering, "Frank Fox"),
+            TestData.Person("ceo", acme, "Chief Executive"),
+        ];
+        await SaveAsync([acme, finance, payroll, engineering, viewerRole, .. people]);
+        return new Organisation(viewer.Id, people.ToDictionary(p => p.LogonName, p => p.Id));
+    }
+
+    private sealed record Organisation(string ViewerId, IReadOnlyDictionary<string, string> Ids);
+
+    private sealed record ListCase(PeopleFilter Filter, PageRequest Page, string[] Expected, int Total)
+    {
+        public string Describe(IEnumerable<string> logonNames, int total) =>
+            $"{Filter}, page {Page.Page} of size {Page.Size}: [{string.Join(", ", logonNames)}], total {total}";
+    }
+}
+
+[Collection(OnSqlite.Name)]
+public sealed class SqlitePeopleDirectoryTests(SqliteDatabases databases) : PeopleDirectoryTests(databases);
+
+[Collection(OnPostgres.Name)]
+public sealed class PostgresPeopleDirectoryTests(PostgresServer server) : PeopleDirectoryTests(server);
