@@ -74,6 +74,8 @@ internal sealed class EfKeywardStore : IKeywardStore
         }
     }
 
+    public bool IsPendingAdd(object entity) => _db.Entry(entity).State == EntityState.Added;
+
     public void DiscardChanges()
     {
         foreach (var entry in _db.ChangeTracker.Entries().Where(e => e.State != EntityState.Unchanged).ToList())

@@ -23,7 +23,13 @@ public sealed class AuditTrail
     /// its whole unit of work is rolled back, so the chain stays linear.</remarks>
     public async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
-        _last ??= await _store.FirstOrDefaultAsync(_store.AuditEvents.OrderByDescending(e => e.Sequence), cancellationToken).ConfigureAwait(false);
+        // Chain onto our own staged entry while it is pending; once it is saved, discarded or lost in a race,
+        // read the tail again, so a refusal recorded after a lost race links to what is really stored.
+        if (_last is null || !_store.IsPendingAdd(_last))
+        {
+            _last = await _store.FirstOrDefaultAsync(_store.AuditEvents.OrderByDescending(e => e.Sequence), cancellationToken).ConfigureAwait(false);
+        }
+
         var next = AuditEvent.Chain(_last, entry, _clock.GetUtcNow().UtcDateTime);
         _store.Add(next);
         _last = next;

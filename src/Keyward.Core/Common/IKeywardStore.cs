@@ -57,6 +57,9 @@ public interface IKeywardStore
     /// <exception cref="ConcurrencyConflictException">A guarded row changed since it was read, or a unique key collided.</exception>
     Task SaveChangesAsync(CancellationToken cancellationToken);
 
+    /// <summary>Whether <paramref name="entity"/> was added in this unit of work and is not yet saved or discarded.</summary>
+    bool IsPendingAdd(object entity);
+
     /// <summary>Forgets staged changes (after a refused step, so nothing half-made is saved later).</summary>
     void DiscardChanges();
 }

@@ -30,19 +30,11 @@ internal static class PeopleEndpoints
                 ListResults.Ok(await directory.DevicesAsync(caller.Access, id, new PageRequest(page, pageSize), ct)))
             .WithName("ListPersonDevices");
 
-        people.MapPost("/", async (Authenticated caller, PeopleImporter importer, PeopleDirectory directory, NewPerson body, CancellationToken ct) =>
+        people.MapPost("/", async (Authenticated caller, PeopleImporter importer, NewPerson body, CancellationToken ct) =>
             {
                 var row = new ImportRow("Body", body.LogonName, body.Name, body.Email, body.Group, body.Enabled?.ToString());
-                var imported = await importer.ImportAsync(caller.Access, [row], Channel.Api, ct);
-                if (!imported.IsSuccess)
-                {
-                    return Problems.Problems.From(imported.Error);
-                }
-
-                var created = await directory.ListAsync(caller.Access, new PeopleFilter(body.LogonName, null, null), new PageRequest(1, 1), ct);
-                return created.IsSuccess && created.Value.Results.Count == 1
-                    ? Results.Created($"/api/people/{created.Value.Results[0].Id}", created.Value.Results[0])
-                    : Problems.Problems.From(PeopleErrors.NotFound);
+                var person = await importer.UpsertAsync(caller.Access, row, Channel.Api, ct);
+                return person.IsSuccess ? Results.Created($"/api/people/{person.Value.Id}", person.Value) : Problems.Problems.From(person.Error);
             })
             .WithName("CreateOrUpdatePerson");
 

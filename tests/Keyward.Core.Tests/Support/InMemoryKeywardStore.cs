@@ -20,6 +20,7 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
 {
     private readonly Dictionary<Type, object> _sets = [];
     private readonly List<Action> _staged = [];
+    private readonly HashSet<object> _pending = new(ReferenceEqualityComparer.Instance);
 
     public int Saves { get; private set; }
 
@@ -49,7 +50,13 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
     public void Seed<T>(params IEnumerable<T> entities) => Set<T>().AddRange(entities);
 
     public void Add<T>(T entity)
-        where T : class => _staged.Add(() => Set<T>().Add(entity));
+        where T : class
+    {
+        _pending.Add(entity);
+        _staged.Add(() => Set<T>().Add(entity));
+    }
+
+    public bool IsPendingAdd(object entity) => _pending.Contains(entity);
 
     public Task<List<T>> ToListAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.ToList());
 
@@ -63,11 +70,16 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
     {
         _staged.ForEach(apply => apply());
         _staged.Clear();
+        _pending.Clear();
         Saves++;
         return Task.CompletedTask;
     }
 
-    public void DiscardChanges() => _staged.Clear();
+    public void DiscardChanges()
+    {
+        _staged.Clear();
+        _pending.Clear();
+    }
 
     private List<T> Set<T>()
     {

@@ -86,6 +86,24 @@ public sealed class ImportTests
     }
 
     [Fact]
+    public async Task CreatePerson_InNewGroup_AnswersCreatedWithTheGroupPath()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var admin = await server.SignInAsync("admin");
+
+        using var response = await admin.PostAsync(
+            new Uri("/api/people", UriKind.Relative),
+            Json.Body(new { logonName = "Zoe", name = "Zoe Quinn", email = "zoe@acme.example", group = "Acme/Legal" }));
+
+        var person = await Json.ReadAsync(response, HttpStatusCode.Created);
+        Assert.Equal("zoe", person.GetProperty("logonName").GetString());
+        Assert.Equal("Acme/Legal", person.GetProperty("group").GetString());
+        Assert.True(person.GetProperty("enabled").GetBoolean());
+        Assert.Equal($"/api/people/{person.GetProperty("id").GetString()}", response.Headers.Location?.ToString());
+        Assert.Equal("Acme/Legal", (await Json.GetAsync(admin, response.Headers.Location!.ToString())).GetProperty("group").GetString());
+    }
+
+    [Fact]
     public async Task Import_WithUnsupportedContentType_AnswersUnsupportedMediaType()
     {
         await using var server = await DemoServer.StartAsync();

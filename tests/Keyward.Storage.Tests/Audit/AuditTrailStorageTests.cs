@@ -72,6 +72,28 @@ public abstract class AuditTrailStorageTests(ITestDatabaseSource source) : Stora
         Assert.Null(await FindAsync(s => s.Groups.Where(g => g.Id == changeOfTheLoser.Id)));
     }
 
+    [Fact]
+    public async Task AppendAsync_AfterLosingARace_ChainsTheRefusalOntoTheStoredTail()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(TestData.Instant));
+        await AppendAndSaveAsync(clock, Entry("seed"));
+        await using var winner = NewScope();
+        await using var loser = NewScope();
+        var loserTrail = new AuditTrail(StoreOf(loser), clock);
+        await new AuditTrail(StoreOf(winner), clock).AppendAsync(Entry("won"), CancellationToken.None);
+        await loserTrail.AppendAsync(Entry("lost"), CancellationToken.None);
+        await StoreOf(winner).SaveChangesAsync(CancellationToken.None);
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(() => StoreOf(loser).SaveChangesAsync(CancellationToken.None));
+
+        // The loser records its refusal with the same trail: it must link to "won", not to its unsaved "lost".
+        await loserTrail.AppendAsync(Entry("refused"), CancellationToken.None);
+        await StoreOf(loser).SaveChangesAsync(CancellationToken.None);
+
+        var events = await ListAsync(s => s.AuditEvents.OrderBy(e => e.Sequence));
+        Assert.Equal(["seed", "won", "refused"], events.Select(e => e.Action));
+        AssertChainIntact(events);
+    }
+
     private static AuditEntry Entry(string action) => new("person-1", "alice", action, AuditOutcome.Succeeded, Channel.Web, $"Did {action}.");
 
     private async Task AppendAndSaveAsync(TimeProvider clock, params AuditEntry[] entries)

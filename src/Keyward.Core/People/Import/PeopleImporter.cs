@@ -50,6 +50,24 @@ public sealed partial class PeopleImporter
         return s;
     }
 
+    /// <summary>Creates or updates one person (matched by logon name) and answers them as they now are.</summary>
+    public async Task<Result<PersonView>> UpsertAsync(AccessContext access, ImportRow row, Channel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var imported = await ImportAsync(access, [row], channel, cancellationToken).ConfigureAwait(false);
+        if (!imported.IsSuccess)
+        {
+            return imported.Error;
+        }
+
+        var logon = row.LogonName!.Trim().ToLowerInvariant();
+        var person = await _store.FirstOrDefaultAsync(_store.People.Where(p => p.LogonName == logon), cancellationToken).ConfigureAwait(false);
+        var group = person is null ? null : await _store.FirstOrDefaultAsync(_store.Groups.Where(g => g.Id == person.GroupId), cancellationToken).ConfigureAwait(false);
+        return person is null || group is null
+            ? PeopleErrors.NotFound
+            : new PersonView(person.Id, person.LogonName, person.Name, person.Email, group.Path, person.Enabled);
+    }
+
     private async Task<Result<ImportSummary>> PlanAndApplyAsync(AccessContext access, IReadOnlyList<ImportRow> rows, CancellationToken cancellationToken)
     {
         if (!access.Caller.Holds(Operation.ManagePeople))
