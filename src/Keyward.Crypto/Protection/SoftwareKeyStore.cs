@@ -138,6 +138,7 @@ public sealed class SoftwareKeyStore : IKeyProtector
     {
         lock (_gate)
         {
+            ReloadIfChanged();
             var id = "sk-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
             var key = RandomNumberGenerator.GetBytes(32);
             var secret = Encrypt(key, "storage:" + id);
@@ -151,6 +152,7 @@ public sealed class SoftwareKeyStore : IKeyProtector
     {
         lock (_gate)
         {
+            ReloadIfChanged();
             if (storageKeyId == _file.ActiveStorageKeyId)
             {
                 throw new KeyArchiveException(KeyArchiveFailure.ProtectorRefused, "The active storage key cannot be retired; rotate first.");
@@ -179,6 +181,7 @@ public sealed class SoftwareKeyStore : IKeyProtector
                 return cached;
             }
 
+            ReloadIfChanged();
             var stored = _file.CaKeys.FirstOrDefault(k => k.Id == label);
             var ecdsa = ECDsa.Create();
             if (stored is null)
