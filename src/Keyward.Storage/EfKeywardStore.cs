@@ -35,6 +35,10 @@ internal sealed class EfKeywardStore : IKeywardStore
 
     public IQueryable<Device> Devices => _db.Devices;
 
+    public IQueryable<KeyArchive.ArchivedKey> ArchivedKeys => _db.ArchivedKeys;
+
+    public IQueryable<CertificateAuthorityRecord> CertificateAuthorities => _db.CertificateAuthorities;
+
     public IQueryable<RecoveryRequest> Requests => _db.Requests;
 
     public IQueryable<AuditEvent> AuditEvents => _db.AuditEvents;
@@ -95,4 +99,14 @@ internal sealed class EfKeywardStore : IKeywardStore
         Npgsql.PostgresException postgres => postgres.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
         _ => false,
     };
+}
+
+/// <summary>Units of work in their own DI scope, for batch work outside a request.</summary>
+internal sealed class KeywardStoreFactory(Microsoft.Extensions.DependencyInjection.IServiceScopeFactory scopes) : IKeywardStoreFactory
+{
+    public OwnedStore Create()
+    {
+        var scope = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateAsyncScope(scopes);
+        return new OwnedStore(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IKeywardStore>(scope.ServiceProvider), scope);
+    }
 }

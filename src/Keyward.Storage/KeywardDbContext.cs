@@ -39,6 +39,10 @@ public abstract class KeywardDbContext : DbContext
 
     public DbSet<Device> Devices => Set<Device>();
 
+    public DbSet<Keyward.KeyArchive.ArchivedKey> ArchivedKeys => Set<Keyward.KeyArchive.ArchivedKey>();
+
+    public DbSet<CertificateAuthorityRecord> CertificateAuthorities => Set<CertificateAuthorityRecord>();
+
     public DbSet<RecoveryRequest> Requests => Set<RecoveryRequest>();
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();

@@ -28,6 +28,7 @@ public static class StorageServiceCollectionExtensions
         }
 
         services.AddScoped<IKeywardStore, EfKeywardStore>();
+        services.AddSingleton<IKeywardStoreFactory, KeywardStoreFactory>();
         return services;
     }
 

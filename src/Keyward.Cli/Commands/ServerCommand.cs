@@ -40,7 +40,7 @@ internal static class ServerCommand
                         }
                     });
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or InvalidOperationException)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"keyward: cannot start: {ex.Message}").ConfigureAwait(false);
                 return 1;
@@ -62,6 +62,10 @@ internal static class ServerCommand
                 if (options?.Demo == true)
                 {
                     PrintDemo(console, app.Configuration["urls"] ?? KeywardServer.DefaultUrls);
+                    if (options.GeneratedDemoPassphrase)
+                    {
+                        console.MarkupLine($"[yellow]Demo only:[/] the key store passphrase was generated and saved beside it in {Markup.Escape(Path.Combine(options.DataDirectory, "demo-keystore-passphrase.txt"))}. A real deployment sets KEYWARD_KEYSTORE_PASSPHRASE or uses an HSM.");
+                    }
                 }
 
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -16,6 +16,25 @@ public enum CertificateStatus
     Suspended = 4,
 }
 
+/// <summary>RFC 5280 CRL reason codes Keyward records. Numbers are the RFC's: never renumber.</summary>
+public enum RevocationReason
+{
+    /// <summary>No reason given.</summary>
+    Unspecified = 0,
+
+    /// <summary>The private key is known or suspected to be compromised.</summary>
+    KeyCompromise = 1,
+
+    /// <summary>The holder's details changed (e.g. name, e-mail).</summary>
+    AffiliationChanged = 3,
+
+    /// <summary>A newer certificate replaces this one.</summary>
+    Superseded = 4,
+
+    /// <summary>The certificate is no longer needed (e.g. the holder left).</summary>
+    CessationOfOperation = 5,
+}
+
 /// <summary>
 /// An X.509 certificate held by a person. Expired and revoked encryption certificates remain recoverable:
 /// that is the point of key recovery.
@@ -79,7 +98,15 @@ public sealed class Certificate
     /// <summary>The DER encoding (public data).</summary>
     public byte[] RawData { get; private set; }
 
+    /// <summary>UTC; set when <see cref="Status"/> is Revoked.</summary>
+    public DateTime? RevokedAt { get; private set; }
+
+    public RevocationReason? RevocationReason { get; private set; }
+
     public bool Archived => ArchivedKeyId is not null;
+
+    /// <summary>The status a person should see at <paramref name="now"/>: an issued certificate past its notAfter is Expired.</summary>
+    public CertificateStatus StatusAt(DateTime now) => Status == CertificateStatus.Issued && now > NotAfter ? CertificateStatus.Expired : Status;
 
     public void PlaceOn(string? deviceId) => DeviceId = deviceId;
 
@@ -87,7 +114,19 @@ public sealed class Certificate
 
     public void MarkExternal() => IsExternal = true;
 
-    public void Revoke() => Status = CertificateStatus.Revoked;
+    /// <summary>Revokes the certificate; an archived key stays recoverable.</summary>
+    public Common.Result Revoke(RevocationReason reason, DateTime at)
+    {
+        if (Status == CertificateStatus.Revoked)
+        {
+            return CertificateErrors.AlreadyRevoked;
+        }
+
+        Status = CertificateStatus.Revoked;
+        RevocationReason = reason;
+        RevokedAt = at;
+        return Common.Result.Ok();
+    }
 
     public void Expire() => Status = CertificateStatus.Expired;
 }

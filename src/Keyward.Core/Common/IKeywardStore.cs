@@ -34,6 +34,10 @@ public interface IKeywardStore
 
     IQueryable<Device> Devices { get; }
 
+    IQueryable<KeyArchive.ArchivedKey> ArchivedKeys { get; }
+
+    IQueryable<CertificateAuthorityRecord> CertificateAuthorities { get; }
+
     IQueryable<RecoveryRequest> Requests { get; }
 
     IQueryable<AuditEvent> AuditEvents { get; }
@@ -62,4 +66,18 @@ public interface IKeywardStore
 
     /// <summary>Forgets staged changes (after a refused step, so nothing half-made is saved later).</summary>
     void DiscardChanges();
+}
+
+/// <summary>Makes units of work outside a call's own (background jobs, batch work such as rotation).</summary>
+public interface IKeywardStoreFactory
+{
+    OwnedStore Create();
+}
+
+/// <summary>A unit of work that its creator disposes.</summary>
+public sealed class OwnedStore(IKeywardStore store, IAsyncDisposable owner) : IAsyncDisposable
+{
+    public IKeywardStore Store { get; } = store;
+
+    public ValueTask DisposeAsync() => owner.DisposeAsync();
 }

@@ -38,6 +38,7 @@ public sealed class KeyPairSource : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _refill = new(0);
     private readonly Task? _filler;
+    private int _disposed;
 
     /// <param name="poolSize">How many RSA-2048 keys to keep ready; 0 generates every key on demand.</param>
     public KeyPairSource(int poolSize)
@@ -67,6 +68,11 @@ public sealed class KeyPairSource : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stop.Cancel();
         _refill.Release();
         try

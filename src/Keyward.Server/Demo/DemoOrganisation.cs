@@ -1,4 +1,9 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Keyward.ApiClients;
+using Keyward.Certificates;
+using Keyward.Devices;
 using Keyward.Audit;
 using Keyward.Common;
 using Keyward.People;
@@ -36,17 +41,26 @@ public sealed class DemoOrganisation
 
     private static readonly Operation[] ViewAll = [Operation.ViewPerson, Operation.ViewCertificate, Operation.ViewDevice, Operation.ViewRequest];
 
+    /// <summary>The demo's certificate policies.</summary>
+    public const string EncryptionPolicy = "Encryption RSA-2048 (archived)";
+
+    public const string SigningPolicy = "Signing RSA-2048";
+
     private readonly IKeywardStore _store;
     private readonly AuditTrail _audit;
     private readonly IOpenIddictApplicationManager _applications;
     private readonly TimeProvider _clock;
+    private readonly CertificateService _certificates;
+    private readonly CallerResolver _callers;
 
-    public DemoOrganisation(IKeywardStore store, AuditTrail audit, IOpenIddictApplicationManager applications, TimeProvider clock)
+    public DemoOrganisation(IKeywardStore store, AuditTrail audit, IOpenIddictApplicationManager applications, TimeProvider clock, CertificateService certificates, CallerResolver callers)
     {
         _store = store;
         _audit = audit;
         _applications = applications;
         _clock = clock;
+        _certificates = certificates;
+        _callers = callers;
     }
 
     /// <summary>Seeds the organisation, or confirms it is already there.</summary>
@@ -67,6 +81,7 @@ public sealed class DemoOrganisation
             Seed(settings);
             await _audit.AppendAsync(new AuditEntry(null, "keyward", "demo.seed", AuditOutcome.Succeeded, Channel.System, "Seeded the demo organisation."), cancellationToken).ConfigureAwait(false);
             await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await IssueCredentialsAsync(cancellationToken).ConfigureAwait(false);
             seeded = true;
         }
 
@@ -135,7 +150,8 @@ public sealed class DemoOrganisation
         var hasher = new PasswordHasher<Person>();
         foreach (var account in Accounts)
         {
-            var person = new Person(Ids.New(), account.LogonName, Capitalise(account.LogonName), $"{account.LogonName}@acme.example", groups[account.Group].Id, account.Enabled);
+            // Everyone starts enabled so the demo can issue their certificates; erin is disabled afterwards.
+            var person = new Person(Ids.New(), account.LogonName, Capitalise(account.LogonName), $"{account.LogonName}@acme.example", groups[account.Group].Id, true);
             person.SetPasswordHash(hasher.HashPassword(person, Password));
             person.Assign(roles[account.Role], account.Scope);
             _store.Add(person);
@@ -171,6 +187,9 @@ public sealed class DemoOrganisation
             _store.Add(profile.Value);
         }
 
+        _store.Add(CertificatePolicy.Create(Ids.New(), EncryptionPolicy, KeyAlgorithm.Rsa2048, KeyUsage.Encryption, 365, archiveKeys: true).Value);
+        _store.Add(CertificatePolicy.Create(Ids.New(), SigningPolicy, KeyAlgorithm.Rsa2048, KeyUsage.Signing, 365, archiveKeys: false).Value);
+
         if (settings is null)
         {
             settings = new SystemSettings();
@@ -180,6 +199,56 @@ public sealed class DemoOrganisation
         settings.AllowSelfRequests = true;
         settings.IsDemo = true;
     }
+
+    /// <summary>
+    /// SPEC §9: every cardholder has a current, an expired and a revoked archived encryption certificate and a
+    /// current signing certificate (from a CSR, never archived); carol and dave hold a smart card carrying
+    /// their current certificates. Issued through the same use case as the API, as admin.
+    /// </summary>
+    private async Task IssueCredentialsAsync(CancellationToken cancellationToken)
+    {
+        var people = await _store.ToListAsync(_store.People, cancellationToken).ConfigureAwait(false);
+        var admin = await _callers.ResolveAsync(people.Single(p => p.LogonName == "admin").Id, cancellationToken).ConfigureAwait(false);
+        var smartCard = await _store.FirstOrDefaultAsync(_store.CredentialProfiles.Where(p => p.Name == "Key Recovery - Smart Card"), cancellationToken).ConfigureAwait(false);
+        var now = _clock.GetUtcNow().UtcDateTime;
+        foreach (var account in Accounts.Where(a => a.Role == "Cardholder"))
+        {
+            var person = people.Single(p => p.LogonName == account.LogonName);
+            var current = await IssueAsync(admin!, person, new IssueCertificateCommand(EncryptionPolicy, null), cancellationToken).ConfigureAwait(false);
+            await IssueAsync(admin!, person, new IssueCertificateCommand(EncryptionPolicy, null, now.AddDays(-730)), cancellationToken).ConfigureAwait(false);
+            var revoked = await IssueAsync(admin!, person, new IssueCertificateCommand(EncryptionPolicy, null, now.AddDays(-200)), cancellationToken).ConfigureAwait(false);
+            Check(await _certificates.RevokeAsync(admin!, revoked.Id, RevocationReason.Superseded, Channel.System, cancellationToken).ConfigureAwait(false));
+
+            // The holder makes the signing key; Keyward sees only the request. The demo throws the key away.
+            using var holderKey = RSA.Create(2048);
+            var csr = new CertificateRequest($"CN={person.Name}", holderKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSigningRequestPem();
+            var signing = await IssueAsync(admin!, person, new IssueCertificateCommand(SigningPolicy, Encoding.ASCII.GetBytes(csr)), cancellationToken).ConfigureAwait(false);
+
+            if (account.LogonName is "carol" or "dave")
+            {
+                var card = new Device(Ids.New(), DeviceType.SmartCard, $"DEMO-CARD-{account.LogonName.ToUpperInvariant()}", person.Id, smartCard!.Id, now);
+                _store.Add(card);
+                foreach (var id in new[] { current.Id, signing.Id })
+                {
+                    var certificate = await _store.FirstOrDefaultAsync(_store.Certificates.Where(c => c.Id == id), cancellationToken).ConfigureAwait(false);
+                    certificate!.PlaceOn(card.Id);
+                }
+            }
+
+            if (!account.Enabled)
+            {
+                person.Update(person.Name, person.Email, person.GroupId, enabled: false);
+            }
+        }
+
+        await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<CertificateView> IssueAsync(AccessContext admin, Person person, IssueCertificateCommand command, CancellationToken cancellationToken) =>
+        Check(await _certificates.IssueAsync(admin, person.Id, command, Channel.System, cancellationToken).ConfigureAwait(false));
+
+    private static T Check<T>(Result<T> result) =>
+        result.IsSuccess ? result.Value : throw new InvalidOperationException($"Seeding the demo failed: {result.Error.Code}: {result.Error.Detail}");
 
     private static string Capitalise(string logonName) => char.ToUpperInvariant(logonName[0]) + logonName[1..];
 }

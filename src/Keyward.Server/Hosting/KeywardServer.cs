@@ -1,6 +1,12 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Text.Json.Serialization;
 using Keyward.ApiClients;
+using Keyward.Certificates;
+using Keyward.Crypto.Keys;
+using Keyward.Crypto.Protection;
+using Keyward.KeyArchive;
+using Keyward.Server.Certificates;
+using Keyward.Server.KeyArchive;
 using Keyward.Audit;
 using Keyward.Crypto.Tokens;
 using Keyward.People;
@@ -29,7 +35,7 @@ public static class KeywardServer
     /// <paramref name="configureBuilder"/> runs first, so it can add configuration (e.g. <c>urls</c>) or
     /// replace services (tests swap the clock).
     /// </summary>
-    public static WebApplication Build(Action<KeywardServerOptions>? configure = null, Action<WebApplicationBuilder>? configureBuilder = null, string[]? args = null)
+    public static WebApplication Build(Action<KeywardServerOptions>? configure = null, Action<WebApplicationBuilder>? configureBuilder = null, string[]? args = null, Func<IKeyProtector>? pkcs11Protector = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
@@ -53,7 +59,15 @@ public static class KeywardServer
         services.TryAddSingleton(TimeProvider.System);
         var keys = TokenKeyRing.LoadOrCreate(Path.Combine(options.DataDirectory, "token-keys.json"));
         services.AddSingleton(keys);
+        options.PublicUrl ??= new Uri(urls.Split(';', StringSplitOptions.RemoveEmptyEntries)[0].Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal));
+        var protector = KeyProtectorFactory.Open(options, pkcs11Protector);
+        // Registered through factories so the container disposes them (and zeroes their keys) at shutdown.
+        services.AddSingleton(_ => protector);
         services.AddSingleton(new KeyProtectorHealth { Ready = true });
+        services.AddSingleton(_ => new KeyPairSource(options.KeyProtector.KeyPoolSize));
+        services.AddSingleton<EmbeddedCertificateAuthority>();
+        services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<EmbeddedCertificateAuthority>());
+        services.AddSingleton<IKeyArchive, KeyArchiveAdapter>();
         services.AddKeywardStorage(options.Database, options.DataDirectory);
         services.AddKeywardAuth(options, keys);
         services.AddKeywardProblemDetails();
@@ -72,6 +86,8 @@ public static class KeywardServer
         services.AddScoped<PeopleDirectory>();
         services.AddScoped<PeopleImporter>();
         services.AddScoped<ProfileCatalog>();
+        services.AddScoped<CertificateService>();
+        services.AddSingleton<StorageKeyRotation>();
         services.AddScoped<DemoOrganisation>();
 
         var app = builder.Build();
@@ -90,6 +106,8 @@ public static class KeywardServer
         var api = app.MapGroup("/api").RequireAuthorization().WithMetadata(new RequiresCaller());
         api.MapPeopleEndpoints(options.MaxImportBodyBytes);
         api.MapProfileEndpoints();
+        api.MapCertificateEndpoints();
+        app.MapAuthorityEndpoints();
         return app;
     }
 
@@ -99,7 +117,9 @@ public static class KeywardServer
     {
         ArgumentNullException.ThrowIfNull(app);
         await app.Services.MigrateKeywardDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        if (!app.Services.GetRequiredService<KeywardServerOptions>().Demo)
+        var options = app.Services.GetRequiredService<KeywardServerOptions>();
+        await CaInitializer.InitialiseAsync(app.Services, new Uri(options.PublicUrl!, "/ca/crl"), cancellationToken).ConfigureAwait(false);
+        if (!options.Demo)
         {
             return false;
         }

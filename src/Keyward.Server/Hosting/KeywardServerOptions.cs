@@ -1,3 +1,4 @@
+using Keyward.Server.KeyArchive;
 using Keyward.Storage;
 
 namespace Keyward.Server.Hosting;
@@ -27,6 +28,18 @@ public sealed class KeywardServerOptions
 
     /// <summary>Largest request body accepted by default (bytes).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1 * 1024 * 1024;
+
+    /// <summary>Where the storage key and the CA key live.</summary>
+    public KeyProtectorOptions KeyProtector { get; set; } = new();
+
+    /// <summary>
+    /// The address clients and relying parties use to reach this server (for the CRL distribution point in
+    /// issued certificates). Defaults to the first listening address.
+    /// </summary>
+    public Uri? PublicUrl { get; set; }
+
+    /// <summary>Set when <c>--demo</c> generated the key store passphrase (the banner says so).</summary>
+    public bool GeneratedDemoPassphrase { get; set; }
 
     /// <summary>Largest people-import file accepted (bytes).</summary>
     public long MaxImportBodyBytes { get; set; } = 16 * 1024 * 1024;

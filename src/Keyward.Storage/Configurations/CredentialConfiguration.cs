@@ -51,6 +51,8 @@ internal sealed class CertificateConfiguration : IEntityTypeConfiguration<Certif
         builder.Property(c => c.Subject).HasMaxLength(1000);
         builder.Property(c => c.Thumbprint).HasMaxLength(64);
         builder.Ignore(c => c.Archived);
+        builder.HasOne<Keyward.KeyArchive.ArchivedKey>().WithOne().HasForeignKey<Certificate>(c => c.ArchivedKeyId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(c => new { c.Status, c.IsExternal });
         builder.HasIndex(c => c.OwnerId);
         builder.HasIndex(c => c.Thumbprint).IsUnique();
         builder.HasOne<Person>().WithMany().HasForeignKey(c => c.OwnerId).OnDelete(DeleteBehavior.Restrict);
@@ -73,5 +75,33 @@ internal sealed class DeviceConfiguration : IEntityTypeConfiguration<Device>
         builder.HasIndex(d => d.OwnerId);
         builder.HasOne<Person>().WithMany().HasForeignKey(d => d.OwnerId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<CredentialProfile>().WithMany().HasForeignKey(d => d.CredentialProfileId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class ArchivedKeyConfiguration : IEntityTypeConfiguration<Keyward.KeyArchive.ArchivedKey>
+{
+    public void Configure(EntityTypeBuilder<Keyward.KeyArchive.ArchivedKey> builder)
+    {
+        builder.HasKey(k => k.Id);
+        builder.Property(k => k.Id).HasMaxLength(64);
+        builder.Property(k => k.CertificateId).HasMaxLength(64);
+        builder.Property(k => k.StorageKeyId).HasMaxLength(100);
+        builder.Property(k => k.ConcurrencyStamp).IsConcurrencyToken();
+        builder.HasIndex(k => k.CertificateId).IsUnique();
+
+        // Rotation walks envelopes by the storage key that wraps them.
+        builder.HasIndex(k => k.StorageKeyId);
+    }
+}
+
+internal sealed class CertificateAuthorityConfiguration : IEntityTypeConfiguration<CertificateAuthorityRecord>
+{
+    public void Configure(EntityTypeBuilder<CertificateAuthorityRecord> builder)
+    {
+        builder.HasKey(a => a.Id);
+        builder.Property(a => a.Id).HasMaxLength(64);
+        builder.Property(a => a.KeyLabel).HasMaxLength(100);
+        builder.Property(a => a.Subject).HasMaxLength(1000);
+        builder.HasIndex(a => a.KeyLabel).IsUnique();
     }
 }

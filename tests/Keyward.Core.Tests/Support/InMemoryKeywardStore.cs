@@ -40,6 +40,10 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
 
     public IQueryable<Device> Devices => Set<Device>().AsQueryable();
 
+    public IQueryable<Keyward.KeyArchive.ArchivedKey> ArchivedKeys => Set<Keyward.KeyArchive.ArchivedKey>().AsQueryable();
+
+    public IQueryable<CertificateAuthorityRecord> CertificateAuthorities => Set<CertificateAuthorityRecord>().AsQueryable();
+
     public IQueryable<RecoveryRequest> Requests => Set<RecoveryRequest>().AsQueryable();
 
     public IQueryable<AuditEvent> AuditEvents => Set<AuditEvent>().AsQueryable();

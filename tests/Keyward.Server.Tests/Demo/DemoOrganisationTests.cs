@@ -63,7 +63,11 @@ public sealed class DemoOrganisationTests
     private static async Task SeedPeopleThenDemoAsync(string data)
     {
         // Put a non-demo person into the database directly, as an import would.
-        var app = KeywardServer.Build(o => o.DataDirectory = data);
+        var app = KeywardServer.Build(o =>
+        {
+            o.DataDirectory = data;
+            o.KeyProtector.Passphrase = DemoServer.TestPassphrase;
+        });
         await using (app)
         {
             await KeywardServer.InitialiseAsync(app, CancellationToken.None);
@@ -78,6 +82,7 @@ public sealed class DemoOrganisationTests
         var demo = KeywardServer.Build(o =>
         {
             o.DataDirectory = data;
+            o.KeyProtector.Passphrase = DemoServer.TestPassphrase;
             o.Demo = true;
         });
         await using (demo)

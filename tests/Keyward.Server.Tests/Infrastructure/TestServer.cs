@@ -43,16 +43,59 @@ public sealed class DemoServer : IAsyncDisposable
 
     public static Task<DemoServer> StartOnLoopbackAsync(Action<KeywardServerOptions>? configure = null) => StartCoreAsync(configure, loopback: true);
 
+    /// <summary>The instant every test server's clock starts at.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 11, 1, 9, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A passphrase for test key stores (the demo generates its own).</summary>
+    public const string TestPassphrase = "test-keystore-passphrase";
+
+    // Seeding the demo makes a dozen RSA keys; do it once per test run and copy the data folder per server.
+    private static readonly Lazy<Task<string>> DemoTemplate = new(SeedTemplateAsync);
+
+    private static async Task<string> SeedTemplateAsync()
+    {
+        var data = Directory.CreateTempSubdirectory("keyward-template-").FullName;
+        var app = KeywardServer.Build(
+            o =>
+            {
+                o.DataDirectory = data;
+                o.Demo = true;
+                o.KeyProtector.Passphrase = TestPassphrase;
+                o.KeyProtector.KeyPoolSize = 0;
+            },
+            b => b.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Start)));
+        await using (app)
+        {
+            await KeywardServer.InitialiseAsync(app, CancellationToken.None);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        return data;
+    }
+
     private static async Task<DemoServer> StartCoreAsync(Action<KeywardServerOptions>? configure, bool loopback)
     {
         var data = Directory.CreateTempSubdirectory("keyward-test-").FullName;
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 9, 0, 0, TimeSpan.Zero));
+        var probe = new KeywardServerOptions { Demo = true, DataDirectory = data };
+        configure?.Invoke(probe);
+        if (probe.Demo && probe.DataDirectory == data)
+        {
+            // Each server gets its own token keys, as separate deployments would.
+            foreach (var file in Directory.GetFiles(await DemoTemplate.Value).Where(f => Path.GetFileName(f) != "token-keys.json"))
+            {
+                File.Copy(file, Path.Combine(data, Path.GetFileName(file)));
+            }
+        }
+
+        var clock = new FakeTimeProvider(Start);
         var app = KeywardServer.Build(
             o =>
             {
                 o.DataDirectory = data;
                 o.Demo = true;
                 o.AllowHttp = true;
+                o.KeyProtector.Passphrase = TestPassphrase;
+                o.KeyProtector.KeyPoolSize = 0;
                 configure?.Invoke(o);
             },
             b =>

@@ -86,8 +86,9 @@ public sealed class PeopleVisibilityTests(DemoServerFixture fixture) : IClassFix
         Assert.Equal("Acme/Finance/Payroll", person.GetProperty("group").GetString());
         Assert.Equal("carol@acme.example", person.GetProperty("email").GetString());
         Assert.True(person.GetProperty("enabled").GetBoolean());
-        Assert.Equal(0, (await Json.GetAsync(olivia, $"/api/people/{carol}/certificates")).GetProperty("total").GetInt32());
-        Assert.Equal(0, (await Json.GetAsync(olivia, $"/api/people/{carol}/devices")).GetProperty("total").GetInt32());
+        Assert.Equal(4, (await Json.GetAsync(olivia, $"/api/people/{carol}/certificates")).GetProperty("total").GetInt32());
+        var device = Assert.Single((await Json.GetAsync(olivia, $"/api/people/{carol}/devices")).GetProperty("results").EnumerateArray());
+        Assert.Equal("DEMO-CARD-CAROL", device.GetProperty("serialNumber").GetString());
     }
 
     [Fact]

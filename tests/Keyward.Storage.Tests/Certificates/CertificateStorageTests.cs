@@ -17,10 +17,13 @@ public abstract class CertificateStorageTests(ITestDatabaseSource source) : Stor
         var notAfter = TestData.Instant.AddDays(365).AddTicks(-10);
         byte[] der = [0x30, 0x82, 0x01, 0x00, 0xff, 0x00, 0x7f];
         var certificate = new Certificate(Ids.New(), basics.Target.Id, basics.Policy.Id, "0a1b2c3d4e", "CN=Acme Issuing CA", "CN=Target, O=Acme", new string('a', 64), notBefore, notAfter, der);
+        var archived = new Keyward.KeyArchive.ArchivedKey("archive-entry-1", certificate.Id, [0x4b, 0x57, 0x41, 0x01], "sk-1", notBefore);
+        await SaveAsync(archived);
         certificate.PlaceOn(card.Id);
-        certificate.AttachArchivedKey("archive-entry-1");
+        certificate.AttachArchivedKey(archived.Id);
         certificate.MarkExternal();
-        certificate.Revoke();
+        Assert.True(certificate.Revoke(RevocationReason.KeyCompromise, notAfter).IsSuccess);
+        Assert.False(certificate.Revoke(RevocationReason.Superseded, notAfter).IsSuccess);
         await SaveAsync(certificate);
 
         var stored = await FindAsync(s => s.Certificates.Where(c => c.Id == certificate.Id));
@@ -33,6 +36,8 @@ public abstract class CertificateStorageTests(ITestDatabaseSource source) : Stor
         Assert.Equal(der, stored.RawData);
         AssertStored.Instant(notBefore, stored.NotBefore);
         AssertStored.Instant(notAfter, stored.NotAfter);
+        Assert.Equal(RevocationReason.KeyCompromise, stored.RevocationReason);
+        AssertStored.Instant(notAfter, stored.RevokedAt!.Value);
     }
 
     [Fact]

@@ -155,6 +155,12 @@ namespace Keyward.Storage.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("bytea");
 
+                    b.Property<int?>("RevocationReason")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("SerialNumber")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -175,6 +181,9 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ArchivedKeyId")
+                        .IsUnique();
+
                     b.HasIndex("DeviceId");
 
                     b.HasIndex("OwnerId");
@@ -184,7 +193,43 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Thumbprint")
                         .IsUnique();
 
+                    b.HasIndex("Status", "IsExternal");
+
                     b.ToTable("Certificates");
+                });
+
+            modelBuilder.Entity("Keyward.Certificates.CertificateAuthorityRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("KeyLabel")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime>("NotAfter")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("RawData")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KeyLabel")
+                        .IsUnique();
+
+                    b.ToTable("CertificateAuthorities");
                 });
 
             modelBuilder.Entity("Keyward.Certificates.CertificatePolicy", b =>
@@ -262,6 +307,43 @@ namespace Keyward.Storage.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("Devices");
+                });
+
+            modelBuilder.Entity("Keyward.KeyArchive.ArchivedKey", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CertificateId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("ConcurrencyStamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("Envelope")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("StorageKeyId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CertificateId")
+                        .IsUnique();
+
+                    b.HasIndex("StorageKeyId");
+
+                    b.ToTable("ArchivedKeys");
                 });
 
             modelBuilder.Entity("Keyward.People.Group", b =>
@@ -830,6 +912,11 @@ namespace Keyward.Storage.Migrations.Postgres
 
             modelBuilder.Entity("Keyward.Certificates.Certificate", b =>
                 {
+                    b.HasOne("Keyward.KeyArchive.ArchivedKey", null)
+                        .WithOne()
+                        .HasForeignKey("Keyward.Certificates.Certificate", "ArchivedKeyId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("Keyward.Devices.Device", null)
                         .WithMany()
                         .HasForeignKey("DeviceId")

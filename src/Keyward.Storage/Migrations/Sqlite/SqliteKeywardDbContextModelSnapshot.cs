@@ -150,6 +150,12 @@ namespace Keyward.Storage.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("BLOB");
 
+                    b.Property<int?>("RevocationReason")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("SerialNumber")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -170,6 +176,9 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ArchivedKeyId")
+                        .IsUnique();
+
                     b.HasIndex("DeviceId");
 
                     b.HasIndex("OwnerId");
@@ -179,7 +188,43 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Thumbprint")
                         .IsUnique();
 
+                    b.HasIndex("Status", "IsExternal");
+
                     b.ToTable("Certificates");
+                });
+
+            modelBuilder.Entity("Keyward.Certificates.CertificateAuthorityRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyLabel")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NotAfter")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("RawData")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KeyLabel")
+                        .IsUnique();
+
+                    b.ToTable("CertificateAuthorities");
                 });
 
             modelBuilder.Entity("Keyward.Certificates.CertificatePolicy", b =>
@@ -257,6 +302,43 @@ namespace Keyward.Storage.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("Devices");
+                });
+
+            modelBuilder.Entity("Keyward.KeyArchive.ArchivedKey", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ArchivedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CertificateId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ConcurrencyStamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Envelope")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("StorageKeyId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CertificateId")
+                        .IsUnique();
+
+                    b.HasIndex("StorageKeyId");
+
+                    b.ToTable("ArchivedKeys");
                 });
 
             modelBuilder.Entity("Keyward.People.Group", b =>
@@ -825,6 +907,11 @@ namespace Keyward.Storage.Migrations.Sqlite
 
             modelBuilder.Entity("Keyward.Certificates.Certificate", b =>
                 {
+                    b.HasOne("Keyward.KeyArchive.ArchivedKey", null)
+                        .WithOne()
+                        .HasForeignKey("Keyward.Certificates.Certificate", "ArchivedKeyId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("Keyward.Devices.Device", null)
                         .WithMany()
                         .HasForeignKey("DeviceId")

@@ -1,0 +1,255 @@
+using System.Globalization;
+using Keyward.Audit;
+using Keyward.Common;
+using Keyward.KeyArchive;
+using Keyward.People;
+using Keyward.Recovery;
+using Keyward.Scopes;
+
+namespace Keyward.Certificates;
+
+/// <summary>Issue a certificate for a person: by policy, with a server-made archived key or from the holder's CSR.</summary>
+/// <param name="PolicyId">The certificate policy (id or name).</param>
+/// <param name="CertificateRequest">PKCS#10 (DER or PEM) for policies that do not archive keys; null otherwise.</param>
+/// <param name="ValidFrom">Back-dates the certificate (demo and migration data only; the API does not expose it).</param>
+public sealed record IssueCertificateCommand(string PolicyId, byte[]? CertificateRequest, DateTime? ValidFrom = null);
+
+/// <summary>Import a certificate with its key (a PFX from another CA) into the archive for a person.</summary>
+public sealed record ImportCertificateCommand(string PolicyId, byte[] Pfx, string Password);
+
+/// <summary>A certificate's view and its DER encoding (public data).</summary>
+public sealed record CertificateDocument(CertificateView Certificate, byte[] RawData);
+
+/// <summary>
+/// Issues, imports and revokes certificates. Each step checks IssueCertificate within scope, saves the
+/// certificate, its archived key and the audit entry in one transaction, and audits refusals too.
+/// </summary>
+public sealed class CertificateService
+{
+    private readonly IKeywardStore _store;
+    private readonly ICertificateAuthority _authority;
+    private readonly AuditTrail _audit;
+    private readonly TimeProvider _clock;
+
+    public CertificateService(IKeywardStore store, ICertificateAuthority authority, AuditTrail audit, TimeProvider clock)
+    {
+        _store = store;
+        _authority = authority;
+        _audit = audit;
+        _clock = clock;
+    }
+
+    public async Task<Result<CertificateView>> IssueAsync(AccessContext access, string personId, IssueCertificateCommand command, Channel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(command);
+        var target = await TargetAsync(access, personId, cancellationToken).ConfigureAwait(false);
+        if (!target.IsSuccess)
+        {
+            return await RefuseAsync(access, "certificates.issue", personId, target.Error, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var policy = await PolicyAsync(command.PolicyId, cancellationToken).ConfigureAwait(false);
+        if (policy is null)
+        {
+            return await RefuseAsync(access, "certificates.issue", personId, CertificateErrors.PolicyNotFound, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var now = _clock.GetUtcNow().UtcDateTime;
+        var from = command.ValidFrom ?? now.AddMinutes(-5);
+        var order = new CertificateOrder(Ids.New(), target.Value.Name, target.Value.Email, policy.KeyAlgorithm, policy.KeyUsage, from, from.AddDays(policy.ValidityDays));
+        IssuedCertificate issued;
+        if (policy.ArchiveKeys)
+        {
+            if (command.CertificateRequest is not null)
+            {
+                return await RefuseAsync(access, "certificates.issue", personId, CertificateErrors.CsrNotAccepted, channel, cancellationToken).ConfigureAwait(false);
+            }
+
+            issued = _authority.IssueWithArchivedKey(order);
+        }
+        else
+        {
+            if (command.CertificateRequest is null)
+            {
+                return await RefuseAsync(access, "certificates.issue", personId, CertificateErrors.CsrRequired, channel, cancellationToken).ConfigureAwait(false);
+            }
+
+            var fromRequest = _authority.IssueFromRequest(order, command.CertificateRequest);
+            if (!fromRequest.IsSuccess)
+            {
+                return await RefuseAsync(access, "certificates.issue", personId, fromRequest.Error, channel, cancellationToken).ConfigureAwait(false);
+            }
+
+            issued = fromRequest.Value;
+        }
+
+        var certificate = Record(order.CertificateId, target.Value.Id, policy, issued);
+        await _audit.AppendAsync(
+            new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, "certificates.issue", AuditOutcome.Succeeded, channel,
+                $"Issued {policy.Name} certificate {issued.SerialNumber}{(issued.Key is null ? string.Empty : " with its key archived")}.", SubjectId: target.Value.Id, TargetId: certificate.Id),
+            cancellationToken).ConfigureAwait(false);
+        await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return View(certificate, policy, now);
+    }
+
+    public async Task<Result<CertificateView>> ImportAsync(AccessContext access, string personId, ImportCertificateCommand command, Channel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(command);
+        var target = await TargetAsync(access, personId, cancellationToken).ConfigureAwait(false);
+        if (!target.IsSuccess)
+        {
+            return await RefuseAsync(access, "certificates.import", personId, target.Error, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var policy = await PolicyAsync(command.PolicyId, cancellationToken).ConfigureAwait(false);
+        if (policy is null)
+        {
+            return await RefuseAsync(access, "certificates.import", personId, CertificateErrors.PolicyNotFound, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!policy.ArchiveKeys)
+        {
+            return await RefuseAsync(access, "certificates.import", personId, CertificateErrors.SigningKeyArchival.WithDetail($"Policy '{policy.Name}' does not archive keys; import into an encryption policy with key archival."), channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var certificateId = Ids.New();
+        var imported = _authority.ImportPfx(certificateId, command.Pfx, command.Password);
+        if (!imported.IsSuccess)
+        {
+            return await RefuseAsync(access, "certificates.import", personId, imported.Error, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var thumbprint = imported.Value.Thumbprint;
+        if (await _store.AnyAsync(_store.Certificates.Where(c => c.Thumbprint == thumbprint), cancellationToken).ConfigureAwait(false))
+        {
+            return await RefuseAsync(access, "certificates.import", personId, CertificateErrors.ImportDuplicate, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var certificate = Record(certificateId, target.Value.Id, policy, imported.Value);
+        certificate.MarkExternal();
+        await _audit.AppendAsync(
+            new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, "certificates.import", AuditOutcome.Succeeded, channel,
+                $"Imported certificate {imported.Value.SerialNumber} from '{imported.Value.Issuer}' with its key archived.", SubjectId: target.Value.Id, TargetId: certificate.Id),
+            cancellationToken).ConfigureAwait(false);
+        await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return View(certificate, policy, _clock.GetUtcNow().UtcDateTime);
+    }
+
+    public async Task<Result<CertificateView>> RevokeAsync(AccessContext access, string certificateId, RevocationReason reason, Channel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        var certificate = await _store.FirstOrDefaultAsync(_store.Certificates.Where(c => c.Id == certificateId), cancellationToken).ConfigureAwait(false);
+        if (certificate is null)
+        {
+            return await RefuseAsync(access, "certificates.revoke", null, CertificateErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var owner = await TargetAsync(access, certificate.OwnerId, cancellationToken).ConfigureAwait(false);
+        if (!owner.IsSuccess)
+        {
+            var error = owner.Error.Kind == ErrorKind.NotFound ? CertificateErrors.NotFound : owner.Error;
+            return await RefuseAsync(access, "certificates.revoke", null, error, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!Enum.IsDefined(reason))
+        {
+            return await RefuseAsync(access, "certificates.revoke", certificate.OwnerId, CertificateErrors.InvalidPolicy.WithDetail($"Unknown revocation reason '{reason}'."), channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var now = _clock.GetUtcNow().UtcDateTime;
+        var revoked = certificate.Revoke(reason, now);
+        if (!revoked.IsSuccess)
+        {
+            return await RefuseAsync(access, "certificates.revoke", certificate.OwnerId, revoked.Error, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _audit.AppendAsync(
+            new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, "certificates.revoke", AuditOutcome.Succeeded, channel,
+                string.Create(CultureInfo.InvariantCulture, $"Revoked certificate {certificate.SerialNumber} ({reason}); its archived key stays recoverable."), SubjectId: certificate.OwnerId, TargetId: certificate.Id),
+            cancellationToken).ConfigureAwait(false);
+        await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        var policy = await _store.FirstOrDefaultAsync(_store.CertificatePolicies.Where(p => p.Id == certificate.PolicyId), cancellationToken).ConfigureAwait(false);
+        return View(certificate, policy!, now);
+    }
+
+    /// <summary>One certificate with its DER encoding, when the caller may view its owner's certificates.</summary>
+    public async Task<Result<CertificateDocument>> GetAsync(AccessContext access, string certificateId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        var certificate = await _store.FirstOrDefaultAsync(_store.Certificates.Where(c => c.Id == certificateId), cancellationToken).ConfigureAwait(false);
+        var owner = certificate is null ? null : await _store.FirstOrDefaultAsync(_store.People.Where(p => p.Id == certificate.OwnerId), cancellationToken).ConfigureAwait(false);
+        if (certificate is null || owner is null || access.Policy.Decide(access.Caller, Operation.ViewCertificate, PersonRef.From(owner)) != AccessDecision.Allowed)
+        {
+            return CertificateErrors.NotFound;
+        }
+
+        var policy = await _store.FirstOrDefaultAsync(_store.CertificatePolicies.Where(p => p.Id == certificate.PolicyId), cancellationToken).ConfigureAwait(false);
+        return new CertificateDocument(View(certificate, policy!, _clock.GetUtcNow().UtcDateTime), certificate.RawData);
+    }
+
+    /// <summary>The current CRL: every revoked certificate of Keyward's own CA.</summary>
+    public async Task<byte[]> CrlAsync(CancellationToken cancellationToken)
+    {
+        var revoked = await _store.ToListAsync(
+            _store.Certificates.Where(c => c.Status == CertificateStatus.Revoked && !c.IsExternal).OrderBy(c => c.RevokedAt),
+            cancellationToken).ConfigureAwait(false);
+        return _authority.CreateCrl(
+            revoked.Select(c => new RevokedCertificate(c.SerialNumber, c.RevokedAt ?? c.NotBefore, c.RevocationReason ?? RevocationReason.Unspecified)).ToList(),
+            _clock.GetUtcNow().UtcDateTime);
+    }
+
+    /// <summary>The certificate policies (any caller who may issue sees them all; they hold no personal data).</summary>
+    public async Task<IReadOnlyList<CertificatePolicy>> PoliciesAsync(CancellationToken cancellationToken) =>
+        await _store.ToListAsync(_store.CertificatePolicies.OrderBy(p => p.Name), cancellationToken).ConfigureAwait(false);
+
+    internal static CertificateView View(Certificate c, CertificatePolicy policy, DateTime now) =>
+        new(c.Id, c.SerialNumber, c.Subject, c.Issuer, c.StatusAt(now), c.NotBefore, c.NotAfter, policy.Name, policy.KeyUsage, c.Archived, c.DeviceId, c.OwnerId);
+
+    private Certificate Record(string certificateId, string ownerId, CertificatePolicy policy, IssuedCertificate issued)
+    {
+        var certificate = new Certificate(certificateId, ownerId, policy.Id, issued.SerialNumber, issued.Issuer, issued.Subject, issued.Thumbprint, issued.NotBefore, issued.NotAfter, issued.RawData);
+        _store.Add(certificate);
+        if (issued.Key is { } key)
+        {
+            var archived = new ArchivedKey(Ids.New(), certificateId, key.Envelope, key.StorageKeyId, _clock.GetUtcNow().UtcDateTime);
+            _store.Add(archived);
+            certificate.AttachArchivedKey(archived.Id);
+        }
+
+        return certificate;
+    }
+
+    private async Task<CertificatePolicy?> PolicyAsync(string idOrName, CancellationToken cancellationToken) =>
+        await _store.FirstOrDefaultAsync(_store.CertificatePolicies.Where(p => p.Id == idOrName || p.Name == idOrName), cancellationToken).ConfigureAwait(false);
+
+    private async Task<Result<Person>> TargetAsync(AccessContext access, string personId, CancellationToken cancellationToken)
+    {
+        var person = await _store.FirstOrDefaultAsync(_store.People.Where(p => p.Id == personId), cancellationToken).ConfigureAwait(false);
+        if (person is null)
+        {
+            return PeopleErrors.NotFound;
+        }
+
+        return access.Policy.Decide(access.Caller, Operation.IssueCertificate, PersonRef.From(person)) switch
+        {
+            AccessDecision.Allowed => person,
+            AccessDecision.OperationNotGranted or AccessDecision.CallerDisabled => CertificateErrors.Forbidden,
+            AccessDecision.TargetDisabled => CertificateErrors.Forbidden.WithDetail("The person is disabled: a disabled person receives nothing."),
+
+            // Out of scope: the caller must not learn that the person exists.
+            _ => PeopleErrors.NotFound,
+        };
+    }
+
+    private async Task<Error> RefuseAsync(AccessContext access, string action, string? subjectId, Error error, Channel channel, CancellationToken cancellationToken)
+    {
+        _store.DiscardChanges();
+        await _audit.AppendAsync(
+            new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, action, AuditOutcome.Refused, channel, error.Detail, SubjectId: subjectId, Code: error.Code),
+            cancellationToken).ConfigureAwait(false);
+        await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return error;
+    }
+}
