@@ -46,15 +46,16 @@ internal static class KeyProtectorFactory
     /// </summary>
     private static string? DemoPassphrase(KeywardServerOptions options)
     {
-        if (!options.Demo)
-        {
-            return null;
-        }
-
+        // A demo data folder keeps its passphrase: administrative commands (e.g. archive rotate) use it too.
         var path = Path.Combine(options.DataDirectory, DemoPassphraseFile);
         if (File.Exists(path))
         {
             return File.ReadAllText(path).Trim();
+        }
+
+        if (!options.Demo)
+        {
+            return null;
         }
 
         var generated = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
