@@ -67,11 +67,49 @@ public sealed class KeywardCommandTests
         }
     }
 
+    [Fact]
+    public async Task Certificates_IssueListRevoke_MirrorTheApi()
+    {
+        await using var server = await DemoServer.StartOnLoopbackAsync();
+        string[] connect = ["--server", server.Address!.ToString(), "--client-id", "admin-cli", "--client-secret", "admin-secret"];
+
+        var (issueExit, issued, issueError) = await RunAsync(["certificates", "issue", "--person", "carol", "--policy", "Encryption RSA-2048 (archived)", .. connect]);
+        Assert.True(issueExit == 0, issueError);
+        Assert.Contains("key archived", issued, StringComparison.Ordinal);
+        var id = issued.Split(' ')[1];
+
+        var (listExit, listed, _) = await RunAsync(["certificates", "list", "--person", "carol", .. connect]);
+        Assert.Equal(0, listExit);
+        Assert.Equal(5, listed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains($"{id}  Issued     archived", listed, StringComparison.Ordinal);
+
+        var (revokeExit, revoked, _) = await RunAsync(["certificates", "revoke", id, "--reason", "KeyCompromise", .. connect]);
+        Assert.Equal(0, revokeExit);
+        Assert.StartsWith($"Revoked {id}", revoked, StringComparison.Ordinal);
+
+        var (againExit, _, againError) = await RunAsync(["certificates", "revoke", id, .. connect]);
+        Assert.NotEqual(0, againExit);
+        Assert.Contains("certificates.already_revoked", againError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Certificates_IssueSigningWithoutCsr_ExitsNonZeroExplainingWhy()
+    {
+        await using var server = await DemoServer.StartOnLoopbackAsync();
+
+        var (exit, _, error) = await RunAsync("certificates", "issue", "--person", "carol", "--policy", "Signing RSA-2048", "--server", server.Address!.ToString(), "--client-id", "admin-cli", "--client-secret", "admin-secret");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("certificates.csr_required", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--help")]
     [InlineData("server", "--help")]
     [InlineData("people", "--help")]
     [InlineData("people", "import", "--help")]
+    [InlineData("certificates", "issue", "--help")]
+    [InlineData("archive", "rotate", "--help")]
     public async Task Help_OnEveryCommand_DescribesItAndExitsZero(params string[] args)
     {
         var (exit, output, _) = await RunAsync(args);
