@@ -20,6 +20,7 @@ public sealed partial class CoreNamespaceTests
         "Keyward.Certificates",
         "Keyward.Common",
         "Keyward.Devices",
+        "Keyward.KeyArchive",
         "Keyward.People",
         "Keyward.People.Import",
         "Keyward.Profiles",
