@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using Keyward.Crypto.Protection;
 using Keyward.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -7,7 +9,7 @@ namespace Keyward.Server.Health;
 internal static class HealthEndpoints
 {
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapGet("/health", async (KeywardDbContext db, KeyProtectorHealth keys, CancellationToken ct) =>
+        app.MapGet("/health", async (KeywardDbContext db, IKeyProtector protector, CancellationToken ct) =>
             {
                 bool database;
                 try
@@ -19,11 +21,12 @@ internal static class HealthEndpoints
                     database = false;
                 }
 
-                var healthy = database && keys.Ready;
+                var keys = KeyProtectorWorks(protector);
+                var healthy = database && keys;
                 var body = new HealthReport(healthy ? "Healthy" : "Unhealthy", new Dictionary<string, string>
                 {
                     ["database"] = database ? "Healthy" : "Unhealthy",
-                    ["keyProtector"] = keys.Ready ? "Healthy" : "Unhealthy",
+                    ["keyProtector"] = keys ? "Healthy" : "Unhealthy",
                 });
                 return healthy ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
             })
@@ -31,11 +34,24 @@ internal static class HealthEndpoints
             .WithName("Health")
             .WithTags("Health");
 
-    internal sealed record HealthReport(string Status, IReadOnlyDictionary<string, string> Checks);
-}
+    /// <summary>Wraps and unwraps a throwaway data key under the active storage key: proves the protector (or HSM) answers.</summary>
+    private static bool KeyProtectorWorks(IKeyProtector protector)
+    {
+        Span<byte> probe = stackalloc byte[32];
+        RandomNumberGenerator.Fill(probe);
+        try
+        {
+            var wrapped = protector.WrapDataKey(probe, out var storageKeyId);
+            var unwrapped = protector.UnwrapDataKey(storageKeyId, wrapped);
+            var same = unwrapped.AsSpan().SequenceEqual(probe);
+            CryptographicOperations.ZeroMemory(unwrapped);
+            return same;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
 
-/// <summary>Whether the server's keys are loaded. The key-archive protector reports here too once it exists.</summary>
-internal sealed class KeyProtectorHealth
-{
-    public bool Ready { get; set; }
+    internal sealed record HealthReport(string Status, IReadOnlyDictionary<string, string> Checks);
 }

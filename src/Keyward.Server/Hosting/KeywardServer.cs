@@ -63,7 +63,6 @@ public static class KeywardServer
         var protector = KeyProtectorFactory.Open(options, pkcs11Protector);
         // Registered through factories so the container disposes them (and zeroes their keys) at shutdown.
         services.AddSingleton(_ => protector);
-        services.AddSingleton(new KeyProtectorHealth { Ready = true });
         services.AddSingleton(_ => new KeyPairSource(options.KeyProtector.KeyPoolSize));
         services.AddSingleton<EmbeddedCertificateAuthority>();
         services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<EmbeddedCertificateAuthority>());
