@@ -39,6 +39,7 @@ public static class KeywardServer
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configureBuilder?.Invoke(builder);
         var options = new KeywardServerOptions();
         builder.Configuration.GetSection("Keyward").Bind(options);
