@@ -16,7 +16,7 @@ internal static class CertificatesCommand
 
         var person = new Option<string>("--person") { Description = "The holder's logon name.", Required = true };
         var list = new Command("list", "List a person's certificates (archived keys marked).") { person };
-        list.SetAction((parse, ct) => RunAsync(parse, client, async (api, output) =>
+        list.SetAction((parse, ct) => client.RunAsync(parse, async (api, output) =>
         {
             var id = await PersonIdAsync(api, parse.GetValue(person)!, ct).ConfigureAwait(false);
             var page = await api.SendAsync(HttpMethod.Get, $"/api/people/{id}/certificates?pageSize=500", null, ct).ConfigureAwait(false);
@@ -32,7 +32,7 @@ internal static class CertificatesCommand
         var csr = new Option<FileInfo?>("--csr") { Description = "PKCS#10 request (PEM) for policies that do not archive keys." };
         var issuePerson = new Option<string>("--person") { Description = "The holder's logon name.", Required = true };
         var issue = new Command("issue", "Issue a certificate: Keyward makes and archives the key for encryption policies; signing policies take the holder's CSR.") { issuePerson, policy, csr };
-        issue.SetAction((parse, ct) => RunAsync(parse, client, async (api, output) =>
+        issue.SetAction((parse, ct) => client.RunAsync(parse, async (api, output) =>
         {
             var id = await PersonIdAsync(api, parse.GetValue(issuePerson)!, ct).ConfigureAwait(false);
             var request = parse.GetValue(csr) is { } file ? await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false) : null;
@@ -46,7 +46,7 @@ internal static class CertificatesCommand
         var importPerson = new Option<string>("--person") { Description = "The holder's logon name.", Required = true };
         var importPolicy = new Option<string>("--policy") { Description = "An encryption policy with key archival.", Required = true };
         var import = new Command("import", "Import an existing certificate with its key (e.g. from AD CS) into the archive.") { importPerson, importPolicy, pfx, passwordStdin };
-        import.SetAction((parse, ct) => RunAsync(parse, client, async (api, output) =>
+        import.SetAction((parse, ct) => client.RunAsync(parse, async (api, output) =>
         {
             var password = parse.GetValue(passwordStdin) ? (Console.In.ReadLine() ?? string.Empty) : Spectre.Console.AnsiConsole.Prompt(Spectre.Console.TextPromptExtensions.Secret(new Spectre.Console.TextPrompt<string>("PFX password:")));
             var id = await PersonIdAsync(api, parse.GetValue(importPerson)!, ct).ConfigureAwait(false);
@@ -59,7 +59,7 @@ internal static class CertificatesCommand
         var certificateId = new Argument<string>("CERTIFICATE-ID") { Description = "The certificate's id (see certificates list)." };
         var reason = new Option<string?>("--reason") { Description = "Unspecified, KeyCompromise, AffiliationChanged, Superseded or CessationOfOperation." };
         var revoke = new Command("revoke", "Revoke a certificate; an archived key stays recoverable.") { certificateId, reason };
-        revoke.SetAction((parse, ct) => RunAsync(parse, client, async (api, output) =>
+        revoke.SetAction((parse, ct) => client.RunAsync(parse, async (api, output) =>
         {
             using var body = JsonContent.Create(new { reason = parse.GetValue(reason) ?? "Unspecified" });
             var revoked = await api.SendAsync(HttpMethod.Post, $"/api/certificates/{Uri.EscapeDataString(parse.GetValue(certificateId)!)}/revoke", body, ct).ConfigureAwait(false);
@@ -71,21 +71,6 @@ internal static class CertificatesCommand
         certificates.Subcommands.Add(import);
         certificates.Subcommands.Add(revoke);
         return certificates;
-    }
-
-    private static async Task<int> RunAsync(ParseResult parse, ClientOptions client, Func<KeywardClient, TextWriter, Task> action)
-    {
-        try
-        {
-            using var api = client.Connect(parse);
-            await action(api, parse.InvocationConfiguration.Output).ConfigureAwait(false);
-            return 0;
-        }
-        catch (Exception ex) when (ex is KeywardClientException or IOException or UnauthorizedAccessException or JsonException)
-        {
-            await parse.InvocationConfiguration.Error.WriteLineAsync($"keyward: {ex.Message}").ConfigureAwait(false);
-            return 1;
-        }
     }
 
     private static async Task<string> PersonIdAsync(KeywardClient api, string logonName, CancellationToken cancellationToken)

@@ -22,6 +22,27 @@ internal sealed class ClientOptions
         command.Options.Add(ClientSecret);
     }
 
+    /// <summary>
+    /// Runs a client command: connects, runs <paramref name="action"/>, and turns any failure the server or the
+    /// network explains into one line on standard error and exit status 1.
+    /// </summary>
+    public async Task<int> RunAsync(ParseResult parse, Func<KeywardClient, TextWriter, Task> action)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(action);
+        try
+        {
+            using var api = Connect(parse);
+            await action(api, parse.InvocationConfiguration.Output).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception ex) when (ex is KeywardClientException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"keyward: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
     /// <summary>A client for the parsed options, or a readable reason why one cannot be made.</summary>
     public KeywardClient Connect(ParseResult parse)
     {

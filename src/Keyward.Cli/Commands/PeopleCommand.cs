@@ -38,21 +38,14 @@ internal static class PeopleCommand
                 return 2;
             }
 
-            try
+            return await client.RunAsync(parse, async (api, output) =>
             {
-                using var api = client.Connect(parse);
                 using var content = new ByteArrayContent(await File.ReadAllBytesAsync(path.FullName, cancellationToken).ConfigureAwait(false));
                 content.Headers.ContentType = new MediaTypeHeaderValue(contentType) { CharSet = "utf-8" };
                 var summary = await api.SendAsync(HttpMethod.Post, "/api/people/import", content, cancellationToken).ConfigureAwait(false);
-                await parse.InvocationConfiguration.Output.WriteLineAsync(
+                await output.WriteLineAsync(
                     $"Imported {path.Name}: {Count(summary, "created")} created, {Count(summary, "updated")} updated, {Count(summary, "unchanged")} unchanged, {Count(summary, "groupsCreated")} groups created.").ConfigureAwait(false);
-                return 0;
-            }
-            catch (KeywardClientException ex)
-            {
-                await error.WriteLineAsync($"keyward: {ex.Message}").ConfigureAwait(false);
-                return 1;
-            }
+            }).ConfigureAwait(false);
         });
         people.Subcommands.Add(import);
         return people;
