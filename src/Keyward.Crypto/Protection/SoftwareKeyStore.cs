@@ -128,8 +128,9 @@ public sealed class SoftwareKeyStore : IKeyProtector
         {
             return aes.DecryptKeyWrapPadded(wrappedDataKey);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
+            // An altered length is not a whole number of RFC 5649 blocks, and .NET rejects that as an argument.
             throw new KeyArchiveException(KeyArchiveFailure.Tampered, "The wrapped data key failed its integrity check.", ex);
         }
     }

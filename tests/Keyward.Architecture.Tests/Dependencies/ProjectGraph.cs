@@ -31,11 +31,14 @@ internal static class ProjectGraph
         // The only home of raw private-key bytes; base library only.
         new("Keyward.Crypto", "Keyward.Crypto", []),
 
+        // The PKCS#11 key protector (Pkcs11Interop); apart from Crypto because it brings a native dependency.
+        new("Keyward.Tokens", "Keyward.Tokens", ["Keyward.Crypto"]),
+
         // EF Core model and migrations; implements the core's IKeywardStore.
         new("Keyward.Storage", "Keyward.Storage", ["Keyward.Core"]),
 
         // ASP.NET Core adapter: Core API, token endpoint, problem details; composes the others.
-        new("Keyward.Server", "Keyward.Server", ["Keyward.Core", "Keyward.Crypto", "Keyward.Storage"]),
+        new("Keyward.Server", "Keyward.Server", ["Keyward.Core", "Keyward.Crypto", "Keyward.Storage", "Keyward.Tokens"]),
 
         // The keyward command: hosts the server and talks to it as a client.
         new("Keyward.Cli", "keyward", ["Keyward.Server"]),
