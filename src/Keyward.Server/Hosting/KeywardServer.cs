@@ -35,7 +35,7 @@ public static class KeywardServer
     /// <paramref name="configureBuilder"/> runs first, so it can add configuration (e.g. <c>urls</c>) or
     /// replace services (tests swap the clock).
     /// </summary>
-    public static WebApplication Build(Action<KeywardServerOptions>? configure = null, Action<WebApplicationBuilder>? configureBuilder = null, string[]? args = null, Func<IKeyProtector>? pkcs11Protector = null)
+    public static WebApplication Build(Action<KeywardServerOptions>? configure = null, Action<WebApplicationBuilder>? configureBuilder = null, string[]? args = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
@@ -61,7 +61,7 @@ public static class KeywardServer
         var keys = TokenKeyRing.LoadOrCreate(Path.Combine(options.DataDirectory, "token-keys.json"));
         services.AddSingleton(keys);
         options.PublicUrl ??= new Uri(urls.Split(';', StringSplitOptions.RemoveEmptyEntries)[0].Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal));
-        var protector = KeyProtectorFactory.Open(options, pkcs11Protector);
+        var protector = KeyProtectorFactory.Open(options);
         // Registered through factories so the container disposes them (and zeroes their keys) at shutdown.
         services.AddSingleton(_ => protector);
         services.AddSingleton(_ => new KeyPairSource(options.KeyProtector.KeyPoolSize));

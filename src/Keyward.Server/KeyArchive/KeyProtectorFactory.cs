@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Keyward.Crypto.Protection;
 using Keyward.Server.Hosting;
+using Keyward.Tokens.Protection;
 
 namespace Keyward.Server.KeyArchive;
 
@@ -11,7 +12,7 @@ internal static class KeyProtectorFactory
     public const string DemoPassphraseFile = "demo-keystore-passphrase.txt";
 
     /// <exception cref="InvalidOperationException">The protector is not configured well enough to open; the message says what is missing.</exception>
-    public static IKeyProtector Open(KeywardServerOptions options, Func<IKeyProtector>? pkcs11 = null)
+    public static IKeyProtector Open(KeywardServerOptions options)
     {
         var settings = options.KeyProtector;
         switch (settings.Kind)
@@ -34,7 +35,28 @@ internal static class KeyProtectorFactory
                 }
 
             case KeyProtectorKind.Pkcs11:
-                return pkcs11?.Invoke() ?? throw new InvalidOperationException("The PKCS#11 key protector is not available in this build.");
+                var pin = settings.Pin ?? Environment.GetEnvironmentVariable("KEYWARD_PKCS11_PIN");
+                if (string.IsNullOrEmpty(settings.ModulePath) || string.IsNullOrEmpty(settings.TokenLabel) || string.IsNullOrEmpty(pin))
+                {
+                    throw new InvalidOperationException(
+                        "The PKCS#11 key protector needs Keyward:KeyProtector:ModulePath, Keyward:KeyProtector:TokenLabel and a user PIN (KEYWARD_PKCS11_PIN).");
+                }
+
+                try
+                {
+                    return Pkcs11KeyProtector.Open(new Pkcs11KeyProtectorOptions
+                    {
+                        ModulePath = settings.ModulePath,
+                        TokenLabel = settings.TokenLabel,
+                        UserPin = pin,
+                        KeyLabelPrefix = settings.LabelPrefix,
+                    });
+                }
+                catch (Exception ex) when (ex is KeyArchiveException or ArgumentException or DllNotFoundException or Net.Pkcs11Interop.Common.Pkcs11Exception or Net.Pkcs11Interop.Common.UnmanagedException)
+                {
+                    throw new InvalidOperationException($"The PKCS#11 key protector cannot be opened ({settings.ModulePath}, token '{settings.TokenLabel}'): {ex.Message}", ex);
+                }
+
             default:
                 throw new InvalidOperationException($"Unknown key protector '{settings.Kind}'.");
         }
