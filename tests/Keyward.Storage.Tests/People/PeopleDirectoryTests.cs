@@ -132,9 +132,10 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
         var certificates = Enumerable.Range(0, 3)
             .Select(i => new Certificate(Ids.New(), carol, policy.Id, $"0{i}", "CN=CA", "CN=Carol", $"{i}{new string('d', 63)}", TestData.Instant.AddDays(i), TestData.Instant.AddDays(365 + i), [(byte)i]))
             .ToList();
-        certificates[1].AttachArchivedKey("archive-entry");
+        var archived = new Keyward.KeyArchive.ArchivedKey("archive-entry", certificates[1].Id, [0x4b, 0x57, 0x41, 0x01], "sk-1", TestData.Instant);
+        certificates[1].AttachArchivedKey(archived.Id);
         var elsewhere = new Certificate(Ids.New(), org.Ids["alice.finance"], policy.Id, "09", "CN=CA", "CN=Alice", new string('e', 64), TestData.Instant, TestData.Instant.AddDays(1), [9]);
-        await SaveAsync([policy, .. certificates, elsewhere]);
+        await SaveAsync([policy, archived, .. certificates, elsewhere]);
         await using var scope = NewScope();
         var store = StoreOf(scope);
         var access = await ResolveAsync(store, org.ViewerId);
