@@ -43,7 +43,7 @@ public sealed class CertificateService
     {
         ArgumentNullException.ThrowIfNull(access);
         ArgumentNullException.ThrowIfNull(command);
-        var target = await TargetAsync(access, personId, cancellationToken).ConfigureAwait(false);
+        var target = await TargetAsync(access, personId, disabledAllowed: false, cancellationToken).ConfigureAwait(false);
         if (!target.IsSuccess)
         {
             return await RefuseAsync(access, "certificates.issue", personId, target.Error, channel, cancellationToken).ConfigureAwait(false);
@@ -97,7 +97,7 @@ public sealed class CertificateService
     {
         ArgumentNullException.ThrowIfNull(access);
         ArgumentNullException.ThrowIfNull(command);
-        var target = await TargetAsync(access, personId, cancellationToken).ConfigureAwait(false);
+        var target = await TargetAsync(access, personId, disabledAllowed: false, cancellationToken).ConfigureAwait(false);
         if (!target.IsSuccess)
         {
             return await RefuseAsync(access, "certificates.import", personId, target.Error, channel, cancellationToken).ConfigureAwait(false);
@@ -146,7 +146,8 @@ public sealed class CertificateService
             return await RefuseAsync(access, "certificates.revoke", null, CertificateErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var owner = await TargetAsync(access, certificate.OwnerId, cancellationToken).ConfigureAwait(false);
+        // Revoking takes from the holder: a disabled person (typically someone who left) must still be revocable.
+        var owner = await TargetAsync(access, certificate.OwnerId, disabledAllowed: true, cancellationToken).ConfigureAwait(false);
         if (!owner.IsSuccess)
         {
             var error = owner.Error.Kind == ErrorKind.NotFound ? CertificateErrors.NotFound : owner.Error;
@@ -224,7 +225,8 @@ public sealed class CertificateService
     private async Task<CertificatePolicy?> PolicyAsync(string idOrName, CancellationToken cancellationToken) =>
         await _store.FirstOrDefaultAsync(_store.CertificatePolicies.Where(p => p.Id == idOrName || p.Name == idOrName), cancellationToken).ConfigureAwait(false);
 
-    private async Task<Result<Person>> TargetAsync(AccessContext access, string personId, CancellationToken cancellationToken)
+    // disabledAllowed: whether the step may act on a disabled person - only for steps that give them nothing.
+    private async Task<Result<Person>> TargetAsync(AccessContext access, string personId, bool disabledAllowed, CancellationToken cancellationToken)
     {
         var person = await _store.FirstOrDefaultAsync(_store.People.Where(p => p.Id == personId), cancellationToken).ConfigureAwait(false);
         if (person is null)
@@ -235,6 +237,7 @@ public sealed class CertificateService
         return access.Policy.Decide(access.Caller, Operation.IssueCertificate, PersonRef.From(person)) switch
         {
             AccessDecision.Allowed => person,
+            AccessDecision.TargetDisabled when disabledAllowed => person,
             AccessDecision.OperationNotGranted or AccessDecision.CallerDisabled => CertificateErrors.Forbidden,
             AccessDecision.TargetDisabled => CertificateErrors.Forbidden.WithDetail("The person is disabled: a disabled person receives nothing."),
 
