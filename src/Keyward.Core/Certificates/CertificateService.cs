@@ -121,6 +121,12 @@ public sealed class CertificateService
             return await RefuseAsync(access, "certificates.import", personId, imported.Error, channel, cancellationToken).ConfigureAwait(false);
         }
 
+        // As for a CSR: the policy names the key algorithm and size, and what is recorded under it must have them.
+        if (imported.Value.Algorithm != policy.KeyAlgorithm)
+        {
+            return await RefuseAsync(access, "certificates.import", personId, CertificateErrors.ImportUnsupportedKey.WithDetail($"The key is {imported.Value.Algorithm}, but policy '{policy.Name}' requires {policy.KeyAlgorithm}."), channel, cancellationToken).ConfigureAwait(false);
+        }
+
         var thumbprint = imported.Value.Thumbprint;
         if (await _store.AnyAsync(_store.Certificates.Where(c => c.Thumbprint == thumbprint), cancellationToken).ConfigureAwait(false))
         {
