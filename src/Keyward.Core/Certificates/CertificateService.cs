@@ -43,7 +43,7 @@ public sealed class CertificateService
     {
         ArgumentNullException.ThrowIfNull(access);
         ArgumentNullException.ThrowIfNull(command);
-        var target = await TargetAsync(access, personId, cancellationToken).ConfigureAwait(false);
+        var target = await TargetAsync(access, personId, disabledAllowed: false, cancellationToken).ConfigureAwait(false);
         if (!target.IsSuccess)
         {
             return await RefuseAsync(access, "certificates.issue", personId, target.Error, channel, cancellationToken).ConfigureAwait(false);
@@ -97,7 +97,7 @@ public sealed class CertificateService
     {
         ArgumentNullException.ThrowIfNull(access);
         ArgumentNullException.ThrowIfNull(command);
-        var target = await TargetAsync(access, personId, cancellationToken).ConfigureAwait(false);
+        var target = await TargetAsync(access, personId, disabledAllowed: false, cancellationToken).ConfigureAwait(false);
         if (!target.IsSuccess)
         {
             return await RefuseAsync(access, "certificates.import", personId, target.Error, channel, cancellationToken).ConfigureAwait(false);
@@ -119,6 +119,12 @@ public sealed class CertificateService
         if (!imported.IsSuccess)
         {
             return await RefuseAsync(access, "certificates.import", personId, imported.Error, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        // As for a CSR: the policy names the key algorithm and size, and what is recorded under it must have them.
+        if (imported.Value.Algorithm != policy.KeyAlgorithm)
+        {
+            return await RefuseAsync(access, "certificates.import", personId, CertificateErrors.ImportUnsupportedKey.WithDetail($"The key is {imported.Value.Algorithm}, but policy '{policy.Name}' requires {policy.KeyAlgorithm}."), channel, cancellationToken).ConfigureAwait(false);
         }
 
         var thumbprint = imported.Value.Thumbprint;
@@ -146,7 +152,8 @@ public sealed class CertificateService
             return await RefuseAsync(access, "certificates.revoke", null, CertificateErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var owner = await TargetAsync(access, certificate.OwnerId, cancellationToken).ConfigureAwait(false);
+        // Revoking takes from the holder: a disabled person (typically someone who left) must still be revocable.
+        var owner = await TargetAsync(access, certificate.OwnerId, disabledAllowed: true, cancellationToken).ConfigureAwait(false);
         if (!owner.IsSuccess)
         {
             var error = owner.Error.Kind == ErrorKind.NotFound ? CertificateErrors.NotFound : owner.Error;
@@ -224,7 +231,8 @@ public sealed class CertificateService
     private async Task<CertificatePolicy?> PolicyAsync(string idOrName, CancellationToken cancellationToken) =>
         await _store.FirstOrDefaultAsync(_store.CertificatePolicies.Where(p => p.Id == idOrName || p.Name == idOrName), cancellationToken).ConfigureAwait(false);
 
-    private async Task<Result<Person>> TargetAsync(AccessContext access, string personId, CancellationToken cancellationToken)
+    // disabledAllowed: whether the step may act on a disabled person - only for steps that give them nothing.
+    private async Task<Result<Person>> TargetAsync(AccessContext access, string personId, bool disabledAllowed, CancellationToken cancellationToken)
     {
         var person = await _store.FirstOrDefaultAsync(_store.People.Where(p => p.Id == personId), cancellationToken).ConfigureAwait(false);
         if (person is null)
@@ -235,6 +243,7 @@ public sealed class CertificateService
         return access.Policy.Decide(access.Caller, Operation.IssueCertificate, PersonRef.From(person)) switch
         {
             AccessDecision.Allowed => person,
+            AccessDecision.TargetDisabled when disabledAllowed => person,
             AccessDecision.OperationNotGranted or AccessDecision.CallerDisabled => CertificateErrors.Forbidden,
             AccessDecision.TargetDisabled => CertificateErrors.Forbidden.WithDetail("The person is disabled: a disabled person receives nothing."),
 

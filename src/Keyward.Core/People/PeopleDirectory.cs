@@ -11,8 +11,13 @@ namespace Keyward.People;
 public sealed class PeopleDirectory
 {
     private readonly IKeywardStore _store;
+    private readonly TimeProvider _clock;
 
-    public PeopleDirectory(IKeywardStore store) => _store = store;
+    public PeopleDirectory(IKeywardStore store, TimeProvider clock)
+    {
+        _store = store;
+        _clock = clock;
+    }
 
     public static MeView Me(AccessContext access, Person self)
     {
@@ -101,9 +106,11 @@ public sealed class PeopleDirectory
             query.OrderByDescending(c => c.NotAfter).ThenBy(c => c.Id).Skip(page.Skip).Take(page.Size)
                 .Join(_store.CertificatePolicies, c => c.PolicyId, p => p.Id, (c, p) => new { Certificate = c, Policy = p }),
             cancellationToken).ConfigureAwait(false);
+        // The stored status turns Expired only when something writes it; a person sees the status at this instant.
+        var now = _clock.GetUtcNow().UtcDateTime;
         var views = rows
             .Select(r => new CertificateView(
-                r.Certificate.Id, r.Certificate.SerialNumber, r.Certificate.Subject, r.Certificate.Issuer, r.Certificate.Status,
+                r.Certificate.Id, r.Certificate.SerialNumber, r.Certificate.Subject, r.Certificate.Issuer, r.Certificate.StatusAt(now),
                 r.Certificate.NotBefore, r.Certificate.NotAfter, r.Policy.Name, r.Policy.KeyUsage, r.Certificate.Archived,
                 r.Certificate.DeviceId, r.Certificate.OwnerId))
             .ToList();

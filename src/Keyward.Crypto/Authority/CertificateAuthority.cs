@@ -77,8 +77,9 @@ public sealed class CertificateAuthority
         {
             csr = CertificateRequest.LoadSigningRequest(pkcs10, HashAlgorithmName.SHA256, out _, CertificateRequestLoadOptions.Default);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or NotSupportedException)
         {
+            // NotSupportedException: a key .NET cannot verify with (e.g. Ed25519) — the holder's error, not a bug.
             throw new CertificateRequestException($"The certificate signing request is not a valid, self-signed PKCS#10 request ({ex.Message}).");
         }
 

@@ -20,6 +20,8 @@ namespace Keyward.Server.Tests.Infrastructure;
 /// </summary>
 public sealed class DemoServer : IAsyncDisposable
 {
+    private bool _stopped;
+
     private DemoServer(WebApplication app, string dataDirectory, FakeTimeProvider clock, HttpClient client)
     {
         App = app;
@@ -158,12 +160,29 @@ public sealed class DemoServer : IAsyncDisposable
         return body.GetProperty("access_token").GetString()!;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops the server and closes every database connection, so the data folder's files are complete and
+    /// nothing writes to them any more (SQLite checkpoints its write-ahead log when the last connection closes).
+    /// The data folder stays until <see cref="DisposeAsync"/>. Idempotent.
+    /// </summary>
+    public async Task StopAsync()
     {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
         Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Npgsql.NpgsqlConnection.ClearAllPools();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

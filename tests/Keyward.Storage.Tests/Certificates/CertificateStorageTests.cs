@@ -53,6 +53,9 @@ public abstract class CertificateStorageTests(ITestDatabaseSource source) : Stor
             var loaded = await store.FirstOrDefaultAsync(store.Certificates.Where(c => c.Id == certificate.Id), CancellationToken.None);
             Assert.NotNull(loaded);
             loaded.Expire();
+
+            // The archive entry is a real row: Certificates.ArchivedKeyId is a foreign key to ArchivedKeys.
+            store.Add(new Keyward.KeyArchive.ArchivedKey("archive-entry-2", certificate.Id, [0x4b, 0x57, 0x41, 0x01], "sk-1", TestData.Instant));
             loaded.AttachArchivedKey("archive-entry-2");
             await store.SaveChangesAsync(CancellationToken.None);
         }

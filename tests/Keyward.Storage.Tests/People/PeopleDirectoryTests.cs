@@ -4,6 +4,7 @@ using Keyward.Devices;
 using Keyward.People;
 using Keyward.Scopes;
 using Keyward.Storage.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Keyward.Storage.Tests.People;
 
@@ -13,6 +14,8 @@ namespace Keyward.Storage.Tests.People;
 /// </summary>
 public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : StorageTestBase(source)
 {
+    private static readonly FakeTimeProvider Clock = new(TestData.Instant);
+
     private static readonly string[] InReach =
         ["alice.finance", "bob.finance", "carol.payroll", "dave.payroll", "fin.viewer", "zoe.finance"];
 
@@ -100,9 +103,9 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
         var store = StoreOf(scope);
         var access = await ResolveAsync(store, org.ViewerId);
 
-        var engineer = await new PeopleDirectory(store).GetAsync(access, org.Ids["erin.eng"], CancellationToken.None);
-        var root = await new PeopleDirectory(store).GetAsync(access, org.Ids["ceo"], CancellationToken.None);
-        var unknown = await new PeopleDirectory(store).GetAsync(access, Ids.New(), CancellationToken.None);
+        var engineer = await new PeopleDirectory(store, Clock).GetAsync(access, org.Ids["erin.eng"], CancellationToken.None);
+        var root = await new PeopleDirectory(store, Clock).GetAsync(access, org.Ids["ceo"], CancellationToken.None);
+        var unknown = await new PeopleDirectory(store, Clock).GetAsync(access, Ids.New(), CancellationToken.None);
 
         Assert.Equal("people.not_found", engineer.Error?.Code);
         Assert.Equal("people.not_found", root.Error?.Code);
@@ -117,7 +120,7 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
         var store = StoreOf(scope);
         var access = await ResolveAsync(store, org.ViewerId);
 
-        var result = await new PeopleDirectory(store).GetAsync(access, org.Ids["dave.payroll"], CancellationToken.None);
+        var result = await new PeopleDirectory(store, Clock).GetAsync(access, org.Ids["dave.payroll"], CancellationToken.None);
 
         Assert.True(result.IsSuccess);
         Assert.Equal(("dave.payroll", "Acme/Finance/Payroll"), (result.Value.LogonName, result.Value.Group));
@@ -132,14 +135,15 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
         var certificates = Enumerable.Range(0, 3)
             .Select(i => new Certificate(Ids.New(), carol, policy.Id, $"0{i}", "CN=CA", "CN=Carol", $"{i}{new string('d', 63)}", TestData.Instant.AddDays(i), TestData.Instant.AddDays(365 + i), [(byte)i]))
             .ToList();
-        certificates[1].AttachArchivedKey("archive-entry");
+        var archived = new Keyward.KeyArchive.ArchivedKey("archive-entry", certificates[1].Id, [0x4b, 0x57, 0x41, 0x01], "sk-1", TestData.Instant);
+        certificates[1].AttachArchivedKey(archived.Id);
         var elsewhere = new Certificate(Ids.New(), org.Ids["alice.finance"], policy.Id, "09", "CN=CA", "CN=Alice", new string('e', 64), TestData.Instant, TestData.Instant.AddDays(1), [9]);
-        await SaveAsync([policy, .. certificates, elsewhere]);
+        await SaveAsync([policy, archived, .. certificates, elsewhere]);
         await using var scope = NewScope();
         var store = StoreOf(scope);
         var access = await ResolveAsync(store, org.ViewerId);
 
-        var result = await new PeopleDirectory(store).CertificatesAsync(access, carol, new PageRequest(1, 2), CancellationToken.None);
+        var result = await new PeopleDirectory(store, Clock).CertificatesAsync(access, carol, new PageRequest(1, 2), CancellationToken.None);
 
         Assert.True(result.IsSuccess);
         Assert.Equal(3, result.Value.Total);
@@ -147,6 +151,30 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
         Assert.All(result.Value.Results, c => Assert.Equal(("Encryption", KeyUsage.Encryption, carol), (c.Policy, c.KeyUsage, c.OwnerId)));
         Assert.Equal([false, true], result.Value.Results.Select(c => c.Archived));
         AssertStored.Instant(TestData.Instant.AddDays(367), result.Value.Results[0].NotAfter);
+    }
+
+    [Fact]
+    public async Task CertificatesAsync_IssuedCertificatePastNotAfter_ShowsExpiredAtTheClocksInstant()
+    {
+        var org = await SeedAsync();
+        var policy = TestData.Policy("Encryption");
+        var carol = org.Ids["carol.payroll"];
+        var lapsed = new Certificate(Ids.New(), carol, policy.Id, "0a", "CN=CA", "CN=Carol", new string('f', 64), TestData.Instant.AddDays(-366), TestData.Instant.AddDays(-1), [10]);
+        var revoked = new Certificate(Ids.New(), carol, policy.Id, "0b", "CN=CA", "CN=Carol", new string('9', 64), TestData.Instant.AddDays(-366), TestData.Instant.AddDays(-1), [11]);
+        Assert.True(revoked.Revoke(RevocationReason.Superseded, TestData.Instant.AddDays(-2)).IsSuccess);
+        var current = new Certificate(Ids.New(), carol, policy.Id, "0c", "CN=CA", "CN=Carol", new string('8', 64), TestData.Instant.AddDays(-1), TestData.Instant.AddDays(364), [12]);
+        await SaveAsync(policy, lapsed, revoked, current);
+        await using var scope = NewScope();
+        var store = StoreOf(scope);
+        var access = await ResolveAsync(store, org.ViewerId);
+
+        var result = await new PeopleDirectory(store, Clock).CertificatesAsync(access, carol, new PageRequest(null, null), CancellationToken.None);
+
+        // Nothing writes Expired when notAfter passes: the stored status of "0a" is still Issued.
+        Assert.True(result.IsSuccess);
+        Assert.Equal(
+            [("0a", CertificateStatus.Expired), ("0b", CertificateStatus.Revoked), ("0c", CertificateStatus.Issued)],
+            result.Value.Results.Select(c => (c.SerialNumber, c.Status)).OrderBy(c => c.SerialNumber, StringComparer.Ordinal));
     }
 
     [Fact]
@@ -165,7 +193,7 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
         await using var scope = NewScope();
         var store = StoreOf(scope);
         var access = await ResolveAsync(store, org.ViewerId);
-        var directory = new PeopleDirectory(store);
+        var directory = new PeopleDirectory(store, Clock);
 
         var inReach = await directory.DevicesAsync(access, dave, new PageRequest(null, null), CancellationToken.None);
         var outOfReach = await directory.DevicesAsync(access, org.Ids["erin.eng"], new PageRequest(null, null), CancellationToken.None);
@@ -204,7 +232,7 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
         await using var scope = NewScope();
         var store = StoreOf(scope);
         var access = await ResolveAsync(store, org.ViewerId);
-        var result = await new PeopleDirectory(store).ListAsync(access, filter, page, CancellationToken.None);
+        var result = await new PeopleDirectory(store, Clock).ListAsync(access, filter, page, CancellationToken.None);
         Assert.True(result.IsSuccess);
         return result.Value;
     }

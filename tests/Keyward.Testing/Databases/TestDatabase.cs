@@ -1,6 +1,7 @@
+using Keyward.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Keyward.Storage.Tests.Infrastructure;
+namespace Keyward.Testing.Databases;
 
 /// <summary>Hands out new databases, one per test, on one provider. Thread-safe once initialised.</summary>
 public interface ITestDatabaseSource

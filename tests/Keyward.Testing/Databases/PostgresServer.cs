@@ -3,12 +3,15 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Keyward.Storage;
 using Npgsql;
+using Xunit;
 
-namespace Keyward.Storage.Tests.Infrastructure;
+namespace Keyward.Testing.Databases;
 
 /// <summary>
-/// A real PostgreSQL server for the tests, shared by every test in the <see cref="OnPostgres"/>.
+/// A real PostgreSQL server for the tests, shared as an xunit class or collection fixture (the storage tests'
+/// <c>OnPostgres</c> collection; the server tests' database scans).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -215,6 +218,20 @@ public sealed class PostgresServer : ITestDatabaseSource, IAsyncLifetime
             _folder = null;
             _started = false;
         }
+    }
+
+    /// <summary>
+    /// The path of a packaged PostgreSQL client or server program (e.g. <c>pg_dump</c>) of the highest installed
+    /// version, which also reads dumps of older servers.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No PostgreSQL binaries are installed; the message says what to install.</exception>
+    public static string ToolPath(string program)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(program);
+        var path = Path.Combine(FindBinaries(), program);
+        return File.Exists(path)
+            ? path
+            : throw new InvalidOperationException($"{path} is missing. Install it with `apt-get install -y postgresql` (as root).");
     }
 
     private static string FindBinaries()
