@@ -47,6 +47,15 @@ public sealed class RecoveryRequest
 
     public Guid ConcurrencyStamp { get; private set; }
 
+    /// <summary>While <see cref="RequestStatus.InProgress"/>: the id of the collection that holds the request.</summary>
+    public string? CollectionId { get; private set; }
+
+    /// <summary>While <see cref="RequestStatus.InProgress"/>: the person collecting.</summary>
+    public string? CollectorId { get; private set; }
+
+    /// <summary>While <see cref="RequestStatus.InProgress"/>: when the collection began (UTC).</summary>
+    public DateTime? CollectionStartedAt { get; private set; }
+
     public IReadOnlyList<RequestCertificate> Certificates => _certificates;
 
     public IReadOnlyList<Approval> Approvals => _approvals;
@@ -96,9 +105,9 @@ public sealed class RecoveryRequest
             return RequestErrors.WrongState.WithDetail($"Only a request awaiting validation can be approved; this one is {Status}.");
         }
 
-        if (approverId == RequestedById || approverId == TargetId)
+        if (DualControl(approverId) is { } refused)
         {
-            return RequestErrors.SelfApproval;
+            return refused;
         }
 
         if (_approvals.Any(a => a.ApproverId == approverId))
@@ -125,9 +134,9 @@ public sealed class RecoveryRequest
             return RequestErrors.WrongState.WithDetail($"Only a request awaiting validation can be rejected; this one is {Status}.");
         }
 
-        if (approverId == RequestedById || approverId == TargetId)
+        if (DualControl(approverId) is { } refused)
         {
-            return RequestErrors.SelfApproval;
+            return refused;
         }
 
         Status = RequestStatus.Rejected;
@@ -164,8 +173,24 @@ public sealed class RecoveryRequest
         return true;
     }
 
-    /// <summary>A collector takes the request. Single-use: a second collector finds it InProgress.</summary>
-    public Result BeginCollection(string collectorId, DateTime now, Channel channel)
+    /// <summary>
+    /// Dual control: the requester and the recipient never validate. Null when <paramref name="approverId"/> may.
+    /// </summary>
+    public Error? DualControl(string approverId)
+    {
+        if (approverId == RequestedById)
+        {
+            return RequestErrors.RequesterCannotValidate;
+        }
+
+        return approverId == TargetId ? RequestErrors.RecipientCannotValidate : null;
+    }
+
+    /// <summary>
+    /// A collector takes the request. Single-use: a second collector finds it InProgress. The collection gets an
+    /// id (<c>collectionId</c>, or a new one) that the collector quotes to complete or fail it.
+    /// </summary>
+    public Result BeginCollection(string collectorId, DateTime now, Channel channel, string? collectionId = null)
     {
         if (Status != RequestStatus.AwaitingIssue)
         {
@@ -173,6 +198,9 @@ public sealed class RecoveryRequest
         }
 
         Status = RequestStatus.InProgress;
+        CollectionId = collectionId ?? Ids.New();
+        CollectorId = collectorId;
+        CollectionStartedAt = now;
         Record(now, collectorId, "CollectionStarted", null, channel);
         Touch();
         return Result.Ok();
@@ -188,6 +216,7 @@ public sealed class RecoveryRequest
 
         Status = RequestStatus.Completed;
         DeviceId = deviceId ?? DeviceId;
+        EndCollection();
         Record(now, collectorId, "Completed", null, channel);
         Touch();
         return Result.Ok();
@@ -202,6 +231,7 @@ public sealed class RecoveryRequest
         }
 
         Status = RequestStatus.AwaitingIssue;
+        EndCollection();
         Record(now, collectorId, "CollectionFailed", failure, channel);
         Touch();
         return Result.Ok();
@@ -209,6 +239,13 @@ public sealed class RecoveryRequest
 
     private void Record(DateTime at, string? actorId, string action, string? notes, Channel channel) =>
         _history.Add(new RequestHistoryEntry(Id, _history.Count + 1, at, actorId, action, notes, channel));
+
+    private void EndCollection()
+    {
+        CollectionId = null;
+        CollectorId = null;
+        CollectionStartedAt = null;
+    }
 
     private void Touch() => ConcurrencyStamp = Guid.NewGuid();
 }

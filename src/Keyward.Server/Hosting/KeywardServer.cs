@@ -19,6 +19,8 @@ using Keyward.Server.Health;
 using Keyward.Server.People;
 using Keyward.Server.Problems;
 using Keyward.Server.Profiles;
+using Keyward.Recovery;
+using Keyward.Server.Recovery;
 using Keyward.Storage;
 
 namespace Keyward.Server.Hosting;
@@ -68,6 +70,7 @@ public static class KeywardServer
         services.AddSingleton<EmbeddedCertificateAuthority>();
         services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<EmbeddedCertificateAuthority>());
         services.AddSingleton<IKeyArchive, KeyArchiveAdapter>();
+        services.AddSingleton<IKeyRecovery, KeyRecoveryAdapter>();
         services.AddKeywardStorage(options.Database, options.DataDirectory);
         services.AddKeywardAuth(options, keys);
         services.AddKeywardProblemDetails();
@@ -87,6 +90,7 @@ public static class KeywardServer
         services.AddScoped<PeopleImporter>();
         services.AddScoped<ProfileCatalog>();
         services.AddScoped<CertificateService>();
+        services.AddScoped<RecoveryWorkflow>();
         services.AddSingleton<StorageKeyRotation>();
         services.AddScoped<DemoOrganisation>();
 
@@ -107,6 +111,7 @@ public static class KeywardServer
         api.MapPeopleEndpoints(options.MaxImportBodyBytes);
         api.MapProfileEndpoints();
         api.MapCertificateEndpoints();
+        api.MapRecoveryEndpoints();
         app.MapAuthorityEndpoints();
         return app;
     }

@@ -19,6 +19,8 @@ internal sealed class RecoveryRequestConfiguration : IEntityTypeConfiguration<Re
         builder.Property(r => r.CredentialProfileId).HasMaxLength(64);
         builder.Property(r => r.RequestedById).HasMaxLength(64);
         builder.Property(r => r.ConcurrencyStamp).IsConcurrencyToken();
+        builder.Property(r => r.CollectionId).HasMaxLength(64);
+        builder.Property(r => r.CollectorId).HasMaxLength(64);
         builder.Ignore(r => r.IsFinal);
         builder.HasIndex(r => new { r.Status, r.TargetId });
         builder.HasIndex(r => r.ExpiresAt);

@@ -168,14 +168,14 @@ public class RecoveryRequestTests
     [InlineData(Target, Step.Approve)]
     [InlineData(Requester, Step.Reject)]
     [InlineData(Target, Step.Reject)]
-    public void ApproveOrReject_ByRequesterOrTarget_SelfApprovalAndNothingChanges(string who, Step step)
+    public void ApproveOrReject_ByRequesterOrTarget_DualControlRefusesAndNothingChanges(string who, Step step)
     {
         var request = Open(approvalsRequired: 1);
         var stamp = request.ConcurrencyStamp;
 
         var result = step == Step.Approve ? request.Approve(who, null, Now, Channel.Web) : request.Reject(who, null, Now, Channel.Web);
 
-        Assert.Equal("recovery.self_approval", result.Error?.Code);
+        Assert.Equal(who == Requester ? "recovery.requester_cannot_validate" : "recovery.recipient_cannot_validate", result.Error?.Code);
         Assert.Equal(RequestStatus.AwaitingValidation, request.Status);
         Assert.Empty(request.Approvals);
         Assert.Single(request.History);

@@ -541,6 +541,17 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.Property<int>("ApprovalsRequired")
                         .HasColumnType("integer");
 
+                    b.Property<string>("CollectionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime?>("CollectionStartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CollectorId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<Guid>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .HasColumnType("uuid");

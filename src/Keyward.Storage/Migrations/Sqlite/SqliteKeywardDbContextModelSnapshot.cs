@@ -536,6 +536,17 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.Property<int>("ApprovalsRequired")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CollectionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("CollectionStartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CollectorId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT");

@@ -1,0 +1,525 @@
+using Keyward.Audit;
+using Keyward.Certificates;
+using Keyward.Common;
+using Keyward.Devices;
+using Keyward.People;
+using Keyward.Profiles;
+using Keyward.Scopes;
+
+namespace Keyward.Recovery;
+
+/// <summary>
+/// The key recovery workflow of SPEC §4: request, validate (approve / reject), cancel, read, and — in
+/// <c>RecoveryWorkflow.Collect.cs</c> — collect. Every step checks its rules in a fixed order, saves the state
+/// change together with its audit entry (and the owner's notification) in one unit of work, and audits
+/// refusals too. A refused step changes nothing but the audit trail.
+/// </summary>
+public sealed partial class RecoveryWorkflow
+{
+    /// <summary>The most certificates one request may name.</summary>
+    public const int MaxCertificates = 50;
+
+    /// <summary>The longest note or reason kept with a request.</summary>
+    public const int MaxNotes = 2000;
+
+    // A transition that loses a race is re-read and re-decided; each retry follows someone else's success.
+    private const int MaxAttempts = 16;
+
+    private readonly IKeywardStore _store;
+    private readonly AuditTrail _audit;
+    private readonly IKeyRecovery _keys;
+    private readonly TimeProvider _clock;
+
+    public RecoveryWorkflow(IKeywardStore store, AuditTrail audit, IKeyRecovery keys, TimeProvider clock)
+    {
+        _store = store;
+        _audit = audit;
+        _keys = keys;
+        _clock = clock;
+    }
+
+    private DateTime Now => _clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>
+    /// Requests recovery of a person's archived keys to a new device or as soft certificates, as the profile's
+    /// card encoding says (SPEC §4 rules 1, 2, 4, 5). The target asking for their own keys is self-service.
+    /// </summary>
+    public async Task<Result<RequestView>> RequestAsync(AccessContext access, string personId, NewRequest command, Channel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(command);
+        const string action = "recovery.request";
+        var target = await PersonAsync(personId, cancellationToken).ConfigureAwait(false);
+        if (target is null)
+        {
+            return await RefuseAsync(access, action, null, null, PeopleErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var profile = await ProfileAsync(command.CredentialProfileId, cancellationToken).ConfigureAwait(false);
+        var selfService = target.Id == access.Caller.PersonId;
+        var operation = selfService ? Operation.RequestMyRecovery : Operation.RecoverCertificatesToNewDevice;
+        var refused = await RequestRulesAsync(access, target, profile, operation, selfService, cancellationToken).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            return await RefuseAsync(access, action, target.Id, null, refused, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var kind = profile!.CardEncoding == CardEncoding.SmartCard ? RequestKind.NewDevice : RequestKind.SoftCertificate;
+        return await OpenAsync(access, action, kind, target, null, profile, command.RecoverCertificateIds, channel, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Requests recovery onto an issued device (a device update; SPEC §4 rules 1–3, 14). The certificate list is
+    /// the complete desired set of recovered certificates on the device.
+    /// </summary>
+    public async Task<Result<RequestView>> RequestDeviceUpdateAsync(AccessContext access, string deviceId, NewRequest command, Channel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(command);
+        const string action = "recovery.request_update";
+        var device = await _store.FirstOrDefaultAsync(_store.Devices.Where(d => d.Id == deviceId), cancellationToken).ConfigureAwait(false);
+        var owner = device is null ? null : await PersonAsync(device.OwnerId, cancellationToken).ConfigureAwait(false);
+        if (device is null || owner is null || !Sees(access, Operation.ViewDevice, owner))
+        {
+            return await RefuseAsync(access, action, null, null, RequestErrors.DeviceNotFound, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var selfService = owner.Id == access.Caller.PersonId;
+        if (selfService && !access.Caller.Holds(Operation.RequestMyRecovery) && access.Caller.Holds(Operation.RecoverCertificates))
+        {
+            // Rule 3: operator operations never act on the operator's own device.
+            return await RefuseAsync(access, action, owner.Id, device.Id, RequestErrors.OwnDevice, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var profile = await ProfileAsync(command.CredentialProfileId ?? device.CredentialProfileId, cancellationToken).ConfigureAwait(false);
+        var operation = selfService ? Operation.RequestMyRecovery : Operation.RecoverCertificates;
+        var refused = await RequestRulesAsync(access, owner, profile, operation, selfService: false, cancellationToken).ConfigureAwait(false)
+                      ?? (profile!.CardEncoding != CardEncoding.SmartCard
+                          ? RequestErrors.ProfileMismatch.WithDetail($"Profile '{profile.Name}' is for soft certificates; a device update needs a smart-card profile.")
+                          : null)
+                      ?? (device.Type != DeviceType.SmartCard || device.Status != DeviceStatus.Active
+                          ? RequestErrors.DeviceNotUpdatable.WithDetail($"Device {device.SerialNumber} is a {device.Type} with status {device.Status}; only an active smart card can be updated.")
+                          : null);
+        if (refused is not null)
+        {
+            return await RefuseAsync(access, action, owner.Id, device.Id, refused, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await OpenAsync(access, action, RequestKind.DeviceUpdate, owner, device, profile!, command.RecoverCertificateIds, channel, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Approves a request (SPEC §4 rules 6–8); the m-th distinct approval makes it collectable.</summary>
+    public Task<Result<RequestView>> ApproveAsync(AccessContext access, string requestId, string? notes, Channel channel, CancellationToken cancellationToken) =>
+        ValidateAsync(access, requestId, approve: true, notes, channel, cancellationToken);
+
+    /// <summary>Rejects a request (SPEC §4 rules 6–8): one rejection ends it.</summary>
+    public Task<Result<RequestView>> RejectAsync(AccessContext access, string requestId, string? reason, Channel channel, CancellationToken cancellationToken) =>
+        ValidateAsync(access, requestId, approve: false, reason, channel, cancellationToken);
+
+    /// <summary>Cancels an outstanding request: an operator with CancelRequest in scope, or the person who asked for their own keys.</summary>
+    public async Task<Result<RequestView>> CancelAsync(AccessContext access, string requestId, string? reason, Channel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        const string action = "recovery.cancel";
+        if (reason is { Length: > MaxNotes })
+        {
+            return await RefuseAsync(access, action, null, requestId.Length <= 64 ? requestId : null, RequestErrors.NotesTooLong, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var (request, target, profile) = await LoadVisibleAsync(access, requestId, cancellationToken).ConfigureAwait(false);
+            if (request is null)
+            {
+                return await RefuseAsync(access, action, null, null, RequestErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
+            }
+
+            var ownRequest = request.RequestedById == access.Caller.PersonId && request.TargetId == access.Caller.PersonId && access.Caller.Enabled;
+            var decision = access.Policy.Decide(access.Caller, Operation.CancelRequest, PersonRef.From(target!));
+            if (!ownRequest && decision is not (AccessDecision.Allowed or AccessDecision.TargetDisabled))
+            {
+                return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.Forbidden.WithDetail("Cancelling needs CancelRequest with the person in scope, unless you asked for your own keys."), channel, cancellationToken).ConfigureAwait(false);
+            }
+
+            var cancelled = request.Cancel(access.Caller.PersonId, Trim(reason), Now, channel);
+            if (!cancelled.IsSuccess)
+            {
+                return await RefuseAsync(access, action, request.TargetId, request.Id, cancelled.Error, channel, cancellationToken).ConfigureAwait(false);
+            }
+
+            await AuditAsync(access, action, request, $"Cancelled recovery request {request.Id}{Because(reason)}.", channel, cancellationToken).ConfigureAwait(false);
+            if (await TrySaveAsync(attempt, cancellationToken).ConfigureAwait(false))
+            {
+                return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>One request with its certificates, approvals and history, when the caller may see it.</summary>
+    public async Task<Result<RequestView>> GetAsync(AccessContext access, string requestId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        var (request, _, profile) = await LoadVisibleAsync(access, requestId, cancellationToken).ConfigureAwait(false);
+        return request is null ? RequestErrors.NotFound : await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Requests in the caller's SearchRequests scope, newest first. Asked for <see cref="RequestStatus.AwaitingValidation"/>
+    /// by someone who holds ValidateRequest, it is their review queue: exactly the requests they may approve now.
+    /// </summary>
+    public async Task<Result<Page<RequestView>>> ListAsync(AccessContext access, RequestFilter filter, PageRequest page, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(filter);
+        if (filter.Status == RequestStatus.AwaitingValidation && access.Caller.Holds(Operation.ValidateRequest))
+        {
+            return await ReviewQueueAsync(access, filter, page, cancellationToken).ConfigureAwait(false);
+        }
+
+        var reach = access.ReachFor(Operation.SearchRequests);
+        var self = access.Caller.PersonId;
+        var targets = reach.IsEmpty ? _store.People.Where(p => false) : PeopleDirectory.Within(_store.People, reach);
+        var query = _store.Requests.Where(r => targets.Any(p => p.Id == r.TargetId) || r.RequestedById == self);
+        if (filter.Status is { } status)
+        {
+            query = query.Where(r => r.Status == status);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.TargetId))
+        {
+            query = query.Where(r => r.TargetId == filter.TargetId);
+        }
+
+        var total = await _store.CountAsync(query, cancellationToken).ConfigureAwait(false);
+        var rows = await _store.ToListAsync(query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Skip(page.Skip).Take(page.Size), cancellationToken).ConfigureAwait(false);
+        return new Page<RequestView>(await ViewsAsync(rows, cancellationToken).ConfigureAwait(false), page.Page, page.Size, total);
+    }
+
+    private async Task<Page<RequestView>> ReviewQueueAsync(AccessContext access, RequestFilter filter, PageRequest page, CancellationToken cancellationToken)
+    {
+        var reach = access.ReachFor(Operation.ValidateRequest);
+        var me = access.Caller.PersonId;
+        var targets = PeopleDirectory.Within(_store.People, reach);
+        var query = _store.Requests.Where(r => r.Status == RequestStatus.AwaitingValidation && r.RequestedById != me && r.TargetId != me && targets.Any(p => p.Id == r.TargetId));
+        if (!string.IsNullOrWhiteSpace(filter.TargetId))
+        {
+            query = query.Where(r => r.TargetId == filter.TargetId);
+        }
+
+        // The profile's Can validate list and the approvals already given are decided per request, as approve decides them.
+        var candidates = await _store.ToListAsync(query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id), cancellationToken).ConfigureAwait(false);
+        var profiles = await ProfilesAsync(candidates.Select(r => r.CredentialProfileId), cancellationToken).ConfigureAwait(false);
+        var people = await PeopleAsync(candidates.Select(r => r.TargetId), cancellationToken).ConfigureAwait(false);
+        var mine = candidates
+            .Where(r => r.Approvals.All(a => a.ApproverId != me)
+                        && people.TryGetValue(r.TargetId, out var target)
+                        && profiles.TryGetValue(r.CredentialProfileId, out var profile)
+                        && access.Policy.Decide(access.Caller, Operation.ValidateRequest, PersonRef.From(target), profile) == AccessDecision.Allowed)
+            .ToList();
+        var slice = mine.Skip(page.Skip).Take(page.Size).ToList();
+        return new Page<RequestView>(await ViewsAsync(slice, cancellationToken).ConfigureAwait(false), page.Page, page.Size, mine.Count);
+    }
+
+    private async Task<Result<RequestView>> ValidateAsync(AccessContext access, string requestId, bool approve, string? notes, Channel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        var action = approve ? "recovery.approve" : "recovery.reject";
+        if (notes is { Length: > MaxNotes })
+        {
+            return await RefuseAsync(access, action, null, requestId.Length <= 64 ? requestId : null, RequestErrors.NotesTooLong, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var (request, target, profile) = await LoadVisibleAsync(access, requestId, cancellationToken).ConfigureAwait(false);
+            if (request is null)
+            {
+                return await RefuseAsync(access, action, null, null, RequestErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Dual control first: the requester and the recipient are told so, whatever roles they hold.
+            var refused = request.DualControl(access.Caller.PersonId) ?? access.Policy.Decide(access.Caller, Operation.ValidateRequest, PersonRef.From(target!), profile) switch
+            {
+                AccessDecision.Allowed => null,
+                AccessDecision.TargetDisabled when !approve => null,
+                AccessDecision.TargetDisabled => RequestErrors.TargetDisabled.WithDetail("The person is disabled: the request can be rejected or cancelled, not approved."),
+                AccessDecision.RoleNotPermittedByProfile => RequestErrors.CannotValidate.WithDetail($"None of your roles is on the Can validate list of profile '{profile!.Name}'."),
+                AccessDecision.TargetOutOfScope => RequestErrors.Forbidden.WithDetail("The person is outside the scope of your ValidateRequest role."),
+                _ => RequestErrors.Forbidden.WithDetail("Validating needs a role that grants ValidateRequest."),
+            };
+            if (refused is not null)
+            {
+                return await RefuseAsync(access, action, request.TargetId, request.Id, refused, channel, cancellationToken).ConfigureAwait(false);
+            }
+
+            var now = Now;
+            var done = approve
+                ? request.Approve(access.Caller.PersonId, Trim(notes), now, channel)
+                : request.Reject(access.Caller.PersonId, Trim(notes), now, channel);
+            if (!done.IsSuccess)
+            {
+                return await RefuseAsync(access, action, request.TargetId, request.Id, done.Error, channel, cancellationToken).ConfigureAwait(false);
+            }
+
+            var details = approve
+                ? $"Approved recovery request {request.Id} ({request.Approvals.Count} of {request.ApprovalsRequired}){(request.Status == RequestStatus.AwaitingIssue ? "; it can now be collected" : string.Empty)}."
+                : $"Rejected recovery request {request.Id}{Because(notes)}.";
+            await AuditAsync(access, action, request, details, channel, cancellationToken).ConfigureAwait(false);
+            if (await TrySaveAsync(attempt, cancellationToken).ConfigureAwait(false))
+            {
+                return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<Error?> RequestRulesAsync(AccessContext access, Person target, CredentialProfile? profile, Operation operation, bool selfService, CancellationToken cancellationToken)
+    {
+        // Scope first, so that a caller who may not see the person learns nothing else about them.
+        var withoutProfile = access.Policy.Decide(access.Caller, operation, PersonRef.From(target));
+        switch (withoutProfile)
+        {
+            case AccessDecision.TargetOutOfScope:
+                return PeopleErrors.NotFound;
+            case AccessDecision.CallerDisabled or AccessDecision.OperationNotGranted or AccessDecision.NotSelf:
+                return RequestErrors.Forbidden.WithDetail(selfService
+                    ? "Asking for your own keys needs a role that grants RequestMyRecovery."
+                    : $"Requesting recovery needs a role that grants {operation}.");
+            case AccessDecision.TargetDisabled:
+                return RequestErrors.TargetDisabled;
+        }
+
+        if (selfService)
+        {
+            var settings = await _store.FirstOrDefaultAsync(_store.Settings, cancellationToken).ConfigureAwait(false);
+            if (settings is not { AllowSelfRequests: true })
+            {
+                return RequestErrors.SelfRequestsDisabled;
+            }
+        }
+
+        if (profile is null)
+        {
+            return RequestErrors.ProfileNotFound;
+        }
+
+        if (!profile.KeyRecoveryOnly)
+        {
+            return RequestErrors.ProfileNotForRecovery.WithDetail($"Profile '{profile.Name}' is not marked Key recovery only.");
+        }
+
+        if (access.Policy.Decide(access.Caller, operation, PersonRef.From(target), profile) != AccessDecision.Allowed)
+        {
+            return RequestErrors.CannotRequest.WithDetail($"None of your roles that may request this is on the Can request list of profile '{profile.Name}'.");
+        }
+
+        return AccessPolicy.CanReceive(PersonRef.From(target), profile)
+            ? null
+            : RequestErrors.CannotReceive.WithDetail($"{target.Name} holds no role on the Can receive list of profile '{profile.Name}'.");
+    }
+
+    private async Task<Result<RequestView>> OpenAsync(
+        AccessContext access, string action, RequestKind kind, Person target, Device? device, CredentialProfile profile, IReadOnlyList<string>? certificateIds, Channel channel, CancellationToken cancellationToken)
+    {
+        var ids = certificateIds ?? [];
+        var checkedIds = await CheckCertificatesAsync(target, ids, cancellationToken).ConfigureAwait(false);
+        if (checkedIds is not null)
+        {
+            return await RefuseAsync(access, action, target.Id, device?.Id, checkedIds, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var targetId = target.Id;
+        var outstanding = await _store.AnyAsync(
+            _store.Requests.Where(r => r.TargetId == targetId
+                                       && (r.Status == RequestStatus.AwaitingValidation || r.Status == RequestStatus.AwaitingIssue || r.Status == RequestStatus.InProgress)
+                                       && r.Certificates.Any(c => ids.Contains(c.CertificateId))),
+            cancellationToken).ConfigureAwait(false);
+        if (outstanding)
+        {
+            return await RefuseAsync(access, action, target.Id, device?.Id, RequestErrors.AlreadyRequested, channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var now = Now;
+        var request = RecoveryRequest.Open(
+            Ids.New(), kind, target.Id, device?.Id, profile.Id, ids, access.Caller.PersonId,
+            profile.ValidateIssuance ? profile.ApprovalsRequired : 0,
+            now, profile.RequestExpiryDays > 0 ? TimeSpan.FromDays(profile.RequestExpiryDays) : null, channel);
+        _store.Add(request);
+        var to = kind switch
+        {
+            RequestKind.NewDevice => "a new smart card",
+            RequestKind.DeviceUpdate => $"smart card {device!.SerialNumber}",
+            _ => profile.SoftCertificateLocation == SoftCertificateLocation.SystemStore ? "the certificate store of your computer" : "a password-protected PFX file",
+        };
+        await AuditAsync(access, action, request, $"Requested recovery of {ids.Count} archived key(s) of {target.Name} to {to} with profile '{profile.Name}'; {(request.Status == RequestStatus.AwaitingValidation ? $"{request.ApprovalsRequired} approval(s) needed" : "no approval needed")}.", channel, cancellationToken).ConfigureAwait(false);
+        StageNotice(
+            target,
+            "Key recovery requested for your certificates",
+            $"{access.Caller.LogonName} asked Keyward to recover the keys of {ids.Count} of your encryption certificate(s) to {to}.\n" +
+            $"Request: {request.Id}\nStatus: {request.Status}\n\nIf you did not expect this, contact your security team.");
+        await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Rule 2: a non-empty list without duplicates of the target's own certificates with archived keys.</summary>
+    private async Task<Error?> CheckCertificatesAsync(Person target, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return RequestErrors.NoCertificates;
+        }
+
+        if (ids.Count > MaxCertificates)
+        {
+            return RequestErrors.TooManyCertificates;
+        }
+
+        var duplicate = ids.GroupBy(id => id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            return RequestErrors.DuplicateCertificate.WithDetail($"Certificate {duplicate.Key} is named more than once.");
+        }
+
+        var found = await _store.ToListAsync(_store.Certificates.Where(c => ids.Contains(c.Id)), cancellationToken).ConfigureAwait(false);
+        var unknown = ids.FirstOrDefault(id => found.All(c => c.Id != id));
+        if (unknown is not null)
+        {
+            return RequestErrors.UnknownCertificate.WithDetail($"There is no certificate {unknown}.");
+        }
+
+        // Someone else's certificate gets the same answer whether or not the caller may see its owner.
+        var foreign = found.FirstOrDefault(c => c.OwnerId != target.Id);
+        if (foreign is not null)
+        {
+            return RequestErrors.ForeignCertificate.WithDetail($"Certificate {foreign.Id} does not belong to {target.Name}.");
+        }
+
+        var notArchived = found.FirstOrDefault(c => !c.Archived);
+        return notArchived is null
+            ? null
+            : RequestErrors.NotArchived.WithDetail($"Certificate {notArchived.SerialNumber} has no archived key (signing keys are never archived).");
+    }
+
+    /// <summary>The request, its target and profile — or nulls when it does not exist or the caller may not see it.</summary>
+    private async Task<(RecoveryRequest? Request, Person? Target, CredentialProfile? Profile)> LoadVisibleAsync(AccessContext access, string requestId, CancellationToken cancellationToken)
+    {
+        var request = await _store.FirstOrDefaultAsync(_store.Requests.Where(r => r.Id == requestId), cancellationToken).ConfigureAwait(false);
+        var target = request is null ? null : await PersonAsync(request.TargetId, cancellationToken).ConfigureAwait(false);
+        if (request is null || target is null || !(Sees(access, Operation.ViewRequest, target) || request.RequestedById == access.Caller.PersonId))
+        {
+            return (null, null, null);
+        }
+
+        var profileId = request.CredentialProfileId;
+        var profile = await _store.FirstOrDefaultAsync(_store.CredentialProfiles.Where(p => p.Id == profileId), cancellationToken).ConfigureAwait(false);
+        return (request, target, profile);
+    }
+
+    private static bool Sees(AccessContext access, Operation operation, Person person) =>
+        access.Policy.Decide(access.Caller, operation, PersonRef.From(person)) is AccessDecision.Allowed;
+
+    private async Task<Person?> PersonAsync(string personId, CancellationToken cancellationToken) =>
+        await _store.FirstOrDefaultAsync(_store.People.Where(p => p.Id == personId), cancellationToken).ConfigureAwait(false);
+
+    private async Task<CredentialProfile?> ProfileAsync(string? idOrName, CancellationToken cancellationToken) =>
+        string.IsNullOrWhiteSpace(idOrName)
+            ? null
+            : await _store.FirstOrDefaultAsync(_store.CredentialProfiles.Where(p => p.Id == idOrName || p.Name == idOrName), cancellationToken).ConfigureAwait(false);
+
+    private async Task<Dictionary<string, CredentialProfile>> ProfilesAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        var wanted = ids.Distinct(StringComparer.Ordinal).ToList();
+        var profiles = await _store.ToListAsync(_store.CredentialProfiles.Where(p => wanted.Contains(p.Id)), cancellationToken).ConfigureAwait(false);
+        return profiles.ToDictionary(p => p.Id, StringComparer.Ordinal);
+    }
+
+    private async Task<Dictionary<string, Person>> PeopleAsync(IEnumerable<string?> ids, CancellationToken cancellationToken)
+    {
+        var wanted = ids.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var people = await _store.ToListAsync(_store.People.Where(p => wanted.Contains(p.Id)), cancellationToken).ConfigureAwait(false);
+        return people.ToDictionary(p => p.Id, StringComparer.Ordinal);
+    }
+
+    private async Task<RequestView> ViewAsync(RecoveryRequest request, CredentialProfile? profile, CancellationToken cancellationToken) =>
+        (await ViewsAsync([request], cancellationToken, profile).ConfigureAwait(false))[0];
+
+    private async Task<IReadOnlyList<RequestView>> ViewsAsync(IReadOnlyList<RecoveryRequest> requests, CancellationToken cancellationToken, CredentialProfile? known = null)
+    {
+        var certificateIds = requests.SelectMany(r => r.Certificates.Select(c => c.CertificateId)).Distinct(StringComparer.Ordinal).ToList();
+        var certificates = (await _store.ToListAsync(_store.Certificates.Where(c => certificateIds.Contains(c.Id)), cancellationToken).ConfigureAwait(false))
+            .ToDictionary(c => c.Id, StringComparer.Ordinal);
+        var people = await PeopleAsync(
+            requests.SelectMany(r => new[] { r.TargetId, r.RequestedById }
+                .Concat(r.Approvals.Select(a => a.ApproverId))
+                .Concat(r.History.Select(h => h.ActorId))),
+            cancellationToken).ConfigureAwait(false);
+        var profiles = known is not null && requests.All(r => r.CredentialProfileId == known.Id)
+            ? new Dictionary<string, CredentialProfile>(StringComparer.Ordinal) { [known.Id] = known }
+            : await ProfilesAsync(requests.Select(r => r.CredentialProfileId), cancellationToken).ConfigureAwait(false);
+        var now = Now;
+        string? Name(string? id) => id is not null && people.TryGetValue(id, out var p) ? p.LogonName : null;
+        return requests.Select(r => new RequestView(
+                r.Id,
+                r.Kind,
+                r.Status,
+                r.TargetId,
+                Name(r.TargetId),
+                r.DeviceId,
+                r.CredentialProfileId,
+                profiles.TryGetValue(r.CredentialProfileId, out var profile) ? profile.Name : null,
+                r.Certificates.Select(c => certificates.TryGetValue(c.CertificateId, out var cert)
+                        ? CertificateView(cert, now)
+                        : new RequestCertificateView(c.CertificateId, string.Empty, string.Empty, CertificateStatus.Issued, default, default, false))
+                    .ToList(),
+                r.RequestedById,
+                Name(r.RequestedById),
+                r.ApprovalsRequired,
+                r.Approvals.Select(a => new ApprovalView(a.ApproverId, Name(a.ApproverId), a.At, a.Notes)).ToList(),
+                r.History.OrderBy(h => h.Sequence).Select(h => new HistoryView(h.Sequence, h.At, h.ActorId, Name(h.ActorId), h.Action, h.Notes, h.Channel)).ToList(),
+                r.CreatedAt,
+                r.ExpiresAt))
+            .ToList();
+    }
+
+    private static RequestCertificateView CertificateView(Certificate c, DateTime now) =>
+        new(c.Id, c.SerialNumber, c.Subject, c.StatusAt(now), c.NotBefore, c.NotAfter, c.Archived);
+
+    private Task AuditAsync(AccessContext access, string action, RecoveryRequest request, string details, Channel channel, CancellationToken cancellationToken) =>
+        _audit.AppendAsync(new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, action, AuditOutcome.Succeeded, channel, details, SubjectId: request.TargetId, TargetId: request.Id), cancellationToken);
+
+    /// <summary>Saves; on a lost race forgets everything and answers false so the step is decided again on fresh data.</summary>
+    private async Task<bool> TrySaveAsync(int attempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConcurrencyConflictException) when (attempt < MaxAttempts)
+        {
+            _store.DiscardChanges();
+            return false;
+        }
+    }
+
+    private async Task<Error> RefuseAsync(AccessContext access, string action, string? subjectId, string? targetId, Error error, Channel channel, CancellationToken cancellationToken)
+    {
+        _store.DiscardChanges();
+        await _audit.AppendAsync(
+            new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, action, AuditOutcome.Refused, channel, error.Detail, SubjectId: subjectId, TargetId: targetId, Code: error.Code),
+            cancellationToken).ConfigureAwait(false);
+        await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return error;
+    }
+
+    /// <summary>Stages an e-mail to the owner in this unit of work: it is sent only if the change is saved.</summary>
+    private static void StageNotice(Person owner, string subject, string body)
+    {
+        _ = owner;
+        _ = subject;
+        _ = body;
+    }
+
+    private static string? Trim(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private static string Because(string? reason) => string.IsNullOrWhiteSpace(reason) ? string.Empty : $": {reason.Trim()}";
+}

@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using Keyward.Certificates;
+using Keyward.Common;
+using Keyward.Crypto.Protection;
+using Keyward.Crypto.Recovery;
+using Keyward.Profiles;
+using Keyward.Recovery;
+
+namespace Keyward.Server.KeyArchive;
+
+/// <summary>
+/// The core's <see cref="IKeyRecovery"/> over the key-material project: envelopes go in, protected packages
+/// come out, and the key-material project's refusals become the core's errors.
+/// </summary>
+internal sealed class KeyRecoveryAdapter(IKeyProtector protector, ICertificateAuthority authority) : IKeyRecovery
+{
+    public IReadOnlyList<byte[]> Chain => [authority.CaCertificate];
+
+    public Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordGenerated)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        try
+        {
+            return PfxPackager.Build(
+                protector,
+                Recoverable(keys),
+                Chain,
+                password,
+                protection == PfxProtection.TripleDesSha1 ? PfxEncryption.TripleDesSha1 : PfxEncryption.Aes256Sha256,
+                PfxPackager.IterationsFor(passwordGenerated, keys.Count));
+        }
+        catch (Exception ex) when (ex is KeyRecoveryException or KeyArchiveException or CryptographicException)
+        {
+            return RequestErrors.KeyUnavailable.WithDetail($"An archived key could not be released ({ex.GetType().Name}); the request is collectable again and the failure is on record. Tell your Keyward administrator.");
+        }
+    }
+
+    public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        try
+        {
+            var package = TransportWrap.Wrap(protector, Recoverable(keys), transportPublicKey);
+            return new TransportPackage(TransportWrap.Algorithm, package.WrappedTransportKey, package.Keys.Select(k => new WrappedKeyView(k.CertificateId, k.WrappedPkcs8)).ToList());
+        }
+        catch (KeyRecoveryException ex) when (ex.Failure == RecoveryFailure.TransportKeyInvalid)
+        {
+            return RequestErrors.TransportKeyInvalid;
+        }
+        catch (Exception ex) when (ex is KeyRecoveryException or KeyArchiveException or CryptographicException)
+        {
+            return RequestErrors.KeyUnavailable.WithDetail($"An archived key could not be released ({ex.GetType().Name}); the request is collectable again and the failure is on record. Tell your Keyward administrator.");
+        }
+    }
+
+    public bool IsValidTransportKey(byte[] transportPublicKey) => TransportWrap.IsValidTransportKey(transportPublicKey);
+
+    public string GeneratePassword(SecretPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return PfxPackager.GeneratePassword(policy.MinLength, policy.MaxLength, policy.RequireUpper, policy.RequireLower, policy.RequireDigit, policy.RequireSymbol, policy.DigitsOnly);
+    }
+
+    private static List<RecoverableKey> Recoverable(IReadOnlyList<KeyToRecover> keys) =>
+        keys.Select(k => new RecoverableKey(k.CertificateId, k.CertificateDer, k.Envelope)).ToList();
+}

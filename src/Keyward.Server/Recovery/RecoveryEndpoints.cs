@@ -1,0 +1,121 @@
+using Keyward.Common;
+using Keyward.Recovery;
+using Keyward.Server.Auth;
+using Keyward.Server.Problems;
+
+namespace Keyward.Server.Recovery;
+
+/// <summary>
+/// The key recovery routes of SPEC §7.1: thin mapping onto <see cref="RecoveryWorkflow"/>. A client names its
+/// channel in the <c>Keyward-Channel</c> header (<c>cli</c>, <c>web</c>) so that history shows where a step came from.
+/// </summary>
+internal static class RecoveryEndpoints
+{
+    public const string ChannelHeader = "Keyward-Channel";
+
+    public static void MapRecoveryEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/people/{id}/requests", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, RequestBody body, CancellationToken ct) =>
+                Created(await workflow.RequestAsync(caller.Access, id, new NewRequest(body.CredentialProfileId, body.RecoverCertificateIds), ChannelOf(http), ct)))
+            .WithName("RequestRecovery").WithTags("Recovery");
+
+        api.MapPost("/devices/{id}/certificateRecovery", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, RequestBody body, CancellationToken ct) =>
+                Created(await workflow.RequestDeviceUpdateAsync(caller.Access, id, new NewRequest(body.CredentialProfileId, body.RecoverCertificateIds), ChannelOf(http), ct)))
+            .WithName("RequestDeviceUpdate").WithTags("Recovery");
+
+        var requests = api.MapGroup("/requests").WithTags("Recovery");
+        requests.MapGet("/", async (Authenticated caller, RecoveryWorkflow workflow, RequestStatus? status, string? targetId, int? page, int? pageSize, CancellationToken ct) =>
+                ListResults.Ok(await workflow.ListAsync(caller.Access, new RequestFilter(status, targetId), new PageRequest(page, pageSize), ct)))
+            .WithName("ListRequests");
+        requests.MapGet("/{id}", async (Authenticated caller, RecoveryWorkflow workflow, string id, CancellationToken ct) =>
+                Problems.Problems.Ok(await workflow.GetAsync(caller.Access, id, ct)))
+            .WithName("GetRequest");
+        requests.MapPost("/{id}/approve", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, NotesBody? body, CancellationToken ct) =>
+                Problems.Problems.Ok(await workflow.ApproveAsync(caller.Access, id, body?.Notes, ChannelOf(http), ct)))
+            .WithName("ApproveRequest");
+        requests.MapPost("/{id}/reject", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, ReasonBody? body, CancellationToken ct) =>
+                Problems.Problems.Ok(await workflow.RejectAsync(caller.Access, id, body?.Reason, ChannelOf(http), ct)))
+            .WithName("RejectRequest");
+        requests.MapPost("/{id}/cancel", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, ReasonBody? body, CancellationToken ct) =>
+                Problems.Problems.Ok(await workflow.CancelAsync(caller.Access, id, body?.Reason, ChannelOf(http), ct)))
+            .WithName("CancelRequest");
+
+        requests.MapPost("/{id}/collect", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, HttpResponse response, string id, CollectBody? body, CancellationToken ct) =>
+            {
+                // The answer carries a private key (inside the PFX) and perhaps its password: never cache it.
+                response.Headers.CacheControl = "no-store";
+                var collected = await workflow.CollectPfxAsync(caller.Access, id, body?.Password, ChannelOf(http), ct);
+                return collected.IsSuccess
+                    ? Results.Ok(new CollectResponse(collected.Value.Pfx, collected.Value.Password, collected.Value.Certificates, collected.Value.Request))
+                    : Problems.Problems.From(collected.Error);
+            })
+            .WithName("CollectSoftCertificates");
+
+        requests.MapPost("/{id}/collections", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, HttpResponse response, string id, CollectionBody? body, CancellationToken ct) =>
+            {
+                response.Headers.CacheControl = "no-store";
+                byte[]? transportKey = null;
+                if (body?.TransportKey is { } text && !TryBase64(text, out transportKey))
+                {
+                    transportKey = [];
+                }
+
+                var begun = await workflow.BeginCollectionAsync(caller.Access, id, transportKey, ChannelOf(http), ct);
+                return begun.IsSuccess
+                    ? Results.Created($"/api/requests/{id}/collections/{begun.Value.CollectionId}", begun.Value)
+                    : Problems.Problems.From(begun.Error);
+            })
+            .WithName("BeginCollection");
+        requests.MapPost("/{id}/collections/{collectionId}/complete", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, string collectionId, CompleteBody? body, CancellationToken ct) =>
+                Problems.Problems.Ok(await workflow.CompleteCollectionAsync(caller.Access, id, collectionId, body?.SerialNumber, ChannelOf(http), ct)))
+            .WithName("CompleteCollection");
+        requests.MapPost("/{id}/collections/{collectionId}/fail", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, string collectionId, ReasonBody? body, CancellationToken ct) =>
+                Problems.Problems.Ok(await workflow.FailCollectionAsync(caller.Access, id, collectionId, body?.Reason, ChannelOf(http), ct)))
+            .WithName("FailCollection");
+    }
+
+    /// <summary>The channel a client names; anything else is the API.</summary>
+    public static Channel ChannelOf(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var named = request.Headers[ChannelHeader].ToString();
+        return named.Equals("cli", StringComparison.OrdinalIgnoreCase) ? Channel.Cli
+            : named.Equals("web", StringComparison.OrdinalIgnoreCase) ? Channel.Web
+            : Channel.Api;
+    }
+
+    private static IResult Created(Result<RequestView> result) =>
+        result.IsSuccess ? Results.Created($"/api/requests/{result.Value.Id}", result.Value) : Problems.Problems.From(result.Error);
+
+    private static bool TryBase64(string text, out byte[] bytes)
+    {
+        var buffer = new byte[text.Length];
+        if (Convert.TryFromBase64String(text, buffer, out var written))
+        {
+            bytes = buffer[..written];
+            return true;
+        }
+
+        bytes = [];
+        return false;
+    }
+
+    /// <summary>A recovery request: the profile (id or name) and the certificates whose keys to recover.</summary>
+    internal sealed record RequestBody(string? CredentialProfileId, IReadOnlyList<string>? RecoverCertificateIds);
+
+    internal sealed record NotesBody(string? Notes);
+
+    internal sealed record ReasonBody(string? Reason);
+
+    /// <summary>The PFX password; omit it and Keyward generates one and returns it once.</summary>
+    internal sealed record CollectBody(string? Password);
+
+    /// <summary>The collecting client's one-time transport public key (RSA SubjectPublicKeyInfo, base64).</summary>
+    internal sealed record CollectionBody(string? TransportKey);
+
+    /// <summary>The serial number of the token the keys were written to (smart cards).</summary>
+    internal sealed record CompleteBody(string? SerialNumber);
+
+    /// <summary>A collected PFX (base64); <c>password</c> is present only when Keyward generated it.</summary>
+    internal sealed record CollectResponse(byte[] Pfx, string? Password, IReadOnlyList<RequestCertificateView> Certificates, RequestView Request);
+}
