@@ -6,7 +6,8 @@ namespace Keyward.Crypto.Recovery;
 public enum RecoveryFailure
 {
     /// <summary>
-    /// The archive envelope does not open: altered, bound to another certificate, or under a retired storage key.
+    /// The archive envelope (or a transport package) does not open: altered, bound to another certificate, under a
+    /// retired storage key, or wrapped for another transport key.
     /// </summary>
     EnvelopeUnreadable = 1,
 
@@ -15,6 +16,9 @@ public enum RecoveryFailure
 
     /// <summary>The certificate's public key is neither RSA nor elliptic-curve, so its key cannot be recovered.</summary>
     UnsupportedKey = 3,
+
+    /// <summary>The transport public key is not an RSA SubjectPublicKeyInfo of 2048 to 8192 bits.</summary>
+    TransportKeyInvalid = 4,
 }
 
 /// <summary>

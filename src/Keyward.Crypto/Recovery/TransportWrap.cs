@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using Keyward.Crypto.Protection;
+
+namespace Keyward.Crypto.Recovery;
+
+/// <summary>A recovered key wrapped for transport: the PKCS#8 key under the package's AES transport key (RFC 5649).</summary>
+/// <param name="CertificateId">The certificate the key belongs to.</param>
+/// <param name="WrappedPkcs8">The PKCS#8 key, wrapped with AES key wrap with padding under the transport key.</param>
+public sealed record WrappedKey(string CertificateId, byte[] WrappedPkcs8);
+
+/// <summary>Keys wrapped for one collecting client (<see cref="TransportWrap"/>).</summary>
+/// <param name="WrappedTransportKey">The AES-256 transport key, encrypted with RSA-OAEP-SHA256 to the client's key.</param>
+/// <param name="Keys">Each key, wrapped under the transport key.</param>
+public sealed record WrappedPackage(byte[] WrappedTransportKey, IReadOnlyList<WrappedKey> Keys);
+
+/// <summary>
+/// Wraps recovered keys for a client that collects them as keys rather than as a PFX: a client application that
+/// installs them into its own store, or a smart card that unwraps them inside the token.
+/// </summary>
+/// <remarks>
+/// <para>The client makes a one-time RSA key pair and sends its public key. The server makes a fresh 256-bit AES
+/// transport key, encrypts it with RSA-OAEP (SHA-256, MGF1-SHA-256, no label) to the client's key, and wraps each
+/// PKCS#8 key under it with AES key wrap with padding (RFC 5649). A PKCS#11 token unwraps the same package inside
+/// itself: <c>CKM_RSA_PKCS_OAEP</c> for the transport key, then <c>CKM_AES_KEY_WRAP_PAD</c> for each key.</para>
+/// <para>The transport key and every PKCS#8 buffer are zeroed before <see cref="Wrap"/> returns. Each key is checked
+/// against its certificate before it is wrapped, so a package never carries a key that does not fit.</para>
+/// </remarks>
+public static class TransportWrap
+{
+    /// <summary>The scheme's name, for a protocol message that says how a package is wrapped.</summary>
+    public const string Algorithm = "RSA-OAEP-256+AES-KWP";
+
+    private const int MinTransportKeyBits = 2048;
+    private const int MaxTransportKeyBits = 8192;
+    private const int TransportKeySize = 32;
+
+    /// <summary>Wraps every key of <paramref name="keys"/> for the holder of <paramref name="transportPublicKeySpki"/>.</summary>
+    /// <param name="protector">The protector holding the storage keys the envelopes are wrapped under.</param>
+    /// <param name="keys">The keys to recover (1 to 200, no certificate twice).</param>
+    /// <param name="transportPublicKeySpki">The client's one-time RSA public key (SubjectPublicKeyInfo, DER), 2048 to 8192 bits.</param>
+    /// <exception cref="KeyRecoveryException">
+    /// <see cref="RecoveryFailure.TransportKeyInvalid"/>, or an envelope does not open, or its key does not belong to its certificate.
+    /// </exception>
+    public static WrappedPackage Wrap(IKeyProtector protector, IReadOnlyList<RecoverableKey> keys, ReadOnlySpan<byte> transportPublicKeySpki)
+    {
+        ArgumentNullException.ThrowIfNull(protector);
+        ArchivedKeys.Validate(keys, nameof(keys));
+        using var recipient = ImportTransportKey(transportPublicKeySpki)
+                              ?? throw new KeyRecoveryException(RecoveryFailure.TransportKeyInvalid, $"The transport key is not an RSA public key (SubjectPublicKeyInfo) of {MinTransportKeyBits} to {MaxTransportKeyBits} bits.");
+
+        var transportKey = RandomNumberGenerator.GetBytes(TransportKeySize);
+        try
+        {
+            var wrappedTransportKey = recipient.Encrypt(transportKey, RSAEncryptionPadding.OaepSHA256);
+            using var aes = Aes.Create();
+            aes.Key = transportKey;
+            var wrapped = new List<WrappedKey>(keys.Count);
+            foreach (var key in keys)
+            {
+                wrapped.Add(new WrappedKey(key.CertificateId, WrapOne(protector, key, aes)));
+            }
+
+            return new WrappedPackage(wrappedTransportKey, wrapped);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(transportKey);
+        }
+    }
+
+    /// <summary>Whether <paramref name="spki"/> is acceptable as a transport key: an RSA SubjectPublicKeyInfo of 2048 to 8192 bits, nothing after it.</summary>
+    public static bool IsValidTransportKey(ReadOnlySpan<byte> spki)
+    {
+        using var key = ImportTransportKey(spki);
+        return key is not null;
+    }
+
+    private static RSA? ImportTransportKey(ReadOnlySpan<byte> spki)
+    {
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportSubjectPublicKeyInfo(spki, out var read);
+            if (read == spki.Length && rsa.KeySize is >= MinTransportKeyBits and <= MaxTransportKeyBits)
+            {
+                return rsa;
+            }
+        }
+        catch (CryptographicException)
+        {
+            // Not DER, not an SPKI, or not an RSA key: refused below.
+        }
+
+        rsa.Dispose();
+        return null;
+    }
+
+    private static byte[] WrapOne(IKeyProtector protector, RecoverableKey key, Aes transportKey)
+    {
+        using var certificate = ArchivedKeys.LoadCertificate(key.CertificateDer, key.CertificateId);
+        var pkcs8 = ArchivedKeys.OpenEnvelope(protector, key);
+        try
+        {
+            using (ArchivedKeys.Import(certificate, pkcs8, key.CertificateId))
+            {
+                // Only the check that the key is the certificate's: the client checks again after unwrapping.
+            }
+
+            return transportKey.EncryptKeyWrapPadded(pkcs8);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(pkcs8);
+        }
+    }
+}
