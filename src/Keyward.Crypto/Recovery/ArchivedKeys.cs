@@ -80,8 +80,8 @@ internal static class ArchivedKeys
     }
 
     /// <summary>
-    /// Imports <paramref name="pkcs8"/> as a key of the certificate's algorithm (RSA or ECDSA) and checks that it is
-    /// the certificate's private key. The caller disposes the result and still owns (and zeroes) the bytes.
+    /// Imports <paramref name="pkcs8"/> as a key of the certificate's algorithm — RSA; ECDSA, or ECDH for an EC
+    /// certificate whose key usage is key agreement only — and checks that it is the certificate's private key. The caller disposes the result and still owns (and zeroes) the bytes.
     /// </summary>
     /// <exception cref="KeyRecoveryException"><see cref="RecoveryFailure.UnsupportedKey"/> or <see cref="RecoveryFailure.KeyMismatch"/>.</exception>
     public static AsymmetricAlgorithm Import(X509Certificate2 certificate, ReadOnlySpan<byte> pkcs8, string certificateId)
@@ -89,7 +89,8 @@ internal static class ArchivedKeys
         AsymmetricAlgorithm key = certificate.PublicKey.Oid.Value switch
         {
             RsaOid => RSA.Create(),
-            EcOid => ECDsa.Create(),
+            EcOid when AllowsEcdsa(certificate) => ECDsa.Create(),
+            EcOid => ECDiffieHellman.Create(),
             _ => throw new KeyRecoveryException(
                 RecoveryFailure.UnsupportedKey,
                 $"The key of certificate '{certificateId}' is neither RSA nor elliptic-curve (algorithm {certificate.PublicKey.Oid.Value}).",
@@ -133,6 +134,16 @@ internal static class ArchivedKeys
         }
     }
 
+    /// <summary>
+    /// Whether .NET treats an EC certificate as an ECDSA one. An EC encryption certificate whose key usage is key
+    /// agreement only is an ECDH certificate: .NET attaches only an <see cref="ECDiffieHellman"/> key to it.
+    /// </summary>
+    private static bool AllowsEcdsa(X509Certificate2 certificate)
+    {
+        using var ecdsa = certificate.GetECDsaPublicKey();
+        return ecdsa is not null;
+    }
+
     /// <summary>A copy of <paramref name="certificate"/> with <paramref name="key"/> attached (the key was checked by <see cref="Import"/>).</summary>
     public static X509Certificate2 Attach(X509Certificate2 certificate, AsymmetricAlgorithm key, string certificateId)
     {
@@ -142,6 +153,7 @@ internal static class ArchivedKeys
             {
                 RSA rsa => certificate.CopyWithPrivateKey(rsa),
                 ECDsa ecdsa => certificate.CopyWithPrivateKey(ecdsa),
+                ECDiffieHellman ecdh => certificate.CopyWithPrivateKey(ecdh),
                 _ => throw new KeyRecoveryException(RecoveryFailure.UnsupportedKey, $"The key of certificate '{certificateId}' has an unsupported type.", certificateId),
             };
         }

@@ -93,8 +93,8 @@ public static class PfxPackager
     /// </summary>
     /// <param name="passwordGenerated">
     /// True when the server generated the password (≥ 128 bits of entropy): 2,048, OpenSSL 3's default, since no
-    /// count adds meaningfully to such a password. False when a person chose it: as many iterations as the loader
-    /// allows for that many keys, at most 100,000.
+    /// count adds meaningfully to such a password. False when a person chose it, or when the policy's maximum length
+    /// kept a generated one below 128 bits: as many iterations as the loader allows for that many keys, at most 100,000.
     /// </param>
     /// <param name="keyCount">How many keys the file holds (1 to 200).</param>
     /// <remarks>

@@ -1,0 +1,234 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Keyward.Crypto.Recovery;
+using Keyward.Crypto.Tests.Support;
+
+namespace Keyward.Crypto.Tests.Recovery;
+
+/// <summary>
+/// Keys collected as keys: the client's one-time key pair gets back certificates with working private keys, nobody
+/// else can unwrap the package, the package never carries a key in the clear, and the scheme is the standard one a
+/// PKCS#11 token (or openssl) unwraps without Keyward's code.
+/// </summary>
+public sealed class TransportWrapTests
+{
+    private static TestArchive Archive => TestArchive.Shared;
+
+    [Fact]
+    public void Unwrap_WrappedRsaAndEcKeys_GivesCertificatesWhosePrivateKeysMatch()
+    {
+        var keys = new[] { Archive.Rsa[0], Archive.Rsa[1], Archive.Ecdsa, Archive.EcAgreement };
+        using var client = TransportKeyPair.Create();
+
+        var package = TransportWrap.Wrap(Archive.Protector, keys.Select(k => k.Recoverable).ToList(), client.PublicKey);
+
+        Assert.Equal(keys.Select(k => k.Id), package.Keys.Select(k => k.CertificateId));
+        foreach (var key in keys)
+        {
+            using var recovered = client.Unwrap(package, key.Id, key.Certificate.RawData);
+            Assert.Equal(key.Certificate.RawData, recovered.RawData);
+            KeyAssert.PrivateKeyMatches(recovered, key.Certificate);
+        }
+    }
+
+    [Fact]
+    public void Unwrap_RecoveredCertificate_ExportsToAPfxThatKeepsTheKey()
+    {
+        // What a collecting client does to install the key into NSS (pk12util) or a Windows store.
+        var key = Archive.Rsa[2];
+        using var client = TransportKeyPair.Create();
+        var package = TransportWrap.Wrap(Archive.Protector, [key.Recoverable], client.PublicKey);
+        using var recovered = client.Unwrap(package, key.Id, key.Certificate.RawData);
+
+        var pfx = new X509Certificate2Collection(recovered).ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, "install");
+
+        using var installed = X509CertificateLoader.LoadPkcs12(pfx, "install");
+        KeyAssert.PrivateKeyMatches(installed, key.Certificate);
+    }
+
+    [Fact]
+    public void Wrap_Package_NeverContainsThePlaintextKey()
+    {
+        var keys = new[] { Archive.Rsa[0], Archive.Rsa[1], Archive.Ecdsa, Archive.EcAgreement };
+        using var client = TransportKeyPair.Create();
+
+        var package = TransportWrap.Wrap(Archive.Protector, keys.Select(k => k.Recoverable).ToList(), client.PublicKey);
+
+        byte[] output = [.. package.WrappedTransportKey, .. package.Keys.SelectMany(k => k.WrappedPkcs8)];
+        foreach (var key in keys)
+        {
+            // Not the key, and not any 16-byte run of it.
+            for (var at = 0; at + 16 <= key.Pkcs8.Length; at++)
+            {
+                Assert.False(KeyAssert.Contains(output, key.Pkcs8.AsSpan(at, 16)), $"The package holds bytes {at}..{at + 16} of {key.Id}'s PKCS#8 key.");
+            }
+        }
+    }
+
+    [Fact]
+    public void Unwrap_AnotherClientsKeyPair_Refused()
+    {
+        var key = Archive.Rsa[0];
+        using var client = TransportKeyPair.Create();
+        using var eavesdropper = TransportKeyPair.Create();
+        var package = TransportWrap.Wrap(Archive.Protector, [key.Recoverable], client.PublicKey);
+
+        var refused = Assert.Throws<KeyRecoveryException>(() => eavesdropper.Unwrap(package, key.Id, key.Certificate.RawData));
+
+        Assert.Equal(RecoveryFailure.EnvelopeUnreadable, refused.Failure);
+    }
+
+    [Fact]
+    public void Unwrap_AlteredWrappedKey_Refused()
+    {
+        var key = Archive.Rsa[0];
+        using var client = TransportKeyPair.Create();
+        var package = TransportWrap.Wrap(Archive.Protector, [key.Recoverable], client.PublicKey);
+        var altered = package.Keys[0].WrappedPkcs8.ToArray();
+        altered[20] ^= 0x80;
+
+        var refused = Assert.Throws<KeyRecoveryException>(() =>
+            client.Unwrap(package with { Keys = [package.Keys[0] with { WrappedPkcs8 = altered }] }, key.Id, key.Certificate.RawData));
+
+        Assert.Equal(RecoveryFailure.EnvelopeUnreadable, refused.Failure);
+    }
+
+    [Fact]
+    public void Unwrap_KeyPresentedWithAnotherCertificate_ThrowsKeyMismatch()
+    {
+        var key = Archive.Rsa[0];
+        using var client = TransportKeyPair.Create();
+        var package = TransportWrap.Wrap(Archive.Protector, [key.Recoverable], client.PublicKey);
+
+        var refused = Assert.Throws<KeyRecoveryException>(() => client.Unwrap(package, key.Id, Archive.Rsa[1].Certificate.RawData));
+
+        Assert.Equal(RecoveryFailure.KeyMismatch, refused.Failure);
+    }
+
+    [Fact]
+    public void Unwrap_CertificateNotInThePackage_Refused()
+    {
+        using var client = TransportKeyPair.Create();
+        var package = TransportWrap.Wrap(Archive.Protector, [Archive.Rsa[0].Recoverable], client.PublicKey);
+
+        Assert.Throws<ArgumentException>(() => client.Unwrap(package, Archive.Rsa[1].Id, Archive.Rsa[1].Certificate.RawData));
+    }
+
+    [Fact]
+    public void Unwrap_AfterDispose_Refused()
+    {
+        var client = TransportKeyPair.Create();
+        var package = TransportWrap.Wrap(Archive.Protector, [Archive.Rsa[0].Recoverable], client.PublicKey);
+        client.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => client.Unwrap(package, Archive.Rsa[0].Id, Archive.Rsa[0].Certificate.RawData));
+    }
+
+    [Fact]
+    public void Wrap_TamperedEnvelope_ThrowsEnvelopeUnreadable()
+    {
+        var key = Archive.Rsa[0].Recoverable;
+        var envelope = key.Envelope.ToArray();
+        envelope[^3] ^= 0x04;
+        using var client = TransportKeyPair.Create();
+
+        var refused = Assert.Throws<KeyRecoveryException>(() => TransportWrap.Wrap(Archive.Protector, [key with { Envelope = envelope }], client.PublicKey));
+
+        Assert.Equal(RecoveryFailure.EnvelopeUnreadable, refused.Failure);
+        Assert.Equal(key.CertificateId, refused.CertificateId);
+    }
+
+    [Fact]
+    public void Wrap_KeyThatIsNotTheCertificates_ThrowsKeyMismatch()
+    {
+        var wrongKey = Archive.Seal(Archive.Rsa[0].Pkcs8, Archive.Rsa[1].Id, Archive.Rsa[1].Certificate.RawData);
+        using var client = TransportKeyPair.Create();
+
+        var refused = Assert.Throws<KeyRecoveryException>(() => TransportWrap.Wrap(Archive.Protector, [wrongKey], client.PublicKey));
+
+        Assert.Equal(RecoveryFailure.KeyMismatch, refused.Failure);
+    }
+
+    public static TheoryData<string, byte[]> UnacceptableTransportKeys()
+    {
+        using var rsa1024 = RSA.Create(1024);
+        using var p256 = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var rsa2048 = RSA.Create(2048);
+        return new TheoryData<string, byte[]>
+        {
+            { "RSA-1024", rsa1024.ExportSubjectPublicKeyInfo() },
+            { "EC P-256", p256.ExportSubjectPublicKeyInfo() },
+            { "garbage", "not a public key at all"u8.ToArray() },
+            { "empty", [] },
+            { "RSA-2048 with trailing bytes", [.. rsa2048.ExportSubjectPublicKeyInfo(), 0x00] },
+            { "RSA-2048 as PKCS#1, not SPKI", rsa2048.ExportRSAPublicKey() },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(UnacceptableTransportKeys))]
+    public void Wrap_UnacceptableTransportKey_ThrowsTransportKeyInvalid(string kind, byte[] spki)
+    {
+        Assert.False(TransportWrap.IsValidTransportKey(spki), $"{kind} was accepted.");
+
+        var refused = Assert.Throws<KeyRecoveryException>(() => TransportWrap.Wrap(Archive.Protector, [Archive.Rsa[0].Recoverable], spki));
+
+        Assert.Equal(RecoveryFailure.TransportKeyInvalid, refused.Failure);
+    }
+
+    [Theory]
+    [InlineData(2048)]
+    [InlineData(4096)]
+    public void IsValidTransportKey_RsaOfAcceptedSize_True(int bits)
+    {
+        using var rsa = RSA.Create(bits);
+
+        Assert.True(TransportWrap.IsValidTransportKey(rsa.ExportSubjectPublicKeyInfo()));
+    }
+
+    [Fact]
+    public void Create_PublicKey_IsAnRsa3072SubjectPublicKeyInfo()
+    {
+        using var client = TransportKeyPair.Create();
+        using var rsa = RSA.Create();
+
+        rsa.ImportSubjectPublicKeyInfo(client.PublicKey, out var read);
+
+        Assert.Equal(client.PublicKey.Length, read);
+        Assert.Equal(3072, rsa.KeySize);
+        Assert.True(TransportWrap.IsValidTransportKey(client.PublicKey));
+    }
+
+    [Fact]
+    public async Task Wrap_Package_UnwrapsWithOpensslAsAPkcs11TokenWould()
+    {
+        // RSA-OAEP (SHA-256, MGF1-SHA-256, no label) then AES key wrap with padding (RFC 5649): CKM_RSA_PKCS_OAEP and
+        // CKM_AES_KEY_WRAP_PAD. openssl's pkeyutl and id-aes256-wrap-pad are independent implementations of both.
+        var key = Archive.Rsa[3];
+        using var recipient = RSA.Create(3072);
+        var package = TransportWrap.Wrap(Archive.Protector, [key.Recoverable], recipient.ExportSubjectPublicKeyInfo());
+        using var openssl = new Openssl();
+        var recipientFile = openssl.Write("recipient.pem", recipient.ExportPkcs8PrivateKeyPem() + "\n");
+        var wrappedTransportKeyFile = openssl.Write("transport.bin", package.WrappedTransportKey);
+        var wrappedKeyFile = openssl.Write("key.kwp", package.Keys[0].WrappedPkcs8);
+
+        await openssl.RunAsync(
+            "pkeyutl", "-decrypt", "-inkey", recipientFile, "-in", wrappedTransportKeyFile, "-out", "transport.key",
+            "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256");
+        var transportKeyHex = Convert.ToHexString(await File.ReadAllBytesAsync(Path.Combine(openssl.Folder, "transport.key")));
+        Assert.Equal(64, transportKeyHex.Length);
+        await openssl.RunAsync("enc", "-d", "-id-aes256-wrap-pad", "-K", transportKeyHex, "-iv", "A65959A6", "-in", wrappedKeyFile, "-out", "key.der");
+        var fromKey = await openssl.RunAsync("pkey", "-inform", "DER", "-in", "key.der", "-pubout");
+        var certificateFile = openssl.Write("cert.pem", key.Certificate.ExportCertificatePem() + "\n");
+        var fromCertificate = await openssl.RunAsync("x509", "-in", certificateFile, "-noout", "-pubkey");
+
+        Assert.Equal(fromCertificate.Trim(), fromKey.Trim());
+        Assert.Equal(key.Pkcs8, await File.ReadAllBytesAsync(Path.Combine(openssl.Folder, "key.der")));
+    }
+
+    [Fact]
+    public void Algorithm_NamesTheScheme()
+    {
+        Assert.Equal("RSA-OAEP-256+AES-KWP", TransportWrap.Algorithm);
+    }
+}
