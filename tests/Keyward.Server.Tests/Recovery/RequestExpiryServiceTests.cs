@@ -24,7 +24,8 @@ public sealed class RequestExpiryServiceTests
             var stored = await store.FirstOrDefaultAsync(store.Requests.Where(r => r.Id == requestId), CancellationToken.None);
             return stored?.Status == RequestStatus.Cancelled ? stored : null;
         });
-        var last = request.History[^1];
+        // Ordered by sequence: a loaded request's history comes back in no particular order.
+        var last = request.History.MaxBy(h => h.Sequence)!;
         Assert.Equal(("Expired", (string?)null, Channel.System), (last.Action, last.ActorId, last.Channel));
 
         await using (var scope = server.App.Services.CreateAsyncScope())
