@@ -3,6 +3,7 @@ using Keyward.Audit;
 using Keyward.Certificates;
 using Keyward.Common;
 using Keyward.Devices;
+using Keyward.Notifications;
 using Keyward.People;
 using Keyward.Profiles;
 using Keyward.Recovery;
@@ -16,8 +17,13 @@ namespace Keyward.Storage;
 internal sealed class EfKeywardStore : IKeywardStore
 {
     private readonly KeywardDbContext _db;
+    private readonly NotificationSignal _notifications;
 
-    public EfKeywardStore(KeywardDbContext db) => _db = db;
+    public EfKeywardStore(KeywardDbContext db, NotificationSignal notifications)
+    {
+        _db = db;
+        _notifications = notifications;
+    }
 
     public IQueryable<Group> Groups => _db.Groups;
 
@@ -45,6 +51,8 @@ internal sealed class EfKeywardStore : IKeywardStore
 
     public IQueryable<SystemSettings> Settings => _db.Settings;
 
+    public IQueryable<Notification> Notifications => _db.Notifications;
+
     public void Add<T>(T entity)
         where T : class => _db.Add(entity);
 
@@ -62,6 +70,8 @@ internal sealed class EfKeywardStore : IKeywardStore
 
     public async Task SaveChangesAsync(CancellationToken cancellationToken)
     {
+        // A saved notification wakes this process's dispatcher at once; it reads the row the commit made.
+        var notifies = _db.ChangeTracker.Entries<Notification>().Any(e => e.State == EntityState.Added);
         try
         {
             await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
@@ -75,6 +85,11 @@ internal sealed class EfKeywardStore : IKeywardStore
         {
             _db.ChangeTracker.Clear();
             throw new ConcurrencyConflictException("A record with the same key was saved by someone else.", ex);
+        }
+
+        if (notifies)
+        {
+            _notifications.Poke();
         }
     }
 

@@ -2,6 +2,7 @@ using Keyward.ApiClients;
 using Keyward.Audit;
 using Keyward.Certificates;
 using Keyward.Devices;
+using Keyward.Notifications;
 using Keyward.People;
 using Keyward.Profiles;
 using Keyward.Recovery;
@@ -48,6 +49,8 @@ public abstract class KeywardDbContext : DbContext
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     public DbSet<SystemSettings> Settings => Set<SystemSettings>();
+
+    public DbSet<Notification> Notifications => Set<Notification>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

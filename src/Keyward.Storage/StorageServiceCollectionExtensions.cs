@@ -1,7 +1,9 @@
 using Keyward.Common;
+using Keyward.Notifications;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Keyward.Storage;
 
@@ -27,6 +29,7 @@ public static class StorageServiceCollectionExtensions
                 throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown database provider.");
         }
 
+        services.TryAddSingleton<NotificationSignal>();
         services.AddScoped<IKeywardStore, EfKeywardStore>();
         services.AddSingleton<IKeywardStoreFactory, KeywardStoreFactory>();
         return services;

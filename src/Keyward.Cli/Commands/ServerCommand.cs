@@ -66,6 +66,11 @@ internal static class ServerCommand
                     {
                         console.MarkupLine($"[yellow]Demo only:[/] the key store passphrase was generated and saved beside it in {Markup.Escape(Path.Combine(options.DataDirectory, "demo-keystore-passphrase.txt"))}. A real deployment sets KEYWARD_KEYSTORE_PASSPHRASE or uses an HSM.");
                     }
+
+                    if (options.Mail.PickupDirectory is { } mail)
+                    {
+                        console.MarkupLine($"Owner e-mail notifications are written as .eml files to {Markup.Escape(mail)}.");
+                    }
                 }
 
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);

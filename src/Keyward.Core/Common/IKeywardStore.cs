@@ -2,6 +2,7 @@ using Keyward.ApiClients;
 using Keyward.Audit;
 using Keyward.Certificates;
 using Keyward.Devices;
+using Keyward.Notifications;
 using Keyward.People;
 using Keyward.Profiles;
 using Keyward.Recovery;
@@ -43,6 +44,9 @@ public interface IKeywardStore
     IQueryable<AuditEvent> AuditEvents { get; }
 
     IQueryable<SystemSettings> Settings { get; }
+
+    /// <summary>The e-mail outbox: messages staged by use cases, delivered by the dispatcher.</summary>
+    IQueryable<Notification> Notifications { get; }
 
     void Add<T>(T entity)
         where T : class;

@@ -7,6 +7,10 @@ using Keyward.Crypto.Protection;
 using Keyward.KeyArchive;
 using Keyward.Server.Certificates;
 using Keyward.Server.KeyArchive;
+using Keyward.Server.Notifications;
+using Keyward.Server.Recovery;
+using Keyward.Notifications;
+using Keyward.Recovery;
 using Keyward.Audit;
 using Keyward.Crypto.Tokens;
 using Keyward.People;
@@ -48,6 +52,7 @@ public static class KeywardServer
         configure?.Invoke(options);
         options.DataDirectory = Path.GetFullPath(options.DataDirectory);
         Directory.CreateDirectory(options.DataDirectory);
+        ConfigureMail(options);
         var urls = builder.Configuration["urls"] ?? DefaultUrls;
         builder.WebHost.UseUrls(urls);
         options.AllowHttp |= AllLoopback(urls);
@@ -93,6 +98,7 @@ public static class KeywardServer
         services.AddScoped<RecoveryWorkflow>();
         services.AddSingleton<StorageKeyRotation>();
         services.AddScoped<DemoOrganisation>();
+        AddNotificationsAndExpiry(services, options);
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemHandling.HandleExceptionAsync });
@@ -131,6 +137,32 @@ public static class KeywardServer
 
         await using var scope = app.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<DemoOrganisation>().EnsureSeededAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The demo writes mail to <c>mail/</c> in its data folder unless mail is configured.</summary>
+    private static void ConfigureMail(KeywardServerOptions options)
+    {
+        if (options.Demo && !options.Mail.IsConfigured)
+        {
+            options.Mail.PickupDirectory = Path.Combine(options.DataDirectory, "mail");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Mail.PickupDirectory))
+        {
+            options.Mail.PickupDirectory = Path.GetFullPath(options.Mail.PickupDirectory);
+        }
+    }
+
+    /// <summary>Owner notifications (the outbox and its dispatcher) and request expiry.</summary>
+    private static void AddNotificationsAndExpiry(IServiceCollection services, KeywardServerOptions options)
+    {
+        services.AddSingleton(options.Mail);
+        services.TryAddSingleton<NotificationSignal>();
+        services.AddSingleton<MailSenderFactory>();
+        services.AddScoped<NotificationOutbox>();
+        services.AddScoped<RequestExpiry>();
+        services.AddHostedService<NotificationDispatcher>();
+        services.AddHostedService<RequestExpiryService>();
     }
 
     private static bool AllLoopback(string urls) => urls

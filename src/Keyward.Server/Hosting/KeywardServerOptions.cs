@@ -1,4 +1,5 @@
 using Keyward.Server.KeyArchive;
+using Keyward.Server.Notifications;
 using Keyward.Storage;
 
 namespace Keyward.Server.Hosting;
@@ -43,4 +44,10 @@ public sealed class KeywardServerOptions
 
     /// <summary>Largest people-import file accepted (bytes).</summary>
     public long MaxImportBodyBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Where owner notifications go (section <c>Keyward:Mail</c>). The demo writes them to <c>mail/</c> in the data folder.</summary>
+    public MailOptions Mail { get; set; } = new();
+
+    /// <summary>How often uncollected requests past their expiry are cancelled.</summary>
+    public TimeSpan RequestExpiryInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -21,6 +21,7 @@ public sealed partial class CoreNamespaceTests
         "Keyward.Common",
         "Keyward.Devices",
         "Keyward.KeyArchive",
+        "Keyward.Notifications",
         "Keyward.People",
         "Keyward.People.Import",
         "Keyward.Profiles",

@@ -3,6 +3,7 @@ using Keyward.Audit;
 using Keyward.Certificates;
 using Keyward.Common;
 using Keyward.Devices;
+using Keyward.Notifications;
 using Keyward.People;
 using Keyward.Profiles;
 using Keyward.Recovery;
@@ -23,6 +24,12 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
     private readonly HashSet<object> _pending = new(ReferenceEqualityComparer.Instance);
 
     public int Saves { get; private set; }
+
+    /// <summary>
+    /// Runs before each save; throwing from it fails that save as a lost race would on a real database: the staged
+    /// records are forgotten (changes made to loaded objects stay).
+    /// </summary>
+    public Action? BeforeSave { get; set; }
 
     public IQueryable<Group> Groups => Set<Group>().AsQueryable();
 
@@ -50,6 +57,8 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
 
     public IQueryable<SystemSettings> Settings => Set<SystemSettings>().AsQueryable();
 
+    public IQueryable<Notification> Notifications => Set<Notification>().AsQueryable();
+
     /// <summary>Puts records in the store as if saved earlier.</summary>
     public void Seed<T>(params IEnumerable<T> entities) => Set<T>().AddRange(entities);
 
@@ -72,6 +81,16 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
 
     public Task SaveChangesAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            BeforeSave?.Invoke();
+        }
+        catch
+        {
+            DiscardChanges();
+            throw;
+        }
+
         _staged.ForEach(apply => apply());
         _staged.Clear();
         _pending.Clear();

@@ -1,0 +1,194 @@
+using Keyward.Common;
+using Keyward.Notifications;
+
+namespace Keyward.Server.Notifications;
+
+/// <summary>
+/// Delivers the outbox: wakes every <see cref="MailOptions.DispatchInterval"/> (a timer on the injected
+/// <see cref="TimeProvider"/>) and as soon as this process saves a new message (<see cref="NotificationSignal"/>),
+/// claims due messages one at a time, sends each (pickup folder or SMTP) and records the outcome. Several server
+/// processes on one database each run one; a message's claim makes exactly one of them send it. Never stops the
+/// host: a failure is logged and the next round tries again. Logs a message's recipient and subject, never its body.
+/// </summary>
+internal sealed partial class NotificationDispatcher : BackgroundService
+{
+    // Rounds of one wake-up: a large backlog is worked off in batches, then the dispatcher waits again.
+    private const int MaxBatchesPerWake = 20;
+
+    private readonly IServiceScopeFactory _scopes;
+    private readonly NotificationSignal _signal;
+    private readonly MailOptions _options;
+    private readonly MailSenderFactory _senders;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<NotificationDispatcher> _logger;
+
+    public NotificationDispatcher(IServiceScopeFactory scopes, NotificationSignal signal, MailOptions options, MailSenderFactory senders, TimeProvider clock, ILogger<NotificationDispatcher> logger)
+    {
+        _scopes = scopes;
+        _signal = signal;
+        _options = options;
+        _senders = senders;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.IsConfigured)
+        {
+            LogNotConfigured(_logger);
+            return;
+        }
+
+        using var timer = new PeriodicTimer(_options.DispatchInterval, _clock);
+
+        // One wait on each source stays pending across rounds: a poke or a tick is never missed, only coalesced.
+        var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+        var poke = _signal.WaitAsync(stoppingToken);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await DeliverDueAsync(stoppingToken).ConfigureAwait(false);
+                var woke = await Task.WhenAny(tick, poke).ConfigureAwait(false);
+                if (woke == tick)
+                {
+                    if (!await tick.ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                }
+                else
+                {
+                    await poke.ConfigureAwait(false);
+                    poke = _signal.WaitAsync(stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    /// <summary>Works off what is due now; returns how many messages were sent.</summary>
+    internal async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
+    {
+        var sent = 0;
+        try
+        {
+            for (var batch = 0; batch < MaxBatchesPerWake; batch++)
+            {
+                // A scope per batch: a fresh unit of work, so tracked rows do not pile up over a backlog.
+                await using var scope = _scopes.CreateAsyncScope();
+                var outbox = scope.ServiceProvider.GetRequiredService<NotificationOutbox>();
+                var due = await outbox.DueAsync(_options.BatchSize, cancellationToken).ConfigureAwait(false);
+                if (due.Count == 0)
+                {
+                    break;
+                }
+
+                await using (var sender = _senders.Open())
+                {
+                    foreach (var id in due)
+                    {
+                        if (await DeliverAsync(outbox, sender, id, cancellationToken).ConfigureAwait(false))
+                        {
+                            sent++;
+                        }
+                    }
+                }
+
+                if (due.Count < _options.BatchSize)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // The database is unreachable, or something else is wrong for the whole round: try again next time.
+            LogRoundFailed(_logger, ex);
+        }
+
+        return sent;
+    }
+
+    private async Task<bool> DeliverAsync(NotificationOutbox outbox, IMailSender sender, string id, CancellationToken cancellationToken)
+    {
+        var notification = await outbox.ClaimAsync(id, cancellationToken).ConfigureAwait(false);
+        if (notification is null)
+        {
+            // Sent, rescheduled or claimed by another server process since we looked.
+            return false;
+        }
+
+        try
+        {
+            await sender.SendAsync(notification.Id, MailMessages.Build(notification, _options), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await outbox.RecordFailureAsync(notification, Describe(ex), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConcurrencyConflictException)
+            {
+                // Our claim lapsed and another process has the message now; its attempt counts, not ours.
+                return false;
+            }
+
+            if (notification.GaveUp)
+            {
+                LogGaveUp(_logger, notification.Id, notification.To, notification.Subject, notification.Attempts, ex);
+            }
+            else
+            {
+                LogFailed(_logger, notification.Id, notification.To, notification.Subject, notification.Attempts, notification.NextAttemptAt, ex);
+            }
+
+            return false;
+        }
+
+        try
+        {
+            await outbox.MarkSentAsync(notification, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // Our claim lapsed while sending and another process took the message over: it may arrive twice.
+            LogClaimLapsed(_logger, notification.Id, notification.To, notification.Subject);
+            return true;
+        }
+
+        LogSent(_logger, notification.Id, notification.To, notification.Subject);
+        return true;
+    }
+
+    private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Warning, Message = "E-mail is not configured (Keyward:Mail:PickupDirectory or Keyward:Mail:Host): owner notifications stay queued in the database until it is")]
+    private static partial void LogNotConfigured(ILogger logger);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Sent notification {NotificationId} to {Recipient}: {Subject}")]
+    private static partial void LogSent(ILogger logger, string notificationId, string recipient, string subject);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Could not send notification {NotificationId} to {Recipient} ({Subject}), attempt {Attempts}; next attempt at {NextAttemptAt:u}")]
+    private static partial void LogFailed(ILogger logger, string notificationId, string recipient, string subject, int attempts, DateTime nextAttemptAt, Exception exception);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Gave up on notification {NotificationId} to {Recipient} ({Subject}) after {Attempts} attempts; it stays on record unsent")]
+    private static partial void LogGaveUp(ILogger logger, string notificationId, string recipient, string subject, int attempts, Exception exception);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Sent notification {NotificationId} to {Recipient} ({Subject}) after its claim lapsed; another server process may send it again")]
+    private static partial void LogClaimLapsed(ILogger logger, string notificationId, string recipient, string subject);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Notification delivery round failed; the next round tries again")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception);
+}
