@@ -219,7 +219,8 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.CollectionNotFound, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var failure = Trim(reason) ?? "The collecting client reported a failure.";
+        // Rule 10: the failure is recorded whatever the client reports, within what a history note holds.
+        var failure = Shorten(Trim(reason) ?? "The collecting client reported a failure.");
         request.Fail(access.Caller.PersonId, failure, Now, channel);
         await _audit.AppendAsync(
             new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, action, AuditOutcome.Failed, channel, $"Collection of recovery request {request.Id} failed: {failure} The request can be collected again.", SubjectId: request.TargetId, TargetId: request.Id),
@@ -296,6 +297,23 @@ public sealed partial class RecoveryWorkflow
                 .Join(_store.ArchivedKeys, c => c.ArchivedKeyId, k => k.Id, (c, k) => new { c.Id, c.SerialNumber, c.RawData, k.Envelope }),
             cancellationToken).ConfigureAwait(false);
         return ids.Select(id => rows.First(r => r.Id == id)).Select(r => new KeyToRecover(r.Id, r.RawData, r.Envelope)).ToList();
+    }
+
+    /// <summary>The text cut to <see cref="MaxNotes"/> characters (marked with an ellipsis), never inside a surrogate pair.</summary>
+    private static string Shorten(string text)
+    {
+        if (text.Length <= MaxNotes)
+        {
+            return text;
+        }
+
+        var cut = MaxNotes - 1;
+        if (char.IsHighSurrogate(text[cut - 1]))
+        {
+            cut--;
+        }
+
+        return text[..cut] + "…";
     }
 
     private static string KeyList(IReadOnlyList<KeyToRecover> keys) =>
