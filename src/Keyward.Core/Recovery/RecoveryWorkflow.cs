@@ -2,6 +2,7 @@ using Keyward.Audit;
 using Keyward.Certificates;
 using Keyward.Common;
 using Keyward.Devices;
+using Keyward.Notifications;
 using Keyward.People;
 using Keyward.Profiles;
 using Keyward.Scopes;
@@ -512,11 +513,12 @@ public sealed partial class RecoveryWorkflow
     }
 
     /// <summary>Stages an e-mail to the owner in this unit of work: it is sent only if the change is saved.</summary>
-    private static void StageNotice(Person owner, string subject, string body)
+    private void StageNotice(Person owner, string subject, string body)
     {
-        _ = owner;
-        _ = subject;
-        _ = body;
+        if (OwnerNotices.For(owner, subject, body, Now) is { } notice)
+        {
+            _store.Add(notice);
+        }
     }
 
     private static string? Trim(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

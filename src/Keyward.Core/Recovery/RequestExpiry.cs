@@ -72,6 +72,53 @@ public sealed class RequestExpiry
         }
     }
 
+    /// <summary>
+    /// Returns to AwaitingIssue every collection begun more than <paramref name="after"/> ago whose collecting client
+    /// never reported back (it crashed, or lost its connection): the request is collectable again, the abandonment
+    /// is in its history and the audit trail. A client that reports later finds its collection gone.
+    /// </summary>
+    /// <returns>How many collections were released.</returns>
+    public async Task<int> ReleaseAbandonedCollectionsAsync(TimeSpan after, int batchSize, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var now = _clock.GetUtcNow().UtcDateTime;
+        var cutoff = now - after;
+        var stale = await _store.ToListAsync(
+            _store.Requests
+                .Where(r => r.Status == RequestStatus.InProgress && r.CollectionStartedAt != null && r.CollectionStartedAt <= cutoff)
+                .OrderBy(r => r.CollectionStartedAt)
+                .Select(r => r.Id)
+                .Take(batchSize),
+            cancellationToken).ConfigureAwait(false);
+        var released = 0;
+        foreach (var id in stale)
+        {
+            var request = await _store.FirstOrDefaultAsync(_store.Requests.Where(r => r.Id == id), cancellationToken).ConfigureAwait(false);
+            if (request is not { Status: RequestStatus.InProgress } || request.CollectionStartedAt > cutoff)
+            {
+                continue;
+            }
+
+            var why = string.Create(CultureInfo.InvariantCulture, $"Collection abandoned: the collecting client did not report back within {after.TotalMinutes:0} minutes.");
+            request.Fail(null, why, now, Channel.System);
+            await _audit.AppendAsync(
+                new AuditEntry(null, ActorName, "recovery.collect", AuditOutcome.Failed, Channel.System, $"Request {request.Id}: {why} The request can be collected again.", SubjectId: request.TargetId, TargetId: request.Id),
+                cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                released++;
+            }
+            catch (ConcurrencyConflictException)
+            {
+                // The client reported back at the same moment: its report stands.
+                _store.DiscardChanges();
+            }
+        }
+
+        return released;
+    }
+
     private async Task<bool> ExpireOneAsync(string id, DateTime now, CancellationToken cancellationToken)
     {
         var request = await _store.FirstOrDefaultAsync(_store.Requests.Where(r => r.Id == id), cancellationToken).ConfigureAwait(false);

@@ -23,8 +23,6 @@ using Keyward.Server.Health;
 using Keyward.Server.People;
 using Keyward.Server.Problems;
 using Keyward.Server.Profiles;
-using Keyward.Recovery;
-using Keyward.Server.Recovery;
 using Keyward.Storage;
 
 namespace Keyward.Server.Hosting;

@@ -50,4 +50,10 @@ public sealed class KeywardServerOptions
 
     /// <summary>How often uncollected requests past their expiry are cancelled.</summary>
     public TimeSpan RequestExpiryInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A collection whose collecting client has not completed or failed it after this long is released: the
+    /// request is collectable again. Long enough for writing a card; short enough that a crash does not strand keys.
+    /// </summary>
+    public TimeSpan AbandonedCollectionTimeout { get; set; } = TimeSpan.FromMinutes(30);
 }

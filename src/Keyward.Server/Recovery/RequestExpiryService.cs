@@ -50,10 +50,17 @@ internal sealed partial class RequestExpiryService : BackgroundService
         try
         {
             await using var scope = _scopes.CreateAsyncScope();
-            var expired = await scope.ServiceProvider.GetRequiredService<RequestExpiry>().ExpireDueAsync(BatchSize, cancellationToken).ConfigureAwait(false);
+            var expiry = scope.ServiceProvider.GetRequiredService<RequestExpiry>();
+            var expired = await expiry.ExpireDueAsync(BatchSize, cancellationToken).ConfigureAwait(false);
             if (expired > 0)
             {
                 LogExpired(_logger, expired);
+            }
+
+            var released = await expiry.ReleaseAbandonedCollectionsAsync(_options.AbandonedCollectionTimeout, BatchSize, cancellationToken).ConfigureAwait(false);
+            if (released > 0)
+            {
+                LogReleased(_logger, released);
             }
 
             return expired;
@@ -71,6 +78,9 @@ internal sealed partial class RequestExpiryService : BackgroundService
 
     [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "Cancelled {Count} expired recovery request(s)")]
     private static partial void LogExpired(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Released {Count} abandoned collection(s); the requests can be collected again")]
+    private static partial void LogReleased(ILogger logger, int count);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Error, Message = "Request expiry run failed; the next run tries again")]
     private static partial void LogRunFailed(ILogger logger, Exception exception);

@@ -93,6 +93,26 @@ public sealed class RecoveryEndToEndTests
         var history = (await Json.GetAsync(olivia, $"/api/requests/{id}")).GetProperty("history").EnumerateArray().Select(h => h.GetProperty("action").GetString()).ToList();
         Assert.Equal(["Requested", "Approved", "CollectionStarted", "Completed"], history);
 
+        // Carol was told of the request and of the collection by e-mail (the demo's pickup folder), never with the password.
+        var pickup = Path.Combine(server.DataDirectory, "mail");
+        var mails = await Eventually.ValueAsync("two notices to carol about the request", async () =>
+        {
+            var texts = new List<string>();
+            foreach (var file in Directory.Exists(pickup) ? Directory.GetFiles(pickup, "*.eml") : [])
+            {
+                var message = await MimeKit.MimeMessage.LoadAsync(file);
+                if (message.To.Mailboxes.Any(m => m.Address == "carol@acme.example") && message.TextBody?.Contains(id, StringComparison.Ordinal) == true)
+                {
+                    texts.Add(message.Subject + "\n" + message.TextBody);
+                }
+            }
+
+            return texts.Count >= 2 ? texts : null;
+        });
+        Assert.Contains(mails, m => m.StartsWith("Key recovery requested", StringComparison.Ordinal));
+        Assert.Contains(mails, m => m.StartsWith("Your recovered keys were collected", StringComparison.Ordinal));
+        Assert.All(mails, m => Assert.DoesNotContain(password, m, StringComparison.Ordinal));
+
         using var admin = await server.SignInAsync("admin");
         var verify = await Json.GetAsync(admin, "/api/audit/verify");
         Assert.True(verify.GetProperty("intact").GetBoolean(), verify.ToString());
