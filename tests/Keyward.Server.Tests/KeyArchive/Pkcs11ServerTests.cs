@@ -78,8 +78,10 @@ public sealed class Pkcs11ServerTests
             string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SOFTHSM2_CONF")),
             "SOFTHSM2_CONF is not set: run the tests through scripts/test, which makes a private SoftHSM2 token folder (apt-get install -y softhsm2).");
         var label = "srv-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        var start = new ProcessStartInfo("softhsm2-util") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--init-token", "--free", "--label", label, "--so-pin", "server-test-so-pin", "--pin", Pin })
+        // "--init-token --free" takes the first free slot; the Tokens tests may initialise tokens in the same folder at
+        // the same moment, so both take turns on one lock file (flock(1)).
+        var start = new ProcessStartInfo("flock") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Environment.GetEnvironmentVariable("SOFTHSM2_CONF") + ".lock", "softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", "server-test-so-pin", "--pin", Pin })
         {
             start.ArgumentList.Add(argument);
         }

@@ -119,7 +119,11 @@ public sealed class SoftHsmFixture : IDisposable
 
     private static void SoftHsmUtil(params string[] arguments)
     {
-        var start = new ProcessStartInfo("softhsm2-util") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // "--init-token --free" takes the first free slot: test processes running at the same time on one token
+        // folder must take turns, or two of them initialise the same slot. flock(1) serialises them on a lock file.
+        var start = new ProcessStartInfo("flock") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Environment.GetEnvironmentVariable("SOFTHSM2_CONF") + ".lock");
+        start.ArgumentList.Add("softhsm2-util");
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
