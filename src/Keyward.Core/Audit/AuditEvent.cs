@@ -117,6 +117,10 @@ public sealed class AuditEvent
     public string ComputeHash() =>
         HashOf(PreviousHash, Sequence, At, ActorId, ActorName, Action, Outcome, Code, SubjectId, TargetId, Details, Channel);
 
+    /// <summary>The hash a stored entry should carry given the fields read back (see <see cref="ComputeHash()"/>).</summary>
+    internal static string ComputeHash(AuditEntryView e) =>
+        HashOf(e.PreviousHash, e.Sequence, e.At, e.ActorId, e.ActorName, e.Action, e.Outcome, e.Code, e.SubjectId, e.TargetId, e.Details, e.Channel);
+
     private static string HashOf(
         string previousHash, long sequence, DateTime at, string? actorId, string actorName, string action, AuditOutcome outcome,
         string? code, string? subjectId, string? targetId, string details, Recovery.Channel channel)
