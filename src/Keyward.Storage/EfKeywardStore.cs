@@ -9,15 +9,23 @@ using Keyward.Profiles;
 using Keyward.Recovery;
 using Keyward.Scopes;
 using Keyward.Settings;
+using System.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Keyward.Storage;
 
 /// <summary>The core's unit of work over EF Core. Scoped: one per call.</summary>
+/// <remarks>
+/// Audit entries wait in a list of their own, outside the change tracker, until <see cref="SaveChangesAsync"/>
+/// chains them under the trail's lock (see <see cref="AuditTrailLock"/>): until then they have no sequence
+/// number, which is their key.
+/// </remarks>
 internal sealed class EfKeywardStore : IKeywardStore
 {
     private readonly KeywardDbContext _db;
     private readonly NotificationSignal _notifications;
+    private readonly List<AuditEvent> _pendingAudit = [];
 
     public EfKeywardStore(KeywardDbContext db, NotificationSignal notifications)
     {
@@ -54,7 +62,16 @@ internal sealed class EfKeywardStore : IKeywardStore
     public IQueryable<Notification> Notifications => _db.Notifications;
 
     public void Add<T>(T entity)
-        where T : class => _db.Add(entity);
+        where T : class
+    {
+        if (entity is AuditEvent audit)
+        {
+            _pendingAudit.Add(audit);
+            return;
+        }
+
+        _db.Add(entity);
+    }
 
     public Task<List<T>> ToListAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
         EntityFrameworkQueryableExtensions.ToListAsync(query, cancellationToken);
@@ -74,16 +91,23 @@ internal sealed class EfKeywardStore : IKeywardStore
         var notifies = _db.ChangeTracker.Entries<Notification>().Any(e => e.State == EntityState.Added);
         try
         {
-            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            if (_pendingAudit.Count == 0)
+            {
+                await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await SaveWithAuditAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (DbUpdateConcurrencyException ex)
         {
-            _db.ChangeTracker.Clear();
+            Forget();
             throw new ConcurrencyConflictException("The record was changed by someone else; read it again.", ex);
         }
         catch (DbUpdateException ex) when (IsUniqueViolation(ex))
         {
-            _db.ChangeTracker.Clear();
+            Forget();
             throw new ConcurrencyConflictException("A record with the same key was saved by someone else.", ex);
         }
 
@@ -93,10 +117,12 @@ internal sealed class EfKeywardStore : IKeywardStore
         }
     }
 
-    public bool IsPendingAdd(object entity) => _db.Entry(entity).State == EntityState.Added;
+    public bool IsPendingAdd(object entity) =>
+        entity is AuditEvent audit ? _pendingAudit.Contains(audit) : _db.Entry(entity).State == EntityState.Added;
 
     public void DiscardChanges()
     {
+        _pendingAudit.Clear();
         foreach (var entry in _db.ChangeTracker.Entries().Where(e => e.State != EntityState.Unchanged).ToList())
         {
             entry.State = entry.State == EntityState.Added ? EntityState.Detached : EntityState.Unchanged;
@@ -105,6 +131,67 @@ internal sealed class EfKeywardStore : IKeywardStore
                 entry.Reload();
             }
         }
+    }
+
+    /// <summary>
+    /// Saves the unit of work with its audit entries in one transaction that holds the trail's lock from before
+    /// the tail is read until the commit, so the entries are chained after what is really the last entry.
+    /// </summary>
+    private async Task SaveWithAuditAsync(CancellationToken cancellationToken)
+    {
+        var transaction = _db.Database.CurrentTransaction is null
+            ? await AuditTrailLock.BeginAsync(_db, cancellationToken).ConfigureAwait(false)
+            : null;
+        try
+        {
+            if (transaction is null)
+            {
+                // A transaction someone else began: take the lock inside it (PostgreSQL; SQLite's write lock is the transaction's own).
+                await AuditTrailLock.TakeAsync(_db, cancellationToken).ConfigureAwait(false);
+            }
+
+            var tail = await _db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Sequence).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var entry in _pendingAudit)
+            {
+                entry.ChainAfter(tail);
+                tail = entry;
+            }
+
+            _db.AuditEvents.AddRange(_pendingAudit);
+
+            // Changes are accepted only once committed: a failed commit leaves the unit of work as it was.
+            await _db.SaveChangesAsync(acceptAllChangesOnSuccess: false, cancellationToken).ConfigureAwait(false);
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            _db.ChangeTracker.AcceptAllChanges();
+            _pendingAudit.Clear();
+        }
+        catch
+        {
+            // Nothing of this attempt is stored: the entries wait again, to be chained anew by the next save.
+            foreach (var entry in _pendingAudit)
+            {
+                _db.Entry(entry).State = EntityState.Detached;
+            }
+
+            throw;
+        }
+        finally
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void Forget()
+    {
+        _db.ChangeTracker.Clear();
+        _pendingAudit.Clear();
     }
 
     private static bool IsUniqueViolation(DbUpdateException ex) => ex.InnerException switch

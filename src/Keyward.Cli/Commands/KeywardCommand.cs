@@ -30,6 +30,7 @@ internal static class KeywardCommand
         root.Subcommands.Add(PeopleCommand.Create());
         root.Subcommands.Add(CertificatesCommand.Create());
         root.Subcommands.Add(ArchiveCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
         return root;
     }
 }

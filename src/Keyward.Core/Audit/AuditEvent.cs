@@ -29,10 +29,14 @@ public sealed class AuditEvent
         Action = ActorName = Details = PreviousHash = Hash = string.Empty;
     }
 
-    /// <summary>Position in the chain, from 1, without gaps. Unique.</summary>
+    /// <summary>Position in the chain, from 1, without gaps, in the order entries were saved. Unique.</summary>
     public long Sequence { get; private set; }
 
-    /// <summary>UTC, whole microseconds: the finest instant every supported database stores unchanged.</summary>
+    /// <summary>
+    /// When the use case recorded the step: UTC, whole microseconds (the finest instant every supported database
+    /// stores unchanged). Entries are chained when saved, so two steps recorded close together may be saved
+    /// (and numbered) in the other order.
+    /// </summary>
     public DateTime At { get; private set; }
 
     /// <summary>The person who acted; null for Keyward itself or an unknown client.</summary>
@@ -68,39 +72,67 @@ public sealed class AuditEvent
 
     public static readonly string GenesisHash = new('0', 64);
 
-    internal static AuditEvent Chain(AuditEvent? previous, AuditEntry entry, DateTime at)
+    /// <summary>
+    /// An entry as a use case records it: its fields and instant, not yet in the chain. The store chains it
+    /// (<see cref="ChainAfter"/>) when it saves, under a lock that serialises every writer of the trail.
+    /// </summary>
+    internal static AuditEvent Record(AuditEntry entry, DateTime at) => new()
     {
-        var e = new AuditEvent
+        // The hash covers At, so it must cover what the database gives back: PostgreSQL keeps microseconds.
+        At = new DateTime(at.Ticks - (at.Ticks % TimeSpan.TicksPerMicrosecond), at.Kind),
+        ActorId = entry.ActorId,
+        ActorName = entry.ActorName,
+        Action = entry.Action,
+        Outcome = entry.Outcome,
+        Code = entry.Code,
+        SubjectId = entry.SubjectId,
+        TargetId = entry.TargetId,
+        Details = entry.Details,
+        Channel = entry.Channel,
+    };
+
+    /// <summary>
+    /// Places this entry right after <paramref name="previous"/> (null: first of the trail): assigns its
+    /// <see cref="Sequence"/>, <see cref="PreviousHash"/> and <see cref="Hash"/>.
+    /// </summary>
+    /// <remarks>
+    /// For stores only, at save time, with the trail's tail read under the lock that serialises writers, and
+    /// only for an entry not yet saved. Chaining again (a save that failed and is retried) replaces the
+    /// earlier assignment.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException"><paramref name="previous"/> is not chained itself.</exception>
+    public void ChainAfter(AuditEvent? previous)
+    {
+        if (previous is not null && previous.Hash.Length == 0)
         {
-            Sequence = (previous?.Sequence ?? 0) + 1,
-            // The hash covers At, so it must cover what the database gives back: PostgreSQL keeps microseconds.
-            At = new DateTime(at.Ticks - (at.Ticks % TimeSpan.TicksPerMicrosecond), at.Kind),
-            ActorId = entry.ActorId,
-            ActorName = entry.ActorName,
-            Action = entry.Action,
-            Outcome = entry.Outcome,
-            Code = entry.Code,
-            SubjectId = entry.SubjectId,
-            TargetId = entry.TargetId,
-            Details = entry.Details,
-            Channel = entry.Channel,
-            PreviousHash = previous?.Hash ?? GenesisHash,
-        };
-        e.Hash = e.ComputeHash();
-        return e;
+            throw new InvalidOperationException($"Entry '{previous.Action}' is not in the chain yet: chain entries in order.");
+        }
+
+        Sequence = (previous?.Sequence ?? 0) + 1;
+        PreviousHash = previous?.Hash ?? GenesisHash;
+        Hash = ComputeHash();
     }
 
     /// <summary>The hash this entry should carry given its fields; differs from <see cref="Hash"/> after tampering.</summary>
-    public string ComputeHash()
+    public string ComputeHash() =>
+        HashOf(PreviousHash, Sequence, At, ActorId, ActorName, Action, Outcome, Code, SubjectId, TargetId, Details, Channel);
+
+    /// <summary>The hash a stored entry should carry given the fields read back (see <see cref="ComputeHash()"/>).</summary>
+    internal static string ComputeHash(AuditEntryView e) =>
+        HashOf(e.PreviousHash, e.Sequence, e.At, e.ActorId, e.ActorName, e.Action, e.Outcome, e.Code, e.SubjectId, e.TargetId, e.Details, e.Channel);
+
+    private static string HashOf(
+        string previousHash, long sequence, DateTime at, string? actorId, string actorName, string action, AuditOutcome outcome,
+        string? code, string? subjectId, string? targetId, string details, Recovery.Channel channel)
     {
         // Length-prefixed fields: no two different entries serialise to the same bytes.
         var builder = new StringBuilder();
         foreach (var field in new[]
                  {
-                     PreviousHash, Sequence.ToString(CultureInfo.InvariantCulture),
-                     At.ToUniversalTime().Ticks.ToString(CultureInfo.InvariantCulture), ActorId, ActorName, Action,
-                     ((int)Outcome).ToString(CultureInfo.InvariantCulture), Code, SubjectId, TargetId, Details,
-                     ((int)Channel).ToString(CultureInfo.InvariantCulture),
+                     previousHash, sequence.ToString(CultureInfo.InvariantCulture),
+                     at.ToUniversalTime().Ticks.ToString(CultureInfo.InvariantCulture), actorId, actorName, action,
+                     ((int)outcome).ToString(CultureInfo.InvariantCulture), code, subjectId, targetId, details,
+                     ((int)channel).ToString(CultureInfo.InvariantCulture),
                  })
         {
             builder.Append(field?.Length.ToString(CultureInfo.InvariantCulture) ?? "-").Append(':').Append(field).Append('|');

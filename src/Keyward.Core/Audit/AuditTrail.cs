@@ -10,7 +10,6 @@ public sealed class AuditTrail
 {
     private readonly IKeywardStore _store;
     private readonly TimeProvider _clock;
-    private AuditEvent? _last;
 
     public AuditTrail(IKeywardStore store, TimeProvider clock)
     {
@@ -19,19 +18,16 @@ public sealed class AuditTrail
     }
 
     /// <summary>Stages an entry; it is written by the next <see cref="IKeywardStore.SaveChangesAsync"/>.</summary>
-    /// <remarks>Two writers racing for the same sequence number collide on its unique index: one save fails and
-    /// its whole unit of work is rolled back, so the chain stays linear.</remarks>
-    public async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The entry gets its place in the chain (sequence number and hashes) when the store saves it, under a lock
+    /// that every writer of the trail takes: units of work that save at the same time are chained one after
+    /// the other instead of colliding, and an entry discarded or lost with its unit of work leaves no gap.
+    /// </remarks>
+    public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
-        // Chain onto our own staged entry while it is pending; once it is saved, discarded or lost in a race,
-        // read the tail again, so a refusal recorded after a lost race links to what is really stored.
-        if (_last is null || !_store.IsPendingAdd(_last))
-        {
-            _last = await _store.FirstOrDefaultAsync(_store.AuditEvents.OrderByDescending(e => e.Sequence), cancellationToken).ConfigureAwait(false);
-        }
-
-        var next = AuditEvent.Chain(_last, entry, _clock.GetUtcNow().UtcDateTime);
-        _store.Add(next);
-        _last = next;
+        ArgumentNullException.ThrowIfNull(entry);
+        cancellationToken.ThrowIfCancellationRequested();
+        _store.Add(AuditEvent.Record(entry, _clock.GetUtcNow().UtcDateTime));
+        return Task.CompletedTask;
     }
 }

@@ -48,6 +48,10 @@ public interface IKeywardStore
     /// <summary>The e-mail outbox: messages staged by use cases, delivered by the dispatcher.</summary>
     IQueryable<Notification> Notifications { get; }
 
+    /// <summary>
+    /// Stages a new record. An <see cref="AuditEvent"/> is not chained yet: the save assigns its sequence number
+    /// and hashes (see <see cref="SaveChangesAsync"/>).
+    /// </summary>
     void Add<T>(T entity)
         where T : class;
 
@@ -60,9 +64,15 @@ public interface IKeywardStore
     Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Saves every staged change in one transaction.
+    /// Saves every staged change in one transaction. When audit entries are staged, the transaction first takes
+    /// the trail's database-wide lock, reads the trail's tail and chains the entries after it in the order they
+    /// were added (<see cref="AuditEvent.ChainAfter"/>): concurrent units of work, in one process or several,
+    /// append one after the other and never collide on a sequence number.
     /// </summary>
-    /// <exception cref="ConcurrencyConflictException">A guarded row changed since it was read, or a unique key collided.</exception>
+    /// <exception cref="ConcurrencyConflictException">
+    /// A guarded row changed since it was read, or a unique key collided. Nothing of the unit of work is saved,
+    /// its audit entries included.
+    /// </exception>
     Task SaveChangesAsync(CancellationToken cancellationToken);
 
     /// <summary>Whether <paramref name="entity"/> was added in this unit of work and is not yet saved or discarded.</summary>

@@ -87,6 +87,7 @@ public static class KeywardServer
 
         // The application core: one instance per call, like the unit of work under it.
         services.AddScoped<AuditTrail>();
+        services.AddScoped<AuditLog>();
         services.AddScoped<CallerResolver>();
         services.AddScoped<ClientSignIn>();
         services.AddScoped<PeopleDirectory>();
@@ -113,6 +114,7 @@ public static class KeywardServer
         app.MapTokenEndpoint();
         var api = app.MapGroup("/api").RequireAuthorization().WithMetadata(new RequiresCaller());
         api.MapPeopleEndpoints(options.MaxImportBodyBytes);
+        Audit.AuditEndpoints.MapAuditEndpoints(api);
         api.MapProfileEndpoints();
         api.MapCertificateEndpoints();
         api.MapRecoveryEndpoints();

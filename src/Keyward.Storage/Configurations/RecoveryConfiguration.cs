@@ -65,8 +65,9 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
 {
     public void Configure(EntityTypeBuilder<AuditEvent> builder)
     {
-        // The sequence is the key and is assigned by the trail, not the database: two writers that read the
-        // same tail collide here, which keeps the chain linear across server processes.
+        // The sequence is the key, assigned when the store saves the entry under the trail's lock
+        // (AuditTrailLock), not by the database. The key stays the last line of defence: a writer that
+        // somehow chained onto a stale tail collides here instead of forking the chain.
         builder.HasKey(e => e.Sequence);
         builder.Property(e => e.Sequence).ValueGeneratedNever();
         builder.Property(e => e.ActorId).HasMaxLength(64);

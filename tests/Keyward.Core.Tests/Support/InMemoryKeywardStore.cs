@@ -15,7 +15,8 @@ namespace Keyward.Tests.Support;
 /// <summary>
 /// A list-backed <see cref="IKeywardStore"/> for use-case rules that do not depend on storage (storage has its
 /// own tests on real databases). <see cref="Add{T}"/> stages; <see cref="SaveChangesAsync"/> makes staged
-/// records visible; <see cref="DiscardChanges"/> forgets them. Changes made to loaded objects are not undone.
+/// records visible, chaining audit entries after the trail's tail in the order they were added;
+/// <see cref="DiscardChanges"/> forgets them. Changes made to loaded objects are not undone.
 /// </summary>
 internal sealed class InMemoryKeywardStore : IKeywardStore
 {
@@ -66,6 +67,18 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
         where T : class
     {
         _pending.Add(entity);
+        if (entity is AuditEvent audit)
+        {
+            // Chained when saved, after whatever is the tail then, like the real store.
+            _staged.Add(() =>
+            {
+                var trail = Set<AuditEvent>();
+                audit.ChainAfter(trail.Count == 0 ? null : trail.MaxBy(e => e.Sequence));
+                trail.Add(audit);
+            });
+            return;
+        }
+
         _staged.Add(() => Set<T>().Add(entity));
     }
 

@@ -1,0 +1,202 @@
+using System.Linq.Expressions;
+using Keyward.Common;
+using Keyward.People;
+using Keyward.Recovery;
+using Keyward.Scopes;
+
+namespace Keyward.Audit;
+
+/// <summary>
+/// Reading and verifying the audit trail. Both need the ViewAudit operation; a caller without it gets
+/// <see cref="AuditErrors.Forbidden"/>, and the refusal is audited.
+/// </summary>
+/// <remarks>
+/// The list shows the entries whose subject is within the caller's ViewAudit reach (filtered in the
+/// database); entries about no person, such as sign-in failures of unknown clients or system work, are shown
+/// only to callers whose reach is everyone. Verification walks the whole chain whatever the caller's scope:
+/// it answers whether the trail is intact and where it breaks, never the content of entries outside the scope.
+/// </remarks>
+public sealed class AuditLog
+{
+    /// <summary>Entries read per query while verifying: the chain is walked, never loaded whole.</summary>
+    public const int VerifyBatchSize = 1_000;
+
+    private static readonly Expression<Func<AuditEvent, AuditEntryView>> ToView = e => new AuditEntryView(
+        e.Sequence, e.At, e.ActorId, e.ActorName, e.Action, e.Outcome, e.Code, e.SubjectId, e.TargetId, e.Details, e.Channel, e.Hash, e.PreviousHash);
+
+    private readonly IKeywardStore _store;
+    private readonly AuditTrail _audit;
+
+    public AuditLog(IKeywardStore store, AuditTrail audit)
+    {
+        _store = store;
+        _audit = audit;
+    }
+
+    /// <summary>Entries within the caller's reach that match the filter, newest first.</summary>
+    public Task<Result<Page<AuditEntryView>>> ListAsync(AccessContext access, AuditFilter filter, PageRequest page, CancellationToken cancellationToken) =>
+        ListAsync(access, filter, page, Channel.Api, cancellationToken);
+
+    /// <summary>Entries within the caller's reach that match the filter, newest first; a refusal is audited as coming from <c>channel</c>.</summary>
+    public async Task<Result<Page<AuditEntryView>>> ListAsync(AccessContext access, AuditFilter filter, PageRequest page, Channel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(filter);
+        if (!access.Caller.Holds(Operation.ViewAudit))
+        {
+            return await RefuseAsync(access, "audit.list", channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var query = Within(_store.AuditEvents, _store.People, access.ReachFor(Operation.ViewAudit));
+        if (!string.IsNullOrWhiteSpace(filter.Action))
+        {
+            // Actions are lower case (people.import); StartsWith is translated to SQL (its StringComparison overloads are not).
+            var prefix = filter.Action.Trim().ToLowerInvariant();
+#pragma warning disable CA1310
+            query = query.Where(e => e.Action.StartsWith(prefix));
+#pragma warning restore CA1310
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.SubjectId))
+        {
+            var subject = filter.SubjectId.Trim();
+            query = query.Where(e => e.SubjectId == subject);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.TargetId))
+        {
+            var target = filter.TargetId.Trim();
+            query = query.Where(e => e.TargetId == target);
+        }
+
+        if (filter.Outcome is { } outcome)
+        {
+            query = query.Where(e => e.Outcome == outcome);
+        }
+
+        if (filter.From is { } fromOffset)
+        {
+            var from = fromOffset.UtcDateTime;
+            query = query.Where(e => e.At >= from);
+        }
+
+        if (filter.To is { } toOffset)
+        {
+            var to = toOffset.UtcDateTime;
+            query = query.Where(e => e.At < to);
+        }
+
+        var total = await _store.CountAsync(query, cancellationToken).ConfigureAwait(false);
+        var entries = await _store.ToListAsync(query.OrderByDescending(e => e.Sequence).Skip(page.Skip).Take(page.Size).Select(ToView), cancellationToken).ConfigureAwait(false);
+        return new Page<AuditEntryView>(entries, page.Page, page.Size, total);
+    }
+
+    /// <summary>
+    /// Walks the whole chain in sequence order and stops at the first broken link: a missing entry, an entry
+    /// that does not link to the one before it, or an entry whose hash does not match its contents. The
+    /// verification is audited (<c>audit.verify</c>: Succeeded when intact, Failed when broken).
+    /// </summary>
+    /// <remarks>
+    /// Removing the newest entries leaves a shorter chain that is still intact: that is detected only by
+    /// comparing <see cref="AuditVerification.HeadHash"/> and <see cref="AuditVerification.EntriesChecked"/>
+    /// with values recorded earlier, outside Keyward.
+    /// </remarks>
+    public Task<Result<AuditVerification>> VerifyAsync(AccessContext access, CancellationToken cancellationToken) =>
+        VerifyAsync(access, Channel.Api, cancellationToken);
+
+    /// <summary>Verifies the chain (see <see cref="VerifyAsync(AccessContext, CancellationToken)"/>), audited as coming from <c>channel</c>.</summary>
+    public async Task<Result<AuditVerification>> VerifyAsync(AccessContext access, Channel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        if (!access.Caller.Holds(Operation.ViewAudit))
+        {
+            return await RefuseAsync(access, "audit.verify", channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var verification = await WalkAsync(cancellationToken).ConfigureAwait(false);
+        var details = verification.Intact
+            ? verification.HeadHash is null
+                ? "The audit trail is intact: it holds no entries."
+                : $"The audit trail is intact: {verification.EntriesChecked} entries, head {verification.HeadHash}."
+            : $"The audit trail is broken: {verification.Problem}";
+        await _audit.AppendAsync(
+            new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, "audit.verify", verification.Intact ? AuditOutcome.Succeeded : AuditOutcome.Failed, channel, details),
+            cancellationToken).ConfigureAwait(false);
+        await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return verification;
+    }
+
+    /// <summary>Restricts entries to those whose subject is within a reach, in the database; entries without a subject need everyone.</summary>
+    internal static IQueryable<AuditEvent> Within(IQueryable<AuditEvent> events, IQueryable<Person> people, Reach reach)
+    {
+        if (reach.Everyone)
+        {
+            return events;
+        }
+
+        return events.Join(PeopleDirectory.Within(people, reach), e => e.SubjectId!, p => p.Id, (e, _) => e);
+    }
+
+    private async Task<AuditVerification> WalkAsync(CancellationToken cancellationToken)
+    {
+        // Sequence numbers start at 1: a row below that was put there by hand, outside the walk below.
+        var stray = await _store.FirstOrDefaultAsync(
+            _store.AuditEvents.Where(e => e.Sequence < 1).OrderBy(e => e.Sequence).Select(e => (long?)e.Sequence), cancellationToken).ConfigureAwait(false);
+        if (stray is { } strayed)
+        {
+            return Broken(0, strayed, $"Entry {strayed} is not part of the chain: sequence numbers start at 1.");
+        }
+
+        long last = 0;
+        var previousHash = AuditEvent.GenesisHash;
+        while (true)
+        {
+            var after = last;
+            var batch = await _store.ToListAsync(
+                _store.AuditEvents.Where(e => e.Sequence > after).OrderBy(e => e.Sequence).Take(VerifyBatchSize).Select(ToView),
+                cancellationToken).ConfigureAwait(false);
+            foreach (var entry in batch)
+            {
+                if (entry.Sequence != last + 1)
+                {
+                    return Broken(last, last + 1, entry.Sequence == last + 2
+                        ? $"Entry {last + 1} is missing."
+                        : $"Entries {last + 1} to {entry.Sequence - 1} are missing.");
+                }
+
+                if (!string.Equals(entry.PreviousHash, previousHash, StringComparison.Ordinal))
+                {
+                    return Broken(last, entry.Sequence, last == 0
+                        ? "Entry 1 does not start the chain: its previous hash is not the genesis hash."
+                        : $"Entry {entry.Sequence} does not link to entry {last}.");
+                }
+
+                if (!string.Equals(AuditEvent.ComputeHash(entry), entry.Hash, StringComparison.Ordinal))
+                {
+                    return Broken(last, entry.Sequence, $"Entry {entry.Sequence} was altered: its hash does not match its contents.");
+                }
+
+                last = entry.Sequence;
+                previousHash = entry.Hash;
+            }
+
+            if (batch.Count < VerifyBatchSize)
+            {
+                return new AuditVerification(true, last, null, null, last == 0 ? null : previousHash);
+            }
+        }
+    }
+
+    private static AuditVerification Broken(long entriesChecked, long sequence, string problem) => new(false, entriesChecked, sequence, problem, null);
+
+    private async Task<Error> RefuseAsync(AccessContext access, string action, Channel channel, CancellationToken cancellationToken)
+    {
+        var error = AuditErrors.Forbidden;
+        _store.DiscardChanges();
+        await _audit.AppendAsync(
+            new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, action, AuditOutcome.Refused, channel, error.Detail, Code: error.Code),
+            cancellationToken).ConfigureAwait(false);
+        await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return error;
+    }
+}
