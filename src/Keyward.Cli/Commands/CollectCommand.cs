@@ -23,10 +23,10 @@ internal static class CollectCommand
     {
         var client = new ClientOptions();
         var id = new Argument<string>("REQUEST-ID") { Description = "The request to collect; it must be awaiting issue." };
-        var output = new Option<FileInfo?>("--out") { Description = "File Store requests: the PFX file to write (readable by you only)." };
+        var output = new Option<FileInfo?>("--out") { HelpName = "FILE.pfx", Description = "File Store requests: the PFX file to write (readable by you only)." };
         var passwordStdin = new Option<bool>("--password-stdin") { Description = "File Store requests: read the PFX password, one line, from standard input. Without it Keyward generates one and it is shown once." };
         var force = new Option<bool>("--force") { Description = "File Store requests: replace the --out file if it exists." };
-        var nssdb = new Option<string?>("--nssdb") { Description = "System Store requests: install into this NSS database folder (Firefox, Thunderbird) instead of your personal certificate store; created when missing." };
+        var nssdb = new Option<string?>("--nssdb") { HelpName = "DIR", Description = "System Store requests: install into this NSS database folder (Firefox, Thunderbird) instead of your personal certificate store; created when missing." };
         var collect = new Command("collect", "Collect an approved recovery request on this machine: a PFX file (File Store) or your personal certificate store (System Store).")
         {
             id, output, passwordStdin, force, nssdb,

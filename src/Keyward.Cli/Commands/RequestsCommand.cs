@@ -33,10 +33,10 @@ internal static class RequestsCommand
 
     private static Command List(ClientOptions client)
     {
-        var status = new Option<string?>("--status") { Description = $"Only requests in this status: {string.Join(", ", Statuses)}. AwaitingValidation asked by a validator is their review queue." };
-        var target = new Option<string?>("--target") { Description = "Only requests for this person (logon name or id)." };
-        var page = new Option<int?>("--page") { Description = "Page number, from 1." };
-        var pageSize = new Option<int?>("--page-size") { Description = "Requests per page (default 50, at most 500)." };
+        var status = new Option<string?>("--status") { HelpName = "STATUS", Description = $"Only requests in this status: {string.Join(", ", Statuses)}. AwaitingValidation asked by a validator is their review queue." };
+        var target = new Option<string?>("--target") { HelpName = "LOGON-OR-ID", Description = "Only requests for this person (logon name or id)." };
+        var page = new Option<int?>("--page") { HelpName = "N", Description = "Page number, from 1." };
+        var pageSize = new Option<int?>("--page-size") { HelpName = "N", Description = "Requests per page (default 50, at most 500)." };
         var json = new Option<bool>("--json") { Description = "Print the server's JSON answer instead of a table." };
         var list = new Command("list", "List the requests you may see, newest first.") { status, target, page, pageSize, json };
         list.SetAction((parse, ct) => client.RunAsync(parse, async (api, output) =>
@@ -191,9 +191,9 @@ internal static class RequestsCommand
 
     private static Command CreateRequest(ClientOptions client)
     {
-        var person = new Option<string>("--person") { Description = "Whose keys to recover: logon name or person id.", Required = true };
-        var profile = new Option<string>("--profile") { Description = "A key recovery credential profile: name or id (e.g. \"Key Recovery - Soft Certificate\").", Required = true };
-        var certificate = new Option<string[]>("--certificate") { Description = "A certificate whose archived key to recover; repeat for several." };
+        var person = new Option<string>("--person") { HelpName = "LOGON-OR-ID", Description = "Whose keys to recover: logon name or person id.", Required = true };
+        var profile = new Option<string>("--profile") { HelpName = "NAME-OR-ID", Description = "A key recovery credential profile: name or id (e.g. \"Key Recovery - Soft Certificate\").", Required = true };
+        var certificate = new Option<string[]>("--certificate") { HelpName = "ID", Description = "A certificate whose archived key to recover; repeat for several." };
         var allArchived = new Option<bool>("--all-archived") { Description = "Recover every archived certificate of the person that is not revoked." };
         var create = new Command("create", "Request recovery of archived keys to soft certificates or a new smart card, as the profile says.") { person, profile, certificate, allArchived };
         create.SetAction((parse, ct) => client.RunAsync(parse, async (api, output) =>
@@ -227,9 +227,9 @@ internal static class RequestsCommand
 
     private static Command Update(ClientOptions client)
     {
-        var device = new Option<string>("--device") { Description = "The issued smart card to recover onto (device id).", Required = true };
-        var certificate = new Option<string[]>("--certificate") { Description = "A certificate the card should carry with its recovered key; repeat for several. The list is the complete desired set: recovered certificates on the card that are not listed are removed.", Required = true };
-        var profile = new Option<string?>("--profile") { Description = "A key recovery credential profile (name or id); the card's own profile when omitted." };
+        var device = new Option<string>("--device") { HelpName = "ID", Description = "The issued smart card to recover onto (device id).", Required = true };
+        var certificate = new Option<string[]>("--certificate") { HelpName = "ID", Description = "A certificate the card should carry with its recovered key; repeat for several. The list is the complete desired set: recovered certificates on the card that are not listed are removed.", Required = true };
+        var profile = new Option<string?>("--profile") { HelpName = "NAME-OR-ID", Description = "A key recovery credential profile (name or id); the card's own profile when omitted." };
         var update = new Command("update", "Request recovery onto a person's existing smart card (a device update).") { device, certificate, profile };
         update.SetAction((parse, ct) => client.RunAsync(parse, async (api, output) =>
         {
@@ -245,7 +245,7 @@ internal static class RequestsCommand
     private static Command Decide(ClientOptions client, string name, string description, string optionName, string optionDescription, string route, string field, string done)
     {
         var id = new Argument<string>("ID") { Description = "The request's id." };
-        var text = new Option<string?>(optionName) { Description = optionDescription };
+        var text = new Option<string?>(optionName) { HelpName = "TEXT", Description = optionDescription };
         var command = new Command(name, description) { id, text };
         command.SetAction((parse, ct) => client.RunAsync(parse, async (api, output) =>
         {
