@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Keyward.Crypto.Recovery;
 
 namespace Keyward.Cli.Collecting;
 
@@ -50,7 +52,7 @@ internal sealed class UserStoreInstaller : IKeyInstaller
                 }
                 else
                 {
-                    using var persisted = Persisted(certificate);
+                    using var persisted = CollectedKeys.WithPersistedKey(certificate);
                     store.Add(persisted);
                 }
 
@@ -104,21 +106,6 @@ internal sealed class UserStoreInstaller : IKeyInstaller
             }
         }
     }
-
-    /// <summary>The certificate with its key re-imported as a persisted user key (Windows, macOS).</summary>
-    private static X509Certificate2 Persisted(X509Certificate2 certificate)
-    {
-        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
-        var pfx = certificate.Export(X509ContentType.Pkcs12, password);
-        try
-        {
-            return X509CertificateLoader.LoadPkcs12(pfx, password, X509KeyStorageFlags.PersistKeySet | X509KeyStorageFlags.UserKeySet);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(pfx);
-        }
-    }
 }
 
 /// <summary>
@@ -129,7 +116,7 @@ internal sealed class UserStoreInstaller : IKeyInstaller
 /// The temporary PFX is protected by a random password and lives, with a file holding that password, in a private
 /// temporary folder (owner-only) for the length of the import; the password goes to pk12util by file (<c>-w</c>),
 /// not on its command line, where any user of the machine could read it. The file is overwritten with zeros and the
-/// folder deleted afterwards, whether the import worked or not, and the PFX bytes in memory are zeroed.
+/// folder deleted afterwards, whether the import worked or not; Keyward.Crypto zeroes the PFX bytes in memory.
 /// </remarks>
 internal sealed class NssDatabaseInstaller : IKeyInstaller
 {
@@ -190,22 +177,18 @@ internal sealed class NssDatabaseInstaller : IKeyInstaller
         var scratch = Directory.CreateTempSubdirectory("keyward-nss-");
         var pfxPath = Path.Combine(scratch.FullName, "recovered.p12");
         var passwordPath = Path.Combine(scratch.FullName, "password");
-        var collection = new X509Certificate2Collection();
-        var authorities = chain.Select(X509CertificateLoader.LoadCertificate).ToList();
-        byte[] pfx = [];
         try
         {
-            collection.AddRange(certificates.ToArray());
-            collection.AddRange(authorities.ToArray());
-            var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
-            pfx = collection.ExportPkcs12(new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 2048), password);
-            await OwnerOnlyFile.WriteAsync(pfxPath, pfx, cancellationToken).ConfigureAwait(false);
-            await OwnerOnlyFile.WriteAsync(passwordPath, System.Text.Encoding.UTF8.GetBytes(password), cancellationToken).ConfigureAwait(false);
+            using (var transient = CollectedKeys.ExportTransientPfx(certificates, chain))
+            {
+                await OwnerOnlyFile.WriteAsync(pfxPath, transient.Pfx, cancellationToken).ConfigureAwait(false);
+                await OwnerOnlyFile.WriteAsync(passwordPath, Encoding.UTF8.GetBytes(transient.Password), cancellationToken).ConfigureAwait(false);
+            }
+
             await ExternalProgram.RunAsync(_pk12util, ["-i", pfxPath, "-d", "sql:" + _directory, "-w", passwordPath, "-K", string.Empty], cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(pfx);
             OwnerOnlyFile.Shred(pfxPath);
             OwnerOnlyFile.Shred(passwordPath);
             try
@@ -215,11 +198,6 @@ internal sealed class NssDatabaseInstaller : IKeyInstaller
             catch (IOException)
             {
                 // Emptied above; an empty private folder left in the temporary directory is harmless.
-            }
-
-            foreach (var authority in authorities)
-            {
-                authority.Dispose();
             }
         }
     }
