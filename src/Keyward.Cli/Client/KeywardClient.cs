@@ -5,11 +5,25 @@ using System.Text.Json;
 namespace Keyward.Cli.Client;
 
 /// <summary>A failure the server explained (problem details) or a transport failure, as one readable line.</summary>
-internal sealed class KeywardClientException(string message) : Exception(message);
+/// <param name="message">One line: the server's detail and its stable code, or what went wrong on the way.</param>
+/// <param name="status">The HTTP status the server answered, when it answered.</param>
+/// <param name="code">The problem's stable code (<c>recovery.not_collectable</c>), when it gave one.</param>
+internal sealed class KeywardClientException(string message, int? status = null, string? code = null) : Exception(message)
+{
+    public int? Status { get; } = status;
 
-/// <summary>Talks to a Keyward server as an API client (OAuth 2.0 client credentials).</summary>
+    public string? Code { get; } = code;
+}
+
+/// <summary>
+/// Talks to a Keyward server as an API client (OAuth 2.0 client credentials). Every call names the
+/// <c>cli</c> channel, so that request history and the audit trail show the keyward command.
+/// </summary>
 internal sealed class KeywardClient : IDisposable
 {
+    /// <summary>The header through which a client names its channel (see the server's recovery endpoints).</summary>
+    public const string ChannelHeader = "Keyward-Channel";
+
     private readonly HttpClient _http;
     private readonly string _clientId;
     private readonly string _clientSecret;
@@ -20,6 +34,7 @@ internal sealed class KeywardClient : IDisposable
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.BaseAddress = server;
         _http.Timeout = TimeSpan.FromMinutes(5);
+        _http.DefaultRequestHeaders.Add(ChannelHeader, "cli");
         _clientId = clientId;
         _clientSecret = clientSecret;
     }
@@ -33,11 +48,25 @@ internal sealed class KeywardClient : IDisposable
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            throw new KeywardClientException(Describe(response, body));
+            throw Describe(response, body);
         }
 
         return string.IsNullOrEmpty(body) ? default : JsonDocument.Parse(body).RootElement.Clone();
     }
+
+    public Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, path, null, cancellationToken);
+
+    /// <summary>POSTs <paramref name="body"/> as JSON (camelCase, as the Core API reads it).</summary>
+    public async Task<JsonElement> PostAsync(string path, object body, CancellationToken cancellationToken)
+    {
+        using var content = JsonContent.Create(body, options: WebJson);
+        return await SendAsync(HttpMethod.Post, path, content, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
+
+    private static readonly char[] LineBreaks = ['\r', '\n'];
 
     public void Dispose() => _http.Dispose();
 
@@ -73,8 +102,9 @@ internal sealed class KeywardClient : IDisposable
         }
     }
 
-    private static string Describe(HttpResponseMessage response, string body)
+    private static KeywardClientException Describe(HttpResponseMessage response, string body)
     {
+        var status = (int)response.StatusCode;
         try
         {
             using var problem = JsonDocument.Parse(body);
@@ -83,7 +113,8 @@ internal sealed class KeywardClient : IDisposable
             var code = root.TryGetProperty("code", out var c) ? c.GetString() : null;
             if (detail is not null)
             {
-                return code is null ? detail : $"{detail} ({code})";
+                detail = OneLine(detail);
+                return new KeywardClientException(code is null ? detail : $"{detail} ({code})", status, code);
             }
         }
         catch (JsonException)
@@ -91,6 +122,10 @@ internal sealed class KeywardClient : IDisposable
             // Not problem details: fall through to the status line.
         }
 
-        return $"the server answered {(int)response.StatusCode} {response.ReasonPhrase}";
+        return new KeywardClientException($"the server answered {status} {response.ReasonPhrase}", status);
     }
+
+    /// <summary>The text on one line: the command's contract is one line of reason on standard error.</summary>
+    public static string OneLine(string text) =>
+        string.Join(' ', (text ?? string.Empty).Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

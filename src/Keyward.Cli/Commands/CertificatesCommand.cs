@@ -73,12 +73,6 @@ internal static class CertificatesCommand
         return certificates;
     }
 
-    private static async Task<string> PersonIdAsync(KeywardClient api, string logonName, CancellationToken cancellationToken)
-    {
-        var page = await api.SendAsync(HttpMethod.Get, $"/api/people?logonName={Uri.EscapeDataString(logonName)}", null, cancellationToken).ConfigureAwait(false);
-        var results = page.GetProperty("results");
-        return results.GetArrayLength() == 1
-            ? results[0].GetProperty("id").GetString()!
-            : throw new KeywardClientException($"no person '{logonName}' is visible to you");
-    }
+    private static Task<string> PersonIdAsync(KeywardClient api, string logonName, CancellationToken cancellationToken) =>
+        Lookups.PersonIdAsync(api, logonName, cancellationToken);
 }

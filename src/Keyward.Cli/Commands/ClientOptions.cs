@@ -26,19 +26,37 @@ internal sealed class ClientOptions
     /// Runs a client command: connects, runs <paramref name="action"/>, and turns any failure the server or the
     /// network explains into one line on standard error and exit status 1.
     /// </summary>
-    public async Task<int> RunAsync(ParseResult parse, Func<KeywardClient, TextWriter, Task> action)
+    public Task<int> RunAsync(ParseResult parse, Func<KeywardClient, TextWriter, Task> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return RunAsync(parse, async (api, output) =>
+        {
+            await action(api, output).ConfigureAwait(false);
+            return 0;
+        });
+    }
+
+    /// <summary>
+    /// Runs a client command that chooses its own exit status; a <see cref="UsageException"/> (the command line
+    /// asks for something that cannot be done) exits with 2, any other explained failure with 1.
+    /// </summary>
+    public async Task<int> RunAsync(ParseResult parse, Func<KeywardClient, TextWriter, Task<int>> action)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(action);
         try
         {
             using var api = Connect(parse);
-            await action(api, parse.InvocationConfiguration.Output).ConfigureAwait(false);
-            return 0;
+            return await action(api, parse.InvocationConfiguration.Output).ConfigureAwait(false);
+        }
+        catch (UsageException ex)
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"keyward: {KeywardClient.OneLine(ex.Message)}").ConfigureAwait(false);
+            return 2;
         }
         catch (Exception ex) when (ex is KeywardClientException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
-            await parse.InvocationConfiguration.Error.WriteLineAsync($"keyward: {ex.Message}").ConfigureAwait(false);
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"keyward: {KeywardClient.OneLine(ex.Message)}").ConfigureAwait(false);
             return 1;
         }
     }
@@ -67,3 +85,6 @@ internal sealed class ClientOptions
         return new KeywardClient(server, id, secret);
     }
 }
+
+/// <summary>The command line asks for something that cannot be done as asked (exit status 2).</summary>
+internal sealed class UsageException(string message) : Exception(message);

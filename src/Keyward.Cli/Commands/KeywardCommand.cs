@@ -31,6 +31,8 @@ internal static class KeywardCommand
         root.Subcommands.Add(CertificatesCommand.Create());
         root.Subcommands.Add(ArchiveCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(RequestsCommand.Create());
+        root.Subcommands.Add(CollectCommand.Create());
         return root;
     }
 }

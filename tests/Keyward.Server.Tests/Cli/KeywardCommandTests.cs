@@ -110,6 +110,10 @@ public sealed class KeywardCommandTests
     [InlineData("people", "import", "--help")]
     [InlineData("certificates", "issue", "--help")]
     [InlineData("archive", "rotate", "--help")]
+    [InlineData("requests", "--help")]
+    [InlineData("requests", "create", "--help")]
+    [InlineData("requests", "approve", "--help")]
+    [InlineData("collect", "--help")]
     public async Task Help_OnEveryCommand_DescribesItAndExitsZero(params string[] args)
     {
         var (exit, output, _) = await RunAsync(args);
