@@ -66,7 +66,24 @@ public sealed partial class RecoveryWorkflow
             "Your recovered keys were collected",
             $"{access.Caller.LogonName} collected the recovered keys of {keys.Count} of your encryption certificate(s) as a password-protected PFX file.\n" +
             $"Request: {request.Id}\n\nIf you did not expect this, contact your security team.");
-        await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // The completion could not be recorded: the PFX is withheld, and the request must not stay InProgress.
+            CryptographicZero(pfx.Value);
+            _store.DiscardChanges();
+            var reread = await _store.FirstOrDefaultAsync(_store.Requests.Where(r => r.Id == request.Id), cancellationToken).ConfigureAwait(false);
+            if (reread is { Status: RequestStatus.InProgress })
+            {
+                return await FailCollectionAsync(access, action, reread, RequestErrors.NotCollectable.WithDetail("The collection could not be recorded; the PFX was withheld and the request can be collected again."), channel, cancellationToken).ConfigureAwait(false);
+            }
+
+            return RequestErrors.NotCollectable.WithDetail("The collection could not be recorded; the PFX was withheld.");
+        }
+
         var view = await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
         return new CollectedPfx(pfx.Value, generated ? secret : null, view.Certificates, view);
     }
@@ -315,6 +332,8 @@ public sealed partial class RecoveryWorkflow
 
         return text[..cut] + "…";
     }
+
+    private static void CryptographicZero(byte[] buffer) => Array.Clear(buffer);
 
     private static string KeyList(IReadOnlyList<KeyToRecover> keys) =>
         keys.Count == 1 ? "1 certificate" : $"{keys.Count} certificates";
