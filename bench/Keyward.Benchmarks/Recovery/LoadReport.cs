@@ -116,16 +116,20 @@ internal static class LoadReport
         Row("Failed collects (collect only)", r => F($"{r.Collects.ErrorCount}"));
         Row($"**Crypto floor**, {c} threads: PFX builds / s", r => F($"**{Rate(r.Rounds.Sum(x => x.Requests), r.Rounds.Sum(x => x.FloorSeconds)):F1}**"));
         Row("Crypto floor, 1 thread: PFX builds / s (p50 per build)", r => F($"{Rate(r.Rounds.Sum(x => x.Requests), r.Rounds.Sum(x => x.FloorSingleSeconds)):F1} ({r.FloorSingleBuilds.Percentiles().P50:F2} ms)"));
-        Row($"**Collect / floor ({c} threads)**: all rounds; median of rounds [range]", r => F($"**{CollectRatio(r):P0}**; {Median(r.Rounds.Select(x => x.CollectRate / x.FloorRate)):P0} [{r.Rounds.Min(x => x.CollectRate / x.FloorRate):P0}–{r.Rounds.Max(x => x.CollectRate / x.FloorRate):P0}]"));
+        Row($"**Collect / floor ({c} threads)**: all rounds; median of rounds [range]", r => r.Rounds.Count == 0 ? "—" : F($"**{CollectRatio(r):P0}**; {Median(r.Rounds.Select(x => x.CollectRate / x.FloorRate)):P0} [{r.Rounds.Min(x => x.CollectRate / x.FloorRate):P0}–{r.Rounds.Max(x => x.CollectRate / x.FloorRate):P0}]"));
         Row("Whole flows / floor", r => F($"{Rate(r.Flows.Step("flow").Count, r.FlowSeconds) / FloorRate(r):P0}"));
         Row("CPU during flows, cores: server / driver / PostgreSQL / other processes", r => Cpu(r.FlowCpu));
         Row("CPU per recovery: server / driver / PostgreSQL", r => PerOperation(r.FlowCpu, Rate(r.Flows.Step("flow").Count, r.FlowSeconds)));
         Row("CPU during collect only, cores: server / driver / PostgreSQL / other", r => Cpu(r.CollectCpu));
         Row("CPU per collect: server / driver / PostgreSQL", r => PerOperation(r.CollectCpu, Rate(r.Rounds.Sum(x => x.Collected), r.Rounds.Sum(x => x.CollectSeconds))));
+        Row("One worker, one flow at a time: create / approve / collect p50", r => F($"{r.Sequential.Step("create").Percentiles().P50:F1} / {r.Sequential.Step("approve").Percentiles().P50:F1} / {r.Sequential.Step("collect").Percentiles().P50:F1} ms"));
         if (options.CountSql)
         {
-            Row("SQL commands per step: create / approve / collect", r => F($"{r.SqlPerStep.GetValueOrDefault("create"):F0} / {r.SqlPerStep.GetValueOrDefault("approve"):F0} / {r.SqlPerStep.GetValueOrDefault("collect"):F0}"));
+            Row("SQL commands per step: create / approve / collect", r => F($"{r.SqlPerStep.GetValueOrDefault("create"):F1} / {r.SqlPerStep.GetValueOrDefault("approve"):F1} / {r.SqlPerStep.GetValueOrDefault("collect"):F1}"));
+            Row("SQL time EF Core logged per step (whole ms per command): create / approve / collect", r => F($"{r.SqlTimePerStep.GetValueOrDefault("create"):F1} / {r.SqlTimePerStep.GetValueOrDefault("approve"):F1} / {r.SqlTimePerStep.GetValueOrDefault("collect"):F1} ms"));
         }
+
+        Row("Durable 4 KB write (write + fsync) in the data folder: p50 / p90", r => F($"{r.Fsync.P50:F2} / {r.Fsync.P90:F2} ms"));
 
         Row("Server RSS after start (demo seeded)", r => Mb(r.RssAfterStart));
         Row("Server RSS, highest sample: set-up / flows / collect only", r => $"{Mb(r.RssBySetup)} / {Mb(r.RssByFlows)} / {Mb(r.RssByCollects)}");
@@ -143,7 +147,7 @@ internal static class LoadReport
 
         foreach (var r in results)
         {
-            Line($"- {Name(r)}: {r.PfxCheck}; PBKDF2 iterations {r.Iterations}; set-up issuances retried after a 409: {r.IssueConflicts}; memory sampled {r.MemorySamples} times (every 250 ms){(r.PostgresSettings is null ? string.Empty : $"; PostgreSQL {r.PostgresVersion}: {r.PostgresSettings}")}.");
+            Line($"- {Name(r)}: {r.PfxCheck}; PBKDF2 iterations {r.Iterations}; set-up issuances retried after a 409: {r.IssueConflicts}; memory sampled {r.MemorySamples} times (every 250 ms){(r.SqlitePragmas is null ? string.Empty : $"; SQLite {r.SqlitePragmas}")}{(r.PostgresSettings is null ? string.Empty : $"; PostgreSQL {r.PostgresVersion}: {r.PostgresSettings}")}; data folder under {Path.GetTempPath()}.");
             var errors = r.Flows.Errors.Select(e => $"flows {e.Key} × {e.Value}")
                 .Concat(r.Collects.Errors.Select(e => $"collect only {e.Key} × {e.Value}"))
                 .Concat(r.Prepare.Errors.Select(e => $"round set-up {e.Key} × {e.Value}"))

@@ -125,12 +125,16 @@ internal static class RecoveryLoad
         using var floor = await CryptoFloor.OpenAsync(server, postgres?.ConnectionString, groups, ca, cancellationToken).ConfigureAwait(false);
         result.Iterations = floor.Iterations;
 
-        if (options.CountSql)
+        result.Fsync = ServerProcess.FsyncMilliseconds(server.DataDirectory);
+        if (postgres is null)
         {
-            memory.Phase = "sql-census";
-            Progress("counting SQL commands per step (sequential flows)");
-            result.SqlPerStep = await SqlCensusAsync(api, server, pool, cancellationToken).ConfigureAwait(false);
+            result.SqlitePragmas = await SqlitePragmasAsync(server.DataDirectory, cancellationToken).ConfigureAwait(false);
         }
+
+        // One worker, one flow at a time: each step's latency without queueing (and, with --count-sql, its SQL).
+        memory.Phase = "sequential";
+        Progress(options.CountSql ? "sequential flows, counting SQL commands per step" : "sequential flows");
+        await SequentialAsync(api, server, pool, result, options.CountSql, cancellationToken).ConfigureAwait(false);
 
         // Warm-up: whole flows, not measured; the first PFX is opened with its password to prove the answers are real.
         memory.Phase = "warmup";
@@ -146,26 +150,15 @@ internal static class RecoveryLoad
 
         result.PfxCheck = verify.Verified ?? "no PFX was collected in the warm-up";
 
-        // Whole flows under load.
-        memory.Phase = "flows";
-        Progress($"create → approve → collect, {c} workers, {options.DurationSeconds} s");
-        var sql0 = server.SqlCommands;
-        cpu.Start();
-        var flowWatch = Stopwatch.GetTimestamp();
-        await FlowsAsync(api, pool, result.Flows, c, TimeSpan.FromSeconds(options.DurationSeconds), null, cancellationToken).ConfigureAwait(false);
-        result.FlowSeconds = Stopwatch.GetElapsedTime(flowWatch).TotalSeconds;
-        result.FlowCpu = cpu.Stop();
-        result.FlowSql = server.SqlCommands - sql0;
-
-        // The collect step alone: rounds of pre-approved requests, each collected under load next to the same
-        // number of PFX builds in-process (C threads and one thread), alternating which goes first.
+        // The collect step alone: rounds of up to 4 x C pre-approved requests, each collected under load next to
+        // the same number of PFX builds in-process (C threads and one thread), alternating which goes first.
         Progress($"collect only, interleaved with the crypto floor, {c} workers / threads");
         var collectTime = TimeSpan.Zero;
         var cpuCollect = new List<CpuUse>();
         for (var round = 0; round < MaxCollectRounds && (collectTime < TimeSpan.FromSeconds(options.DurationSeconds) || round < 3); round++)
         {
             memory.Phase = "setup";
-            var ready = await PrepareAsync(api, pool, c, result.Prepare, cancellationToken).ConfigureAwait(false);
+            var ready = await PrepareAsync(api, pool, Math.Min(pool.Count, 4 * c), c, result.Prepare, cancellationToken).ConfigureAwait(false);
             if (ready.Count < c)
             {
                 Progress($"only {ready.Count} requests could be prepared (certificates lost: {result.Flows.Lost + result.Collects.Lost + result.Prepare.Lost}); stopping the collect-only rounds");
@@ -213,7 +206,18 @@ internal static class RecoveryLoad
         }
 
         result.CollectCpu = Average(cpuCollect);
-        result.CollectSql = options.CountSql && result.SqlPerStep.TryGetValue("collect", out var perCollect) ? perCollect : double.NaN;
+
+        // Whole flows under load (after the collect-only rounds, which need more free certificates at once).
+        memory.Phase = "flows";
+        Progress($"create → approve → collect, {c} workers, {options.DurationSeconds} s");
+        var sql0 = server.SqlCommands;
+        cpu.Start();
+        var flowWatch = Stopwatch.GetTimestamp();
+        await FlowsAsync(api, pool, result.Flows, c, TimeSpan.FromSeconds(options.DurationSeconds), null, cancellationToken).ConfigureAwait(false);
+        result.FlowSeconds = Stopwatch.GetElapsedTime(flowWatch).TotalSeconds;
+        result.FlowCpu = cpu.Stop();
+        result.FlowSql = server.SqlCommands - sql0;
+
         Progress($"{result.Database}: done");
     }
 
@@ -271,11 +275,11 @@ internal static class RecoveryLoad
 
     /// <summary>Creates and approves a request for every free group of certificates (set-up of a collect-only round).</summary>
     private static async Task<ConcurrentQueue<(string RequestId, IReadOnlyList<string> Group)>> PrepareAsync(
-        RecoveryApi api, ConcurrentQueue<IReadOnlyList<string>> pool, int workers, PhaseRecorder recorder, CancellationToken cancellationToken)
+        RecoveryApi api, ConcurrentQueue<IReadOnlyList<string>> pool, int count, int workers, PhaseRecorder recorder, CancellationToken cancellationToken)
     {
         var ready = new ConcurrentQueue<(string, IReadOnlyList<string>)>();
         var groups = new ConcurrentQueue<IReadOnlyList<string>>();
-        while (pool.TryDequeue(out var free))
+        while (groups.Count < count && pool.TryDequeue(out var free))
         {
             groups.Enqueue(free);
         }
@@ -360,13 +364,22 @@ internal static class RecoveryLoad
         }
     }
 
-    /// <summary>Ten flows one at a time; the SQL commands the server logs are attributed to the step that ran.</summary>
-    private static async Task<Dictionary<string, double>> SqlCensusAsync(RecoveryApi api, ServerProcess server, ConcurrentQueue<IReadOnlyList<string>> pool, CancellationToken cancellationToken)
+    /// <summary>
+    /// Twenty flows one at a time. With SQL counting, the commands the server logs (and their logged time) are
+    /// attributed to the step that ran: the driver waits until the count stops moving between steps.
+    /// </summary>
+    private static async Task SequentialAsync(RecoveryApi api, ServerProcess server, ConcurrentQueue<IReadOnlyList<string>> pool, DatabaseResult result, bool countSql, CancellationToken cancellationToken)
     {
-        const int flows = 10;
-        var totals = new Dictionary<string, long>(StringComparer.Ordinal) { ["create"] = 0, ["approve"] = 0, ["collect"] = 0 };
-        async Task<long> Settled()
+        const int flows = 20;
+        var commands = new Dictionary<string, long>(StringComparer.Ordinal) { ["create"] = 0, ["approve"] = 0, ["collect"] = 0 };
+        var time = new Dictionary<string, long>(StringComparer.Ordinal) { ["create"] = 0, ["approve"] = 0, ["collect"] = 0 };
+        async Task Settle()
         {
+            if (!countSql)
+            {
+                return;
+            }
+
             // The console logger writes on its own thread: wait until the count stops moving.
             var last = -1L;
             while (server.SqlCommands != last)
@@ -374,36 +387,66 @@ internal static class RecoveryLoad
                 last = server.SqlCommands;
                 await Task.Delay(300, cancellationToken).ConfigureAwait(false);
             }
+        }
 
-            return last;
+        async Task<StepResult> Step(string name, Func<Task<StepResult>> call)
+        {
+            await Settle().ConfigureAwait(false);
+            var (c0, t0) = (server.SqlCommands, server.SqlMilliseconds);
+            var outcome = await call().ConfigureAwait(false);
+            await Settle().ConfigureAwait(false);
+            commands[name] += server.SqlCommands - c0;
+            time[name] += server.SqlMilliseconds - t0;
+            if (!outcome.Ok)
+            {
+                throw new InvalidOperationException($"A sequential {name} failed: {outcome.Status} {outcome.Code}");
+            }
+
+            result.Sequential.Add(name, outcome.Milliseconds);
+            return outcome;
         }
 
         if (!pool.TryDequeue(out var group))
         {
-            return [];
+            return;
         }
 
         for (var i = 0; i < flows; i++)
         {
-            var before = await Settled().ConfigureAwait(false);
-            var create = await api.CreateAsync(group, cancellationToken).ConfigureAwait(false);
-            var afterCreate = await Settled().ConfigureAwait(false);
-            var approve = await api.ApproveAsync(create.RequestId!, cancellationToken).ConfigureAwait(false);
-            var afterApprove = await Settled().ConfigureAwait(false);
-            var collect = await api.CollectAsync(create.RequestId!, cancellationToken).ConfigureAwait(false);
-            var afterCollect = await Settled().ConfigureAwait(false);
-            if (!(create.Ok && approve.Ok && collect.Ok))
-            {
-                throw new InvalidOperationException("A sequential flow failed while counting SQL commands.");
-            }
-
-            totals["create"] += afterCreate - before;
-            totals["approve"] += afterApprove - afterCreate;
-            totals["collect"] += afterCollect - afterApprove;
+            var create = await Step("create", () => api.CreateAsync(group, cancellationToken)).ConfigureAwait(false);
+            await Step("approve", () => api.ApproveAsync(create.RequestId!, cancellationToken)).ConfigureAwait(false);
+            await Step("collect", () => api.CollectAsync(create.RequestId!, cancellationToken)).ConfigureAwait(false);
         }
 
         pool.Enqueue(group);
-        return totals.ToDictionary(t => t.Key, t => (double)t.Value / flows, StringComparer.Ordinal);
+        if (countSql)
+        {
+            result.SqlPerStep = commands.ToDictionary(t => t.Key, t => (double)t.Value / flows, StringComparer.Ordinal);
+            result.SqlTimePerStep = time.ToDictionary(t => t.Key, t => (double)t.Value / flows, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The journal mode and synchronous level a connection to the server's SQLite file gets by default.</summary>
+    private static async Task<string> SqlitePragmasAsync(string dataDirectory, CancellationToken cancellationToken)
+    {
+        var builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDirectory, "keyward.db"), Pooling = false };
+        var connection = new Microsoft.Data.Sqlite.SqliteConnection(builder.ToString());
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var values = new List<string>();
+            foreach (var pragma in new[] { "journal_mode", "synchronous", "busy_timeout" })
+            {
+                var command = connection.CreateCommand();
+                await using (command.ConfigureAwait(false))
+                {
+                    command.CommandText = $"PRAGMA {pragma}";
+                    values.Add($"{pragma}={await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)}");
+                }
+            }
+
+            return string.Join(", ", values) + " (synchronous: 0 OFF, 1 NORMAL, 2 FULL)";
+        }
     }
 
     private static CpuUse? Average(List<CpuUse> uses)
@@ -506,7 +549,6 @@ internal sealed class DatabaseResult(LoadDatabase database)
 
     public CpuUse? CollectCpu { get; set; }
 
-    public double CollectSql { get; set; } = double.NaN;
 
     public List<RoundResult> Rounds { get; } = [];
 
@@ -515,6 +557,14 @@ internal sealed class DatabaseResult(LoadDatabase database)
     public Samples FloorSingleBuilds { get; } = new();
 
     public Dictionary<string, double> SqlPerStep { get; set; } = [];
+
+    public Dictionary<string, double> SqlTimePerStep { get; set; } = [];
+
+    public PhaseRecorder Sequential { get; } = new();
+
+    public (double P50, double P90) Fsync { get; set; }
+
+    public string? SqlitePragmas { get; set; }
 
     public long RssAfterStart { get; set; }
 

@@ -20,6 +20,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     private readonly StreamWriter? _log;
     private readonly object _gate = new();
     private long _sqlCommands;
+    private long _sqlMilliseconds;
 
     private ServerProcess(Process process, string dataDirectory, Uri address, string passphrase, StreamWriter? log)
     {
@@ -41,6 +42,9 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>SQL commands the server logged so far (only with <c>--count-sql</c>).</summary>
     public long SqlCommands => Interlocked.Read(ref _sqlCommands);
+
+    /// <summary>The execution time EF Core logged for those commands, summed (whole milliseconds per command).</summary>
+    public long SqlMilliseconds => Interlocked.Read(ref _sqlMilliseconds);
 
     /// <summary>The last lines the server wrote, for a failure report.</summary>
     public string Tail
@@ -186,9 +190,16 @@ internal sealed class ServerProcess : IAsyncDisposable
             return;
         }
 
-        if (line.Contains("Executed DbCommand", StringComparison.Ordinal))
+        var executed = line.IndexOf("Executed DbCommand (", StringComparison.Ordinal);
+        if (executed >= 0)
         {
             Interlocked.Increment(ref _sqlCommands);
+            var from = executed + "Executed DbCommand (".Length;
+            var to = line.IndexOf("ms)", from, StringComparison.Ordinal);
+            if (to > from && long.TryParse(line.AsSpan(from, to - from), NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var ms))
+            {
+                Interlocked.Add(ref _sqlMilliseconds, ms);
+            }
         }
 
         lock (_gate)
@@ -200,6 +211,31 @@ internal sealed class ServerProcess : IAsyncDisposable
                 _tail.Dequeue();
             }
         }
+    }
+
+    /// <summary>
+    /// How long a durable 4 KB write takes in the data folder (write + fsync, 50 times): the floor of every commit
+    /// SQLite makes there in its default synchronous mode, and of PostgreSQL's WAL flush on the same disk.
+    /// </summary>
+    public static (double P50, double P90) FsyncMilliseconds(string folder)
+    {
+        var path = Path.Combine(folder, "fsync-probe.bin");
+        var block = new byte[4096];
+        var samples = new Samples();
+        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                file.Write(block);
+                file.Flush(flushToDisk: true);
+                samples.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
+        File.Delete(path);
+        var (p50, p90, _, _) = samples.Percentiles();
+        return (p50, p90);
     }
 
     private static int FreeLoopbackPort()
