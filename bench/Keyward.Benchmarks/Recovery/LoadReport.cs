@@ -117,6 +117,8 @@ internal static class LoadReport
         Row($"**Crypto floor**, {c} threads: PFX builds / s", r => F($"**{Rate(r.Rounds.Sum(x => x.Requests), r.Rounds.Sum(x => x.FloorSeconds)):F1}**"));
         Row("Crypto floor, 1 thread: PFX builds / s (p50 per build)", r => F($"{Rate(r.Rounds.Sum(x => x.Requests), r.Rounds.Sum(x => x.FloorSingleSeconds)):F1} ({r.FloorSingleBuilds.Percentiles().P50:F2} ms)"));
         Row($"**Collect / floor ({c} threads)**: all rounds; median of rounds [range]", r => r.Rounds.Count == 0 ? "—" : F($"**{CollectRatio(r):P0}**; {Median(r.Rounds.Select(x => x.CollectRate / x.FloorRate)):P0} [{r.Rounds.Min(x => x.CollectRate / x.FloorRate):P0}–{r.Rounds.Max(x => x.CollectRate / x.FloorRate):P0}]"));
+        Row("CPU per collect (server, collect only) / per PFX build (floor)", r => F($"{ServerCpuPerCollect(r):F1} / {FloorCpuPerBuild(r):F1} ms"));
+        Row("**CPU-normalised collect / floor** (floor CPU per build ÷ server CPU per collect)", r => F($"**{FloorCpuPerBuild(r) / ServerCpuPerCollect(r):P0}**"));
         Row("Whole flows / floor", r => F($"{Rate(r.Flows.Step("flow").Count, r.FlowSeconds) / FloorRate(r):P0}"));
         Row("CPU during flows, cores: server / driver / PostgreSQL / other processes", r => Cpu(r.FlowCpu));
         Row("CPU per recovery: server / driver / PostgreSQL", r => PerOperation(r.FlowCpu, Rate(r.Flows.Step("flow").Count, r.FlowSeconds)));
@@ -169,6 +171,12 @@ internal static class LoadReport
     private static double FloorRate(DatabaseResult r) => Rate(r.Rounds.Sum(x => x.Requests), r.Rounds.Sum(x => x.FloorSeconds));
 
     private static double CollectRatio(DatabaseResult r) => Rate(r.Rounds.Sum(x => x.Collected), r.Rounds.Sum(x => x.CollectSeconds)) / FloorRate(r);
+
+    /// <summary>Server CPU per successful collect in the collect-only rounds (failed collects' work included), ms.</summary>
+    private static double ServerCpuPerCollect(DatabaseResult r) => r.Rounds.Sum(x => x.ServerCpuSeconds) * 1000 / r.Rounds.Sum(x => x.Collected);
+
+    /// <summary>Driver CPU per PFX build of the C-thread floor, ms.</summary>
+    private static double FloorCpuPerBuild(DatabaseResult r) => r.Rounds.Sum(x => x.FloorCpuSeconds) * 1000 / r.Rounds.Sum(x => x.Requests);
 
     private static int Attempts(PhaseRecorder recorder) =>
         recorder.Step("create").Count + recorder.Step("approve").Count + recorder.Step("collect").Count + recorder.ErrorCount;

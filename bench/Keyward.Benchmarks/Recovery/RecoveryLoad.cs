@@ -176,14 +176,19 @@ internal static class RecoveryLoad
                 await CollectAllAsync(api, ready, pool, result.Collects, c, cancellationToken).ConfigureAwait(false);
                 entry.CollectSeconds = Stopwatch.GetElapsedTime(watch).TotalSeconds;
                 entry.Collected = result.Collects.Step("collect").Count - before;
-                cpuCollect.Add(cpu.Stop());
+                var use = cpu.Stop();
+                entry.ServerCpuSeconds = use.Server * use.Seconds;
+                cpuCollect.Add(use);
                 memory.Phase = "floor";
             }
 
             void FloorPart()
             {
+                // The driver is otherwise idle meanwhile, so its CPU time is the floor's.
+                var cpu0 = DriverCpu();
                 var (many, manyTimes) = floor.Run(n, c);
                 entry.FloorSeconds = many.TotalSeconds;
+                entry.FloorCpuSeconds = (DriverCpu() - cpu0).TotalSeconds;
                 result.FloorBuilds.AddRange(manyTimes);
                 var (one, oneTimes) = floor.Run(n, 1);
                 entry.FloorSingleSeconds = one.TotalSeconds;
@@ -461,6 +466,12 @@ internal static class RecoveryLoad
         return new CpuUse(seconds, Weighted(u => u.Server), Weighted(u => u.Driver), Weighted(u => u.Postgres), Weighted(u => u.Machine));
     }
 
+    private static TimeSpan DriverCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
     private static void Progress(string message) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
 
     /// <summary>Opens the first collected PFX with its password: the keys are there and match their certificates.</summary>
@@ -508,6 +519,12 @@ internal sealed class RoundResult(int requests)
     public double FloorSeconds { get; set; }
 
     public double FloorSingleSeconds { get; set; }
+
+    /// <summary>CPU time the driver used for the C-thread floor builds.</summary>
+    public double FloorCpuSeconds { get; set; }
+
+    /// <summary>CPU time the server used while collecting this round.</summary>
+    public double ServerCpuSeconds { get; set; }
 
     public double CollectRate => Collected / CollectSeconds;
 
