@@ -289,16 +289,18 @@ internal static class RecoveryLoad
             groups.Enqueue(free);
         }
 
+        // A step that fails (a 409 from a lost race) is tried again with the same certificates, a bounded number of times.
+        var attempts = 10 * count;
         await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(
             async () =>
             {
-                while (groups.TryDequeue(out var group))
+                while (Interlocked.Decrement(ref attempts) >= 0 && groups.TryDequeue(out var group))
                 {
                     var create = await api.CreateAsync(group, cancellationToken).ConfigureAwait(false);
                     if (!create.Ok)
                     {
                         recorder.Error("create", create);
-                        pool.Enqueue(group);
+                        groups.Enqueue(group);
                         continue;
                     }
 
@@ -306,7 +308,13 @@ internal static class RecoveryLoad
                     if (!approve.Ok)
                     {
                         recorder.Error("approve", approve);
-                        await CleanUpAsync(api, create.RequestId!, group, pool, recorder, cancellationToken).ConfigureAwait(false);
+                        var retry = new ConcurrentQueue<IReadOnlyList<string>>();
+                        await CleanUpAsync(api, create.RequestId!, group, retry, recorder, cancellationToken).ConfigureAwait(false);
+                        if (retry.TryDequeue(out var again))
+                        {
+                            groups.Enqueue(again);
+                        }
+
                         continue;
                     }
 
@@ -314,6 +322,11 @@ internal static class RecoveryLoad
                 }
             },
             cancellationToken))).ConfigureAwait(false);
+        while (groups.TryDequeue(out var left))
+        {
+            pool.Enqueue(left);
+        }
+
         return ready;
     }
 
@@ -397,11 +410,13 @@ internal static class RecoveryLoad
         async Task<StepResult> Step(string name, Func<Task<StepResult>> call)
         {
             await Settle().ConfigureAwait(false);
-            var (c0, t0) = (server.SqlCommands, server.SqlMilliseconds);
+            var (c0, t0, cpu0) = (server.SqlCommands, server.SqlMilliseconds, server.CpuTime());
             var outcome = await call().ConfigureAwait(false);
+            var cpu = server.CpuTime() - cpu0;
             await Settle().ConfigureAwait(false);
             commands[name] += server.SqlCommands - c0;
             time[name] += server.SqlMilliseconds - t0;
+            result.SequentialCpu[name] = result.SequentialCpu.GetValueOrDefault(name) + cpu.TotalMilliseconds / flows;
             if (!outcome.Ok)
             {
                 throw new InvalidOperationException($"A sequential {name} failed: {outcome.Status} {outcome.Code}");
@@ -578,6 +593,9 @@ internal sealed class DatabaseResult(LoadDatabase database)
     public Dictionary<string, double> SqlTimePerStep { get; set; } = [];
 
     public PhaseRecorder Sequential { get; } = new();
+
+    /// <summary>Server CPU per step, one flow at a time (ms; /proc counts in 10 ms ticks, so read it as an average).</summary>
+    public Dictionary<string, double> SequentialCpu { get; } = new(StringComparer.Ordinal);
 
     public (double P50, double P90) Fsync { get; set; }
 
