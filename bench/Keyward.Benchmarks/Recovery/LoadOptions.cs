@@ -26,7 +26,7 @@ internal sealed record LoadOptions
     public int DurationSeconds { get; init; } = 30;
 
     /// <summary>Seconds of whole flows run before measuring (not counted).</summary>
-    public int WarmupSeconds { get; init; } = 5;
+    public int WarmupSeconds { get; init; } = 10;
 
     /// <summary>Archived encryption certificates issued to the recovered person in the set-up.</summary>
     public int Certificates { get; init; } = 64;
@@ -46,7 +46,7 @@ internal sealed record LoadOptions
           --database sqlite|postgres|both   which database(s) to run on (default both)
           --concurrency N                   concurrent HTTP workers and crypto-floor threads (default 8)
           --duration S                      measured seconds of whole flows, and of collect-only load (default 30)
-          --warmup S                        seconds of unmeasured whole flows first (default 5)
+          --warmup S                        seconds of unmeasured whole flows first (default 10)
           --certificates N                  archived certificates issued for the run, set-up only (default 64)
           --keys K                          keys per request (default 1)
           --count-sql                       log the server's SQL and count commands per step (profiling; slows the server)

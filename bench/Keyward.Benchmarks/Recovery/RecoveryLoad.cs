@@ -131,11 +131,6 @@ internal static class RecoveryLoad
             result.SqlitePragmas = await SqlitePragmasAsync(server.DataDirectory, cancellationToken).ConfigureAwait(false);
         }
 
-        // One worker, one flow at a time: each step's latency without queueing (and, with --count-sql, its SQL).
-        memory.Phase = "sequential";
-        Progress(options.CountSql ? "sequential flows, counting SQL commands per step" : "sequential flows");
-        await SequentialAsync(api, server, pool, result, options.CountSql, cancellationToken).ConfigureAwait(false);
-
         // Warm-up: whole flows, not measured; the first PFX is opened with its password to prove the answers are real.
         memory.Phase = "warmup";
         Progress($"warm-up {options.WarmupSeconds} s");
@@ -150,6 +145,21 @@ internal static class RecoveryLoad
 
         result.PfxCheck = verify.Verified ?? "no PFX was collected in the warm-up";
 
+        // One worker, one flow at a time (after the warm-up, so the JIT is done): each step's latency and server CPU
+        // without queueing (and, with --count-sql, its SQL).
+        memory.Phase = "sequential";
+        Progress(options.CountSql ? "sequential flows, counting SQL commands per step" : "sequential flows");
+        await SequentialAsync(api, server, pool, result, options.CountSql, cancellationToken).ConfigureAwait(false);
+
+        // Certificates kept for the whole flows: a collect that fails after taking its request strands its
+        // certificate for good, and the collect-only rounds must not use up what the flows need.
+        var reserve = new ConcurrentQueue<IReadOnlyList<string>>();
+        while (reserve.Count < Math.Min(2 * c, pool.Count / 2) && pool.TryDequeue(out var kept))
+        {
+            reserve.Enqueue(kept);
+        }
+
+
         // The collect step alone: rounds of up to 4 x C pre-approved requests, each collected under load next to
         // the same number of PFX builds in-process (C threads and one thread), alternating which goes first.
         Progress($"collect only, interleaved with the crypto floor, {c} workers / threads");
@@ -162,6 +172,11 @@ internal static class RecoveryLoad
             if (ready.Count < c)
             {
                 Progress($"only {ready.Count} requests could be prepared (certificates lost: {result.Flows.Lost + result.Collects.Lost + result.Prepare.Lost}); stopping the collect-only rounds");
+                foreach (var (requestId, group) in ready)
+                {
+                    await CleanUpAsync(api, requestId, group, pool, result.Prepare, cancellationToken).ConfigureAwait(false);
+                }
+
                 break;
             }
 
@@ -212,7 +227,12 @@ internal static class RecoveryLoad
 
         result.CollectCpu = Average(cpuCollect);
 
-        // Whole flows under load (after the collect-only rounds, which need more free certificates at once).
+        // Whole flows under load, on the reserve and whatever the rounds left.
+        while (reserve.TryDequeue(out var kept))
+        {
+            pool.Enqueue(kept);
+        }
+
         memory.Phase = "flows";
         Progress($"create → approve → collect, {c} workers, {options.DurationSeconds} s");
         var sql0 = server.SqlCommands;
