@@ -1,23 +1,37 @@
 using BenchmarkDotNet.Running;
+using Keyward.Benchmarks.Recovery;
 using Keyward.Benchmarks.Support;
 
 namespace Keyward.Benchmarks;
 
 /// <summary>
 /// Runs Keyward's benchmarks. Everything: <c>dotnet run -c Release --project bench/Keyward.Benchmarks -- --filter '*'</c>;
-/// one class: <c>--filter '*ArchiveEnvelope*'</c>; the interleaved ratio cross-check: <c>-- --interleaved</c>.
+/// one class: <c>--filter '*ArchiveEnvelope*'</c>; the interleaved ratio cross-check: <c>-- --interleaved</c>;
+/// end-to-end key recovery over HTTP against a real server: <c>-- recovery [options]</c> (<c>-- recovery --help</c>).
 /// docs/performance.md records the figures and how to read them.
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args)
+    public static int Main(string[] args)
     {
+        if (args is ["recovery", .. var rest])
+        {
+            if (rest is ["--help"] or ["-h"])
+            {
+                Console.WriteLine(LoadOptions.Usage);
+                return 0;
+            }
+
+            return RecoveryLoad.RunAsync(rest).GetAwaiter().GetResult();
+        }
+
         if (args is ["--interleaved"])
         {
             InterleavedCheck.Run(Console.Out);
-            return;
+            return 0;
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
     }
 }

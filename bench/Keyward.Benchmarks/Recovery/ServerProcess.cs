@@ -1,0 +1,336 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace Keyward.Benchmarks.Recovery;
+
+/// <summary>
+/// The product's own <c>keyward server --demo</c> in a child process on a loopback port: the real binary, its
+/// own runtime settings, and a process of its own, so that the memory and CPU sampled are the server's alone
+/// (an in-process server would share a heap, a GC and a working set with the load driver).
+/// </summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+    private readonly Process _process;
+    private readonly string _dataDirectory;
+    private readonly Queue<string> _tail = new();
+    private readonly StreamWriter? _log;
+    private readonly object _gate = new();
+    private long _sqlCommands;
+    private long _sqlMilliseconds;
+
+    private ServerProcess(Process process, string dataDirectory, Uri address, string passphrase, StreamWriter? log)
+    {
+        _process = process;
+        _dataDirectory = dataDirectory;
+        Address = address;
+        Passphrase = passphrase;
+        _log = log;
+    }
+
+    public Uri Address { get; }
+
+    public int Pid => _process.Id;
+
+    public string DataDirectory => _dataDirectory;
+
+    /// <summary>The key store passphrase the server was given (the crypto floor opens the same key store).</summary>
+    public string Passphrase { get; }
+
+    /// <summary>SQL commands the server logged so far (only with <c>--count-sql</c>).</summary>
+    public long SqlCommands => Interlocked.Read(ref _sqlCommands);
+
+    /// <summary>The execution time EF Core logged for those commands, summed (whole milliseconds per command).</summary>
+    public long SqlMilliseconds => Interlocked.Read(ref _sqlMilliseconds);
+
+    /// <summary>The last lines the server wrote, for a failure report.</summary>
+    public string Tail
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return string.Join('\n', _tail);
+            }
+        }
+    }
+
+    /// <param name="databaseConnectionString">A PostgreSQL connection string, or null for the embedded SQLite default.</param>
+    /// <param name="countSql">Have the server log its SQL commands so that <see cref="SqlCommands"/> counts them.</param>
+    /// <param name="logFile">A file that also receives the server's console output, or null.</param>
+    /// <param name="cancellationToken">Cancels waiting for the server.</param>
+    public static async Task<ServerProcess> StartAsync(string? databaseConnectionString, bool countSql, string? logFile, CancellationToken cancellationToken)
+    {
+        var data = Directory.CreateTempSubdirectory("keyward-load-").FullName;
+        var passphrase = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+        var port = FreeLoopbackPort();
+        var address = new Uri($"http://127.0.0.1:{port}");
+        var binary = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "keyward.exe" : "keyward");
+        var start = new ProcessStartInfo(binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = data,
+        };
+        foreach (var argument in new[] { "server", "--demo", "--urls", address.ToString().TrimEnd('/'), "--data", data })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["KEYWARD_KEYSTORE_PASSPHRASE"] = passphrase;
+        if (databaseConnectionString is not null)
+        {
+            start.Environment["Keyward__Database__Provider"] = "Postgres";
+            start.Environment["Keyward__Database__ConnectionString"] = databaseConnectionString;
+        }
+
+        if (countSql)
+        {
+            // More specific than the server's own "Microsoft.EntityFrameworkCore: Warning" filter, so it wins.
+            start.Environment["Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Command"] = "Information";
+            start.Environment["Logging__Console__FormatterName"] = "simple";
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {binary}.");
+        var log = logFile is null ? null : new StreamWriter(logFile, append: true) { AutoFlush = true };
+        var server = new ServerProcess(process, data, address, passphrase, log);
+        process.OutputDataReceived += (_, e) => server.Line(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Line(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var probe = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                var tail = server.Tail;
+                await server.DisposeAsync().ConfigureAwait(false);
+                throw new InvalidOperationException($"keyward server exited with {process.ExitCode} before it answered:\n{tail}");
+            }
+
+            try
+            {
+                using var response = await probe.GetAsync(new Uri("/health", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            if (deadline.Elapsed > StartTimeout)
+            {
+                var tail = server.Tail;
+                await server.DisposeAsync().ConfigureAwait(false);
+                throw new TimeoutException($"keyward server did not answer /health within {StartTimeout}:\n{tail}");
+            }
+
+            await Task.Delay(250, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Resident set size now and its peak so far (VmRSS, VmHWM), in bytes.</summary>
+    public (long Rss, long Peak) Memory() => ProcessStats.Memory(_process.Id);
+
+    /// <summary>User + system CPU time the server has used so far.</summary>
+    public TimeSpan CpuTime() => ProcessStats.CpuTime(_process.Id);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // SIGTERM: the host shuts down cleanly and closes the database.
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync().ConfigureAwait(false);
+            }
+
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            try
+            {
+                await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().ConfigureAwait(false);
+            }
+        }
+
+        _process.Dispose();
+        if (_log is not null)
+        {
+            await _log.DisposeAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void Line(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        var executed = line.IndexOf("Executed DbCommand (", StringComparison.Ordinal);
+        if (executed >= 0)
+        {
+            Interlocked.Increment(ref _sqlCommands);
+            var from = executed + "Executed DbCommand (".Length;
+            var to = line.IndexOf("ms)", from, StringComparison.Ordinal);
+            if (to > from && long.TryParse(line.AsSpan(from, to - from), NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var ms))
+            {
+                Interlocked.Add(ref _sqlMilliseconds, ms);
+            }
+        }
+
+        lock (_gate)
+        {
+            _log?.WriteLine(line);
+            _tail.Enqueue(line);
+            while (_tail.Count > 60)
+            {
+                _tail.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>
+    /// How long a durable 4 KB write takes in the data folder (write + fsync, 50 times): the floor of every commit
+    /// SQLite makes there in its default synchronous mode, and of PostgreSQL's WAL flush on the same disk.
+    /// </summary>
+    public static (double P50, double P90) FsyncMilliseconds(string folder)
+    {
+        var path = Path.Combine(folder, "fsync-probe.bin");
+        var block = new byte[4096];
+        var samples = new Samples();
+        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                file.Write(block);
+                file.Flush(flushToDisk: true);
+                samples.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
+        File.Delete(path);
+        var (p50, p90, _, _) = samples.Percentiles();
+        return (p50, p90);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+}
+
+/// <summary>Reads a process's memory and CPU time from /proc (Linux).</summary>
+internal static class ProcessStats
+{
+    private const double TicksPerSecond = 100; // USER_HZ: 100 on every Linux the project runs on.
+
+    public static (long Rss, long Peak) Memory(int pid)
+    {
+        long rss = 0, peak = 0;
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    rss = Kilobytes(line) * 1024;
+                }
+                else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    peak = Kilobytes(line) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return (rss, peak);
+    }
+
+    /// <param name="pid">The process.</param>
+    /// <param name="withReapedChildren">Also count the children it has waited for (cutime, cstime).</param>
+    public static TimeSpan CpuTime(int pid, bool withReapedChildren = false)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+
+            // Fields after the command name (which may contain spaces) start after the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var user = long.Parse(fields[11], CultureInfo.InvariantCulture);
+            var system = long.Parse(fields[12], CultureInfo.InvariantCulture);
+            var children = withReapedChildren ? long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture) : 0;
+            return TimeSpan.FromSeconds((user + system + children) / TicksPerSecond);
+        }
+        catch (IOException)
+        {
+            return TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>CPU time of a process and all its live children (PostgreSQL: the postmaster and its backends).</summary>
+    public static TimeSpan TreeCpuTime(int rootPid)
+    {
+        var total = CpuTime(rootPid, withReapedChildren: true);
+        foreach (var folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == rootPid)
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(folder, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1], CultureInfo.InvariantCulture) == rootPid)
+                {
+                    total += CpuTime(pid);
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return total;
+    }
+
+    private static long Kilobytes(string line) =>
+        long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+}
