@@ -154,15 +154,10 @@ public sealed partial class RecoveryWorkflow
     {
         ArgumentNullException.ThrowIfNull(access);
         const string action = "recovery.collect";
-        var (request, target, profile) = await LoadVisibleAsync(access, requestId, cancellationToken).ConfigureAwait(false);
-        if (request is null)
+        var (request, target, profile, refused) = await LoadCollectionAsync(access, action, requestId, collectionId, channel, cancellationToken).ConfigureAwait(false);
+        if (refused is not null)
         {
-            return await RefuseAsync(access, action, null, null, RequestErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (request.Status != RequestStatus.InProgress || request.CollectionId != collectionId || request.CollectorId != access.Caller.PersonId)
-        {
-            return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.CollectionNotFound, channel, cancellationToken).ConfigureAwait(false);
+            return refused;
         }
 
         var now = Now;
@@ -225,15 +220,10 @@ public sealed partial class RecoveryWorkflow
     {
         ArgumentNullException.ThrowIfNull(access);
         const string action = "recovery.collect";
-        var (request, _, profile) = await LoadVisibleAsync(access, requestId, cancellationToken).ConfigureAwait(false);
-        if (request is null)
+        var (request, _, profile, refused) = await LoadCollectionAsync(access, action, requestId, collectionId, channel, cancellationToken).ConfigureAwait(false);
+        if (refused is not null)
         {
-            return await RefuseAsync(access, action, null, null, RequestErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (request.Status != RequestStatus.InProgress || request.CollectionId != collectionId || request.CollectorId != access.Caller.PersonId)
-        {
-            return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.CollectionNotFound, channel, cancellationToken).ConfigureAwait(false);
+            return refused;
         }
 
         // Rule 10: the failure is recorded whatever the client reports, within what a history note holds.
@@ -244,6 +234,24 @@ public sealed partial class RecoveryWorkflow
             cancellationToken).ConfigureAwait(false);
         await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The request holding collection <paramref name="collectionId"/> of this collector, or the refusal (already audited).</summary>
+    private async Task<(RecoveryRequest Request, Person Target, CredentialProfile Profile, Error? Refused)> LoadCollectionAsync(
+        AccessContext access, string action, string requestId, string collectionId, Channel channel, CancellationToken cancellationToken)
+    {
+        var (request, target, profile) = await LoadVisibleAsync(access, requestId, cancellationToken).ConfigureAwait(false);
+        if (request is null || target is null || profile is null)
+        {
+            return (null!, null!, null!, await RefuseAsync(access, action, null, null, RequestErrors.NotFound, channel, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (request.Status != RequestStatus.InProgress || request.CollectionId != collectionId || request.CollectorId != access.Caller.PersonId)
+        {
+            return (null!, null!, null!, await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.CollectionNotFound, channel, cancellationToken).ConfigureAwait(false));
+        }
+
+        return (request, target, profile, null);
     }
 
     /// <summary>Rule 9 and 12: the owner through a "My" operation, or an operator with the collect operation in scope; both on the profile's Can collect list.</summary>
