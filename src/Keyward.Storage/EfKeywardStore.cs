@@ -27,10 +27,13 @@ internal sealed class EfKeywardStore : IKeywardStore
     private readonly NotificationSignal _notifications;
     private readonly List<AuditEvent> _pendingAudit = [];
 
-    public EfKeywardStore(KeywardDbContext db, NotificationSignal notifications)
+    private readonly WriteGate _writes;
+
+    public EfKeywardStore(KeywardDbContext db, NotificationSignal notifications, WriteGate writes)
     {
         _db = db;
         _notifications = notifications;
+        _writes = writes;
     }
 
     public IQueryable<Group> Groups => _db.Groups;
@@ -89,6 +92,7 @@ internal sealed class EfKeywardStore : IKeywardStore
     {
         // A saved notification wakes this process's dispatcher at once; it reads the row the commit made.
         var notifies = _db.ChangeTracker.Entries<Notification>().Any(e => e.State == EntityState.Added);
+        using var writing = await _writes.EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_pendingAudit.Count == 0)

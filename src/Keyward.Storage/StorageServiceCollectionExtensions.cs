@@ -21,9 +21,11 @@ public static class StorageServiceCollectionExtensions
         {
             case DatabaseProvider.Sqlite:
                 services.AddDbContext<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(SqliteUnicodeCaseInterceptor.Instance));
+                services.AddSingleton(_ => WriteGate.ForSqlite());
                 break;
             case DatabaseProvider.Postgres:
                 services.AddDbContext<KeywardDbContext, PostgresKeywardDbContext>(o => o.UseNpgsql(connectionString));
+                services.AddSingleton(_ => WriteGate.None());
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown database provider.");
