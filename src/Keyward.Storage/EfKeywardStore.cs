@@ -64,6 +64,8 @@ internal sealed class EfKeywardStore : IKeywardStore
 
     public IQueryable<Notification> Notifications => _db.Notifications;
 
+    public IQueryable<ServerLease> ServerLeases => _db.ServerLeases;
+
     public void Add<T>(T entity)
         where T : class
     {
@@ -75,6 +77,9 @@ internal sealed class EfKeywardStore : IKeywardStore
 
         _db.Add(entity);
     }
+
+    public void Remove<T>(T entity)
+        where T : class => _db.Remove(entity);
 
     public Task<List<T>> ToListAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
         EntityFrameworkQueryableExtensions.ToListAsync(query, cancellationToken);
@@ -124,18 +129,7 @@ internal sealed class EfKeywardStore : IKeywardStore
     public bool IsPendingAdd(object entity) =>
         entity is AuditEvent audit ? _pendingAudit.Contains(audit) : _db.Entry(entity).State == EntityState.Added;
 
-    public void DiscardChanges()
-    {
-        _pendingAudit.Clear();
-        foreach (var entry in _db.ChangeTracker.Entries().Where(e => e.State != EntityState.Unchanged).ToList())
-        {
-            entry.State = entry.State == EntityState.Added ? EntityState.Detached : EntityState.Unchanged;
-            if (entry.State == EntityState.Unchanged)
-            {
-                entry.Reload();
-            }
-        }
-    }
+    public void DiscardChanges() => Forget();
 
     /// <summary>
     /// Saves the unit of work with its audit entries in one transaction that holds the trail's lock from before

@@ -48,11 +48,18 @@ public interface IKeywardStore
     /// <summary>The e-mail outbox: messages staged by use cases, delivered by the dispatcher.</summary>
     IQueryable<Notification> Notifications { get; }
 
+    /// <summary>The leases of running server processes (<see cref="ServerLease"/>).</summary>
+    IQueryable<ServerLease> ServerLeases { get; }
+
     /// <summary>
     /// Stages a new record. An <see cref="AuditEvent"/> is not chained yet: the save assigns its sequence number
     /// and hashes (see <see cref="SaveChangesAsync"/>).
     /// </summary>
     void Add<T>(T entity)
+        where T : class;
+
+    /// <summary>Stages the deletion of a record read through this unit of work.</summary>
+    void Remove<T>(T entity)
         where T : class;
 
     Task<List<T>> ToListAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);
@@ -78,7 +85,10 @@ public interface IKeywardStore
     /// <summary>Whether <paramref name="entity"/> was added in this unit of work and is not yet saved or discarded.</summary>
     bool IsPendingAdd(object entity);
 
-    /// <summary>Forgets staged changes (after a refused step, so nothing half-made is saved later).</summary>
+    /// <summary>
+    /// Forgets staged changes and every record read so far (after a refused or failed step, so nothing half-made is
+    /// saved later): a record used after this must be read again.
+    /// </summary>
     void DiscardChanges();
 }
 

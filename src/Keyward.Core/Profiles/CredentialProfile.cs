@@ -38,6 +38,15 @@ public sealed class CredentialProfile
     /// <summary>The upper bound on approvals; more is a configuration mistake, not stronger control.</summary>
     public const int MaxApprovals = 10;
 
+    /// <summary>
+    /// Releases one approval allows by default: one collection, plus one retry after an answer was lost
+    /// (docs/recovery.md, "Releases").
+    /// </summary>
+    public const int DefaultMaxReleases = 2;
+
+    /// <summary>The upper bound on <see cref="MaxReleases"/>.</summary>
+    public const int MaxReleasesLimit = 10;
+
     private CredentialProfile()
     {
         Id = Name = Description = string.Empty;
@@ -93,6 +102,12 @@ public sealed class CredentialProfile
     /// <summary>Uncollected requests are cancelled after this many days; 0 means never.</summary>
     public int RequestExpiryDays { get; private set; }
 
+    /// <summary>
+    /// How many times one approval lets a request's keys leave the server (a PFX built and returned, or keys
+    /// wrapped for a collecting client). Past it, the request needs a new approval.
+    /// </summary>
+    public int MaxReleases { get; private set; } = DefaultMaxReleases;
+
     /// <summary>Builds a profile after checking that its settings make sense together.</summary>
     public static Result<CredentialProfile> Create(string id, CredentialProfileSettings settings)
     {
@@ -139,6 +154,7 @@ public sealed class CredentialProfile
         CanCollect = [.. s.CanCollect.Distinct(StringComparer.Ordinal)];
         CanReceive = [.. s.CanReceive.Distinct(StringComparer.Ordinal)];
         RequestExpiryDays = s.RequestExpiryDays;
+        MaxReleases = s.MaxReleases;
     }
 }
 
@@ -175,6 +191,8 @@ public sealed record CredentialProfileSettings
 
     public int RequestExpiryDays { get; init; }
 
+    public int MaxReleases { get; init; } = CredentialProfile.DefaultMaxReleases;
+
     internal Error? Validate()
     {
         if (string.IsNullOrWhiteSpace(Name) || Name.Length > 200)
@@ -210,6 +228,11 @@ public sealed record CredentialProfileSettings
         if (RequestExpiryDays is < 0 or > 3650)
         {
             return ProfileErrors.Invalid.WithDetail("Request expiry must be between 0 (never) and 3650 days.");
+        }
+
+        if (MaxReleases is < 1 or > CredentialProfile.MaxReleasesLimit)
+        {
+            return ProfileErrors.Invalid.WithDetail($"Releases per approval must be between 1 and {CredentialProfile.MaxReleasesLimit}.");
         }
 
         return PasswordPolicy.Validate("password policy") ?? PinPolicy.Validate("PIN policy");

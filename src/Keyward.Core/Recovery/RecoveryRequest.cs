@@ -14,6 +14,7 @@ public sealed class RecoveryRequest
     private readonly List<RequestCertificate> _certificates = [];
     private readonly List<Approval> _approvals = [];
     private readonly List<RequestHistoryEntry> _history = [];
+    private readonly List<CertificateClaim> _claims = [];
 
     private RecoveryRequest()
     {
@@ -39,6 +40,9 @@ public sealed class RecoveryRequest
     /// <summary>The number of distinct approvals needed to leave AwaitingValidation (fixed at creation).</summary>
     public int ApprovalsRequired { get; private set; }
 
+    /// <summary>How many releases one approval allows (the profile's setting, fixed at creation).</summary>
+    public int ReleasesAllowed { get; private set; }
+
     /// <summary>UTC.</summary>
     public DateTime CreatedAt { get; private set; }
 
@@ -56,11 +60,34 @@ public sealed class RecoveryRequest
     /// <summary>While <see cref="RequestStatus.InProgress"/>: when the collection began (UTC).</summary>
     public DateTime? CollectionStartedAt { get; private set; }
 
+    /// <summary>
+    /// While a server process works on the collection inside one call (building a PFX, wrapping keys): that
+    /// process's lease id. A collection whose holder's lease has lapsed was interrupted (the process died) and is
+    /// returned to AwaitingIssue. Null once the keys are released to a collecting client, which then holds it.
+    /// </summary>
+    public string? CollectionHolder { get; private set; }
+
+    /// <summary>How many times the keys left the server since the last approval (docs/recovery.md, "Releases").</summary>
+    public int Releases { get; private set; }
+
+    /// <summary>When the keys last left the server (UTC), and to whom: a File Store collector may collect again shortly after.</summary>
+    public DateTime? LastReleasedAt { get; private set; }
+
+    /// <summary>The person the keys were last released to.</summary>
+    public string? LastReleasedTo { get; private set; }
+
     public IReadOnlyList<RequestCertificate> Certificates => _certificates;
 
     public IReadOnlyList<Approval> Approvals => _approvals;
 
     public IReadOnlyList<RequestHistoryEntry> History => _history;
+
+    /// <summary>
+    /// While the request is outstanding, one claim per certificate it recovers. The claim's key is the certificate
+    /// id alone, so the database holds at most one outstanding request per certificate; a final request drops its
+    /// claims.
+    /// </summary>
+    public IReadOnlyList<CertificateClaim> Claims => _claims;
 
     public bool IsFinal => Status is RequestStatus.Completed or RequestStatus.Rejected or RequestStatus.Cancelled or RequestStatus.Failed;
 
@@ -74,6 +101,7 @@ public sealed class RecoveryRequest
         IEnumerable<string> certificateIds,
         string requestedById,
         int approvalsRequired,
+        int releasesAllowed,
         DateTime now,
         TimeSpan? expiresAfter,
         Channel channel)
@@ -87,12 +115,14 @@ public sealed class RecoveryRequest
             CredentialProfileId = credentialProfileId,
             RequestedById = requestedById,
             ApprovalsRequired = approvalsRequired,
+            ReleasesAllowed = Math.Max(1, releasesAllowed),
             CreatedAt = now,
             ExpiresAt = expiresAfter is { } after ? now + after : null,
             Status = approvalsRequired > 0 ? RequestStatus.AwaitingValidation : RequestStatus.AwaitingIssue,
             ConcurrencyStamp = Guid.NewGuid(),
         };
         request._certificates.AddRange(certificateIds.Select(c => new RequestCertificate(id, c)));
+        request._claims.AddRange(request._certificates.Select(c => new CertificateClaim(c.CertificateId, id)));
         request.Record(now, requestedById, "Requested", null, channel);
         return request;
     }
@@ -140,6 +170,7 @@ public sealed class RecoveryRequest
         }
 
         Status = RequestStatus.Rejected;
+        _claims.Clear();
         Record(now, approverId, "Rejected", reason, channel);
         Touch();
         return Result.Ok();
@@ -154,6 +185,7 @@ public sealed class RecoveryRequest
         }
 
         Status = RequestStatus.Cancelled;
+        _claims.Clear();
         Record(now, actorId, "Cancelled", reason, channel);
         Touch();
         return Result.Ok();
@@ -168,6 +200,7 @@ public sealed class RecoveryRequest
         }
 
         Status = RequestStatus.Cancelled;
+        _claims.Clear();
         Record(now, null, "Expired", "Not collected before its expiry.", Channel.System);
         Touch();
         return true;
@@ -188,9 +221,10 @@ public sealed class RecoveryRequest
 
     /// <summary>
     /// A collector takes the request. Single-use: a second collector finds it InProgress. The collection gets an
-    /// id (<c>collectionId</c>, or a new one) that the collector quotes to complete or fail it.
+    /// id (<c>collectionId</c>, or a new one) that the collector quotes to complete or fail it; <paramref name="holder"/>
+    /// is the lease of the server process that works on it until the keys are released.
     /// </summary>
-    public Result BeginCollection(string collectorId, DateTime now, Channel channel, string? collectionId = null)
+    public Result BeginCollection(string collectorId, string holder, DateTime now, Channel channel, string? collectionId = null)
     {
         if (Status != RequestStatus.AwaitingIssue)
         {
@@ -201,7 +235,56 @@ public sealed class RecoveryRequest
         CollectionId = collectionId ?? Ids.New();
         CollectorId = collectorId;
         CollectionStartedAt = now;
+        CollectionHolder = holder;
         Record(now, collectorId, "CollectionStarted", null, channel);
+        Touch();
+        return Result.Ok();
+    }
+
+    /// <summary>
+    /// The keys leave the server for the collector of the collection in progress: counted against
+    /// <see cref="ReleasesAllowed"/>, and from now on the collecting client, not a server process, holds the collection.
+    /// </summary>
+    public Result Release(string collectorId, DateTime now, Channel channel)
+    {
+        if (Status != RequestStatus.InProgress || CollectorId != collectorId)
+        {
+            return RequestErrors.WrongState.WithDetail($"Keys are released only within a collection in progress; this request is {Status}.");
+        }
+
+        if (Releases >= ReleasesAllowed)
+        {
+            return RequestErrors.ReleaseLimit;
+        }
+
+        Releases++;
+        LastReleasedAt = now;
+        LastReleasedTo = collectorId;
+        CollectionHolder = null;
+        Record(now, collectorId, "Released", $"Release {Releases} of {ReleasesAllowed}.", channel);
+        Touch();
+        return Result.Ok();
+    }
+
+    /// <summary>
+    /// A File Store collector whose answer may have been lost collects a completed request once more: allowed to the
+    /// same person within <paramref name="window"/> of the last release, and only while releases remain.
+    /// </summary>
+    public Result ReleaseAgain(string collectorId, DateTime now, TimeSpan window, Channel channel)
+    {
+        if (Status != RequestStatus.Completed || LastReleasedTo != collectorId || LastReleasedAt is not { } last || now - last > window)
+        {
+            return RequestErrors.NotCollectable.WithDetail($"Only a request awaiting issue can be collected; this one is {Status}.");
+        }
+
+        if (Releases >= ReleasesAllowed)
+        {
+            return RequestErrors.ReleaseLimit;
+        }
+
+        Releases++;
+        LastReleasedAt = now;
+        Record(now, collectorId, "ReleasedAgain", $"Release {Releases} of {ReleasesAllowed}: collected again after an answer that may not have arrived.", channel);
         Touch();
         return Result.Ok();
     }
@@ -217,24 +300,47 @@ public sealed class RecoveryRequest
         Status = RequestStatus.Completed;
         DeviceId = deviceId ?? DeviceId;
         EndCollection();
+        _claims.Clear();
         Record(now, collectorId, "Completed", null, channel);
         Touch();
         return Result.Ok();
     }
 
-    /// <summary>The collection failed; the request is collectable again and the failure is on record.</summary>
-    public Result Fail(string? collectorId, string failure, DateTime now, Channel channel)
+    /// <summary>
+    /// The collection failed. The request is collectable again, with the failure on record — unless its releases are
+    /// used up: then it needs a new approval, and goes back to AwaitingValidation with its approvals withdrawn.
+    /// </summary>
+    /// <returns>Whether the request now needs a new approval.</returns>
+    public Result<bool> Fail(string? collectorId, string failure, DateTime now, Channel channel)
     {
         if (Status != RequestStatus.InProgress)
         {
             return RequestErrors.WrongState.WithDetail($"Only a collection in progress can fail; this request is {Status}.");
         }
 
-        Status = RequestStatus.AwaitingIssue;
         EndCollection();
         Record(now, collectorId, "CollectionFailed", failure, channel);
+        var reapprove = Releases >= ReleasesAllowed;
+        if (reapprove && ApprovalsRequired == 0)
+        {
+            // Nobody could approve it again: the request ends here.
+            Status = RequestStatus.Failed;
+            _claims.Clear();
+        }
+        else if (reapprove)
+        {
+            Status = RequestStatus.AwaitingValidation;
+            _approvals.Clear();
+            Releases = 0;
+            Record(now, null, "ApprovalsWithdrawn", $"All {ReleasesAllowed} release(s) this approval allowed were used: the request needs a new approval.", Channel.System);
+        }
+        else
+        {
+            Status = RequestStatus.AwaitingIssue;
+        }
+
         Touch();
-        return Result.Ok();
+        return reapprove;
     }
 
     private void Record(DateTime at, string? actorId, string action, string? notes, Channel channel) =>
@@ -245,6 +351,7 @@ public sealed class RecoveryRequest
         CollectionId = null;
         CollectorId = null;
         CollectionStartedAt = null;
+        CollectionHolder = null;
     }
 
     private void Touch() => ConcurrencyStamp = Guid.NewGuid();
@@ -252,6 +359,9 @@ public sealed class RecoveryRequest
 
 /// <summary>A certificate whose key a request recovers.</summary>
 public sealed record RequestCertificate(string RequestId, string CertificateId);
+
+/// <summary>An outstanding request's hold on one certificate: unique per certificate across all requests.</summary>
+public sealed record CertificateClaim(string CertificateId, string RequestId);
 
 /// <summary>One approver's approval, with their notes.</summary>
 public sealed record Approval(string RequestId, string ApproverId, DateTime At, string? Notes);

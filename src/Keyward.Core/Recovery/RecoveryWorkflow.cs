@@ -23,6 +23,9 @@ public sealed partial class RecoveryWorkflow
     /// <summary>The longest note or reason kept with a request.</summary>
     public const int MaxNotes = 2000;
 
+    /// <summary>The audit action of every release of archived keys (docs/recovery.md, "Releases").</summary>
+    public const string ReleaseAction = "recovery.release";
+
     // A transition that loses a race is re-read and re-decided; each retry follows someone else's success.
     private const int MaxAttempts = 16;
 
@@ -30,13 +33,17 @@ public sealed partial class RecoveryWorkflow
     private readonly AuditTrail _audit;
     private readonly IKeyRecovery _keys;
     private readonly TimeProvider _clock;
+    private readonly ServerInstance _instance;
+    private readonly CollectionOptions _collection;
 
-    public RecoveryWorkflow(IKeywardStore store, AuditTrail audit, IKeyRecovery keys, TimeProvider clock)
+    public RecoveryWorkflow(IKeywardStore store, AuditTrail audit, IKeyRecovery keys, TimeProvider clock, ServerInstance instance, CollectionOptions collection)
     {
         _store = store;
         _audit = audit;
         _keys = keys;
         _clock = clock;
+        _instance = instance;
+        _collection = collection;
     }
 
     private DateTime Now => _clock.GetUtcNow().UtcDateTime;
@@ -328,11 +335,10 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, target.Id, device?.Id, checkedIds, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var targetId = target.Id;
+        // The claims are the rule (one outstanding request per certificate); this read gives the common case its answer
+        // early, and the claims' key decides a race at the save.
         var outstanding = await _store.AnyAsync(
-            _store.Requests.Where(r => r.TargetId == targetId
-                                       && (r.Status == RequestStatus.AwaitingValidation || r.Status == RequestStatus.AwaitingIssue || r.Status == RequestStatus.InProgress)
-                                       && r.Certificates.Any(c => ids.Contains(c.CertificateId))),
+            _store.Requests.Where(r => r.Claims.Any(c => ids.Contains(c.CertificateId))),
             cancellationToken).ConfigureAwait(false);
         if (outstanding)
         {
@@ -343,6 +349,7 @@ public sealed partial class RecoveryWorkflow
         var request = RecoveryRequest.Open(
             Ids.New(), kind, target.Id, device?.Id, profile.Id, ids, access.Caller.PersonId,
             profile.ValidateIssuance ? profile.ApprovalsRequired : 0,
+            profile.MaxReleases,
             now, profile.RequestExpiryDays > 0 ? TimeSpan.FromDays(profile.RequestExpiryDays) : null, channel);
         _store.Add(request);
         var to = kind switch
@@ -357,7 +364,16 @@ public sealed partial class RecoveryWorkflow
             "Key recovery requested for your certificates",
             $"{access.Caller.LogonName} asked Keyward to recover the keys of {ids.Count} of your encryption certificate(s) to {to}.\n" +
             $"Request: {request.Id}\nStatus: {request.Status}\n\nIf you did not expect this, contact your security team.");
-        await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // The claims' key holds one outstanding request per certificate: a request saved a moment ago holds one of them.
+            return await RefuseAsync(access, action, target.Id, device?.Id, RequestErrors.AlreadyRequested, channel, cancellationToken).ConfigureAwait(false);
+        }
+
         return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
     }
 

@@ -77,11 +77,15 @@ public static class RequestErrors
 
     public static readonly Error PasswordPolicy = new("recovery.password_policy", ErrorKind.Validation, "Password does not meet the policy", "The PFX password does not meet the credential profile's password policy.");
 
+    public static readonly Error ReleaseLimit = new("recovery.release_limit", ErrorKind.Conflict, "Release limit reached", "The keys of this request were released as often as one approval allows; it needs a new approval.");
+
     public static readonly Error TransportKeyInvalid = new("recovery.transport_key_invalid", ErrorKind.Validation, "Transport key not usable", "The transport key must be an RSA public key (SubjectPublicKeyInfo, base64) of 2048 to 8192 bits.");
 
     public static readonly Error DeviceMismatch = new("recovery.device_mismatch", ErrorKind.Validation, "Wrong device", "The token presented is not the device this request updates.");
 
     public static readonly Error SerialNumberRequired = new("recovery.serial_number_required", ErrorKind.Validation, "Serial number required", "Report the serial number of the token the keys were written to.");
+
+    public static readonly Error CollectionFailed = new("recovery.collection_failed", ErrorKind.Internal, "Collection failed", "The collection failed inside Keyward and no answer carrying keys was sent; the failure is on record and the request can be collected again.");
 
     public static readonly Error KeyUnavailable = new("recovery.key_unavailable", ErrorKind.Internal, "Archived key unavailable", "An archived key could not be opened; the request is collectable again and the failure is on record. Tell your Keyward administrator.");
 }

@@ -85,7 +85,7 @@ public sealed class RequestExpiry
         var cutoff = now - after;
         var stale = await _store.ToListAsync(
             _store.Requests
-                .Where(r => r.Status == RequestStatus.InProgress && r.CollectionStartedAt != null && r.CollectionStartedAt <= cutoff)
+                .Where(r => r.Status == RequestStatus.InProgress && r.CollectionHolder == null && r.CollectionStartedAt != null && r.CollectionStartedAt <= cutoff)
                 .OrderBy(r => r.CollectionStartedAt)
                 .Select(r => r.Id)
                 .Take(batchSize),
@@ -100,9 +100,11 @@ public sealed class RequestExpiry
             }
 
             var why = string.Create(CultureInfo.InvariantCulture, $"Collection abandoned: the collecting client did not report back within {after.TotalMinutes:0} minutes.");
-            request.Fail(null, why, now, Channel.System);
+            var releases = request.Releases;
+            var reapprove = request.Fail(null, why, now, Channel.System).Value;
+            var next = reapprove ? "Its releases are used up: the request needs a new approval." : "The request can be collected again.";
             await _audit.AppendAsync(
-                new AuditEntry(null, ActorName, "recovery.collect", AuditOutcome.Failed, Channel.System, $"Request {request.Id}: {why} The request can be collected again.", SubjectId: request.TargetId, TargetId: request.Id),
+                new AuditEntry(null, ActorName, "recovery.collect", AuditOutcome.Failed, Channel.System, $"Request {request.Id}: keys released (release {releases} of {request.ReleasesAllowed}), then {why} {next}", SubjectId: request.TargetId, TargetId: request.Id),
                 cancellationToken).ConfigureAwait(false);
             try
             {

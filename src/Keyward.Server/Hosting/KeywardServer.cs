@@ -73,7 +73,7 @@ public static class KeywardServer
         services.AddSingleton<EmbeddedCertificateAuthority>();
         services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<EmbeddedCertificateAuthority>());
         services.AddSingleton<IKeyArchive, KeyArchiveAdapter>();
-        services.AddSingleton<IKeyRecovery, KeyRecoveryAdapter>();
+        services.TryAddSingleton<IKeyRecovery, KeyRecoveryAdapter>();
         services.AddKeywardStorage(options.Database, options.DataDirectory);
         services.AddKeywardAuth(options, keys);
         services.AddKeywardProblemDetails();
@@ -161,6 +161,10 @@ public static class KeywardServer
         services.AddSingleton<MailSenderFactory>();
         services.AddScoped<NotificationOutbox>();
         services.AddScoped<RequestExpiry>();
+        services.AddSingleton(options.Collection);
+        services.AddSingleton(new ServerInstance($"{Environment.MachineName}/{Environment.ProcessId}"));
+        services.AddScoped<ServerLeases>();
+        services.AddHostedService<ServerLeaseService>();
         services.AddHostedService<NotificationDispatcher>();
         services.AddHostedService<RequestExpiryService>();
     }

@@ -1,3 +1,4 @@
+using Keyward.Recovery;
 using Keyward.Server.KeyArchive;
 using Keyward.Server.Notifications;
 using Keyward.Storage;
@@ -56,4 +57,7 @@ public sealed class KeywardServerOptions
     /// request is collectable again. Long enough for writing a card; short enough that a crash does not strand keys.
     /// </summary>
     public TimeSpan AbandonedCollectionTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Re-collect window and server leases (section <c>Keyward:Collection</c>; docs/recovery.md).</summary>
+    public CollectionOptions Collection { get; set; } = new();
 }

@@ -21,6 +21,9 @@ internal sealed class RecoveryRequestConfiguration : IEntityTypeConfiguration<Re
         builder.Property(r => r.ConcurrencyStamp).IsConcurrencyToken();
         builder.Property(r => r.CollectionId).HasMaxLength(64);
         builder.Property(r => r.CollectorId).HasMaxLength(64);
+        builder.Property(r => r.CollectionHolder).HasMaxLength(64);
+        builder.Property(r => r.LastReleasedTo).HasMaxLength(64);
+        builder.HasIndex(r => r.CollectionHolder);
         builder.Ignore(r => r.IsFinal);
         builder.HasIndex(r => new { r.Status, r.TargetId });
         builder.HasIndex(r => r.ExpiresAt);
@@ -35,6 +38,18 @@ internal sealed class RecoveryRequestConfiguration : IEntityTypeConfiguration<Re
             c.Property(x => x.CertificateId).HasMaxLength(64);
         });
         builder.Navigation(r => r.Certificates).HasField("_certificates").UsePropertyAccessMode(PropertyAccessMode.Field);
+
+        // At most one outstanding request per certificate, enforced by the key: two requests racing for one
+        // certificate cannot both be saved (docs/recovery.md, "One outstanding request per certificate").
+        builder.OwnsMany(r => r.Claims, c =>
+        {
+            c.ToTable("CertificateClaims");
+            c.WithOwner().HasForeignKey(x => x.RequestId);
+            c.HasKey(x => x.CertificateId);
+            c.Property(x => x.CertificateId).HasMaxLength(64);
+            c.Property(x => x.RequestId).HasMaxLength(64);
+        });
+        builder.Navigation(r => r.Claims).HasField("_claims").UsePropertyAccessMode(PropertyAccessMode.Field);
 
         // One approval per approver per request, enforced by the key: a duplicate can never be saved.
         builder.OwnsMany(r => r.Approvals, a =>
@@ -58,6 +73,17 @@ internal sealed class RecoveryRequestConfiguration : IEntityTypeConfiguration<Re
             h.Property(x => x.Notes).HasMaxLength(2000);
         });
         builder.Navigation(r => r.History).HasField("_history").UsePropertyAccessMode(PropertyAccessMode.Field);
+    }
+}
+
+internal sealed class ServerLeaseConfiguration : IEntityTypeConfiguration<ServerLease>
+{
+    public void Configure(EntityTypeBuilder<ServerLease> builder)
+    {
+        builder.HasKey(l => l.Id);
+        builder.Property(l => l.Id).HasMaxLength(64);
+        builder.Property(l => l.Host).HasMaxLength(200);
+        builder.HasIndex(l => l.ExpiresAt);
     }
 }
 

@@ -199,9 +199,9 @@ public class RecoveryRequestTests
     public void BeginCollection_SecondCollector_NotCollectable()
     {
         var request = InState(RequestStatus.AwaitingIssue);
-        Assert.True(request.BeginCollection(Requester, Now, Channel.Cli).IsSuccess);
+        Assert.True(request.BeginCollection(Requester, "lease-1", Now, Channel.Cli).IsSuccess);
 
-        var result = request.BeginCollection(Target, Now, Channel.Cli);
+        var result = request.BeginCollection(Target, "lease-1", Now, Channel.Cli);
 
         Assert.Equal("recovery.not_collectable", result.Error?.Code);
         Assert.Equal(RequestStatus.InProgress, request.Status);
@@ -215,7 +215,7 @@ public class RecoveryRequestTests
         Assert.True(request.Fail(Requester, "card removed", Now, Channel.Cli).IsSuccess);
 
         Assert.Equal(("CollectionFailed", "card removed"), (request.History[^1].Action, request.History[^1].Notes));
-        Assert.True(request.BeginCollection(Requester, Now, Channel.Cli).IsSuccess);
+        Assert.True(request.BeginCollection(Requester, "lease-1", Now, Channel.Cli).IsSuccess);
         Assert.Equal(RequestStatus.InProgress, request.Status);
     }
 
@@ -233,8 +233,8 @@ public class RecoveryRequestTests
     public void Complete_DeviceUpdateWithoutDeviceId_KeepsRequestDevice()
     {
         var request = RecoveryRequest.Open(
-            "req-2", RequestKind.DeviceUpdate, Target, "device-card", "profile-1", ["cert-1"], Requester, 0, Now, null, Channel.Api);
-        Assert.True(request.BeginCollection(Target, Now, Channel.Cli).IsSuccess);
+            "req-2", RequestKind.DeviceUpdate, Target, "device-card", "profile-1", ["cert-1"], Requester, 0, 2, Now, null, Channel.Api);
+        Assert.True(request.BeginCollection(Target, "lease-1", Now, Channel.Cli).IsSuccess);
 
         Assert.True(request.Complete(Target, null, Now, Channel.Cli).IsSuccess);
 
@@ -314,7 +314,7 @@ public class RecoveryRequestTests
     }
 
     private RecoveryRequest Open(int approvalsRequired, TimeSpan? expiresAfter = null) => RecoveryRequest.Open(
-        "req-1", RequestKind.SoftCertificate, Target, null, "profile-1", ["cert-1", "cert-2"], Requester, approvalsRequired, Now, expiresAfter, Channel.Api);
+        "req-1", RequestKind.SoftCertificate, Target, null, "profile-1", ["cert-1", "cert-2"], Requester, approvalsRequired, 2, Now, expiresAfter, Channel.Api);
 
     /// <summary>A request (one approval required, expiring after 7 days) brought to a status through its own methods.</summary>
     private RecoveryRequest InState(RequestStatus status)
@@ -329,11 +329,11 @@ public class RecoveryRequestTests
                 break;
             case RequestStatus.InProgress:
                 Ok(request.Approve(Approver, null, Now, Channel.Web));
-                Ok(request.BeginCollection(Requester, Now, Channel.Cli));
+                Ok(request.BeginCollection(Requester, "lease-1", Now, Channel.Cli));
                 break;
             case RequestStatus.Completed:
                 Ok(request.Approve(Approver, null, Now, Channel.Web));
-                Ok(request.BeginCollection(Requester, Now, Channel.Cli));
+                Ok(request.BeginCollection(Requester, "lease-1", Now, Channel.Cli));
                 Ok(request.Complete(Requester, "device-1", Now, Channel.Cli));
                 break;
             case RequestStatus.Rejected:
@@ -360,9 +360,9 @@ public class RecoveryRequestTests
         Step.Approve => request.Approve(Actor, notes, Now, Channel.Web),
         Step.Reject => request.Reject(Actor, notes, Now, Channel.Web),
         Step.Cancel => request.Cancel(Actor, notes, Now, Channel.Web),
-        Step.BeginCollection => request.BeginCollection(Actor, Now, Channel.Web),
+        Step.BeginCollection => request.BeginCollection(Actor, "lease-1", Now, Channel.Web),
         Step.Complete => request.Complete(Actor, null, Now, Channel.Web),
-        Step.Fail => request.Fail(Actor, notes, Now, Channel.Web),
+        Step.Fail => request.Fail(Actor, notes, Now, Channel.Web) is { IsSuccess: false } failed ? failed.Error : Keyward.Common.Result.Ok(),
         _ => throw new ArgumentOutOfRangeException(nameof(step), step, null),
     };
 }

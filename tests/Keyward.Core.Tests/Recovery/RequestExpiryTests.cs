@@ -173,7 +173,7 @@ public class RequestExpiryTests
     private RecoveryRequest Request(RequestStatus status, TimeSpan? expiresAfter, Person? owner = null)
     {
         var request = RecoveryRequest.Open(
-            Ids.New(), RequestKind.SoftCertificate, (owner ?? _carol).Id, null, "profile-1", ["cert-1"], "p-olivia", 1, Now, expiresAfter, Channel.Api);
+            Ids.New(), RequestKind.SoftCertificate, (owner ?? _carol).Id, null, "profile-1", ["cert-1"], "p-olivia", 1, 2, Now, expiresAfter, Channel.Api);
         switch (status)
         {
             case RequestStatus.AwaitingValidation:
@@ -183,11 +183,11 @@ public class RequestExpiryTests
                 break;
             case RequestStatus.InProgress:
                 Ok(request.Approve("p-victor", null, Now, Channel.Api));
-                Ok(request.BeginCollection("p-olivia", Now, Channel.Api));
+                Ok(request.BeginCollection("p-olivia", "lease-1", Now, Channel.Api));
                 break;
             case RequestStatus.Completed:
                 Ok(request.Approve("p-victor", null, Now, Channel.Api));
-                Ok(request.BeginCollection("p-olivia", Now, Channel.Api));
+                Ok(request.BeginCollection("p-olivia", "lease-1", Now, Channel.Api));
                 Ok(request.Complete("p-olivia", null, Now, Channel.Api));
                 break;
             case RequestStatus.Rejected:

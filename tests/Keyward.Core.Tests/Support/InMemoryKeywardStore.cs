@@ -60,6 +60,8 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
 
     public IQueryable<Notification> Notifications => Set<Notification>().AsQueryable();
 
+    public IQueryable<ServerLease> ServerLeases => Set<ServerLease>().AsQueryable();
+
     /// <summary>Puts records in the store as if saved earlier.</summary>
     public void Seed<T>(params IEnumerable<T> entities) => Set<T>().AddRange(entities);
 
@@ -81,6 +83,9 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
 
         _staged.Add(() => Set<T>().Add(entity));
     }
+
+    public void Remove<T>(T entity)
+        where T : class => _staged.Add(() => Set<T>().Remove(entity));
 
     public bool IsPendingAdd(object entity) => _pending.Contains(entity);
 

@@ -29,9 +29,9 @@ public abstract class RecoveryRequestStorageTests(ITestDatabaseSource source) : 
         {
             var loaded = await LoadAsync(scope, request.Id);
             Assert.True(loaded.Approve(basics.SecondApprover.Id, null, T0.AddMinutes(2), Channel.Web).IsSuccess);
-            Assert.True(loaded.BeginCollection(collector, T0.AddMinutes(3), Channel.Cli).IsSuccess);
+            Assert.True(loaded.BeginCollection(collector, "lease-1", T0.AddMinutes(3), Channel.Cli).IsSuccess);
             Assert.True(loaded.Fail(collector, "Card removed.", T0.AddMinutes(4), Channel.Cli).IsSuccess);
-            Assert.True(loaded.BeginCollection(collector, T0.AddMinutes(5), Channel.Cli).IsSuccess);
+            Assert.True(loaded.BeginCollection(collector, "lease-1", T0.AddMinutes(5), Channel.Cli).IsSuccess);
             Assert.True(loaded.Complete(collector, "device-1", T0.AddMinutes(6), Channel.Cli).IsSuccess);
             await StoreOf(scope).SaveChangesAsync(CancellationToken.None);
         }
@@ -75,7 +75,7 @@ public abstract class RecoveryRequestStorageTests(ITestDatabaseSource source) : 
     public async Task RecoveryRequest_WithoutExpiry_RoundTripsNullExpiryAndExpiredByTheSystem()
     {
         var basics = await SeedBasicsAsync();
-        var never = RecoveryRequest.Open(Ids.New(), RequestKind.DeviceUpdate, basics.Target.Id, "card-1", basics.Profile.Id, [], basics.Requester.Id, 0, T0, null, Channel.Cli);
+        var never = RecoveryRequest.Open(Ids.New(), RequestKind.DeviceUpdate, basics.Target.Id, "card-1", basics.Profile.Id, [], basics.Requester.Id, 0, 2, T0, null, Channel.Cli);
         var due = TestData.Request(basics, approvalsRequired: 1);
         Assert.True(due.ExpireIfDue(T0.AddDays(8)));
         await SaveAsync(never, due);
@@ -174,8 +174,8 @@ public abstract class RecoveryRequestStorageTests(ITestDatabaseSource source) : 
         var a = await LoadAsync(first, request.Id);
         var b = await LoadAsync(second, request.Id);
 
-        Assert.True(a.BeginCollection(basics.Approver.Id, T0.AddMinutes(1), Channel.Cli).IsSuccess);
-        Assert.True(b.BeginCollection(basics.SecondApprover.Id, T0.AddMinutes(1), Channel.Web).IsSuccess);
+        Assert.True(a.BeginCollection(basics.Approver.Id, "lease-1", T0.AddMinutes(1), Channel.Cli).IsSuccess);
+        Assert.True(b.BeginCollection(basics.SecondApprover.Id, "lease-1", T0.AddMinutes(1), Channel.Web).IsSuccess);
         await StoreOf(first).SaveChangesAsync(CancellationToken.None);
 
         await Assert.ThrowsAsync<ConcurrencyConflictException>(() => StoreOf(second).SaveChangesAsync(CancellationToken.None));

@@ -18,7 +18,7 @@ public abstract class RequestExpiryStorageTests(ITestDatabaseSource source) : St
         var approvedDue = TestData.Request(basics, approvalsRequired: 1, "cert-2");
         Assert.True(approvedDue.Approve(basics.Approver.Id, null, T0, Channel.Web).IsSuccess);
         var collecting = TestData.Request(basics, approvalsRequired: 0, "cert-3");
-        Assert.True(collecting.BeginCollection(basics.Requester.Id, T0, Channel.Cli).IsSuccess);
+        Assert.True(collecting.BeginCollection(basics.Requester.Id, "lease-1", T0, Channel.Cli).IsSuccess);
         await SaveAsync(due, approvedDue, collecting);
 
         // A week and a day later: the week-long requests are due, except the one being collected.

@@ -510,6 +510,9 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.Property<bool>("KeyRecoveryOnly")
                         .HasColumnType("boolean");
 
+                    b.Property<int>("MaxReleases")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -596,6 +599,10 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.Property<int>("ApprovalsRequired")
                         .HasColumnType("integer");
 
+                    b.Property<string>("CollectionHolder")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("CollectionId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -629,6 +636,19 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.Property<int>("Kind")
                         .HasColumnType("integer");
 
+                    b.Property<DateTime?>("LastReleasedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LastReleasedTo")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Releases")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ReleasesAllowed")
+                        .HasColumnType("integer");
+
                     b.Property<string>("RequestedById")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -644,6 +664,8 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CollectionHolder");
+
                     b.HasIndex("CredentialProfileId");
 
                     b.HasIndex("ExpiresAt");
@@ -653,6 +675,30 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Status", "TargetId");
 
                     b.ToTable("Requests", (string)null);
+                });
+
+            modelBuilder.Entity("Keyward.Recovery.ServerLease", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("ServerLeases");
                 });
 
             modelBuilder.Entity("Keyward.Scopes.Role", b =>
@@ -1072,6 +1118,27 @@ namespace Keyward.Storage.Migrations.Postgres
                                 .HasForeignKey("RequestId");
                         });
 
+                    b.OwnsMany("Keyward.Recovery.CertificateClaim", "Claims", b1 =>
+                        {
+                            b1.Property<string>("CertificateId")
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)");
+
+                            b1.Property<string>("RequestId")
+                                .IsRequired()
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)");
+
+                            b1.HasKey("CertificateId");
+
+                            b1.HasIndex("RequestId");
+
+                            b1.ToTable("CertificateClaims", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("RequestId");
+                        });
+
                     b.OwnsMany("Keyward.Recovery.RequestCertificate", "Certificates", b1 =>
                         {
                             b1.Property<string>("RequestId")
@@ -1129,6 +1196,8 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.Navigation("Approvals");
 
                     b.Navigation("Certificates");
+
+                    b.Navigation("Claims");
 
                     b.Navigation("History");
                 });

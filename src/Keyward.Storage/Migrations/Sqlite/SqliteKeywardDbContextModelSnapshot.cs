@@ -505,6 +505,9 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.Property<bool>("KeyRecoveryOnly")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("MaxReleases")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -591,6 +594,10 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.Property<int>("ApprovalsRequired")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CollectionHolder")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("CollectionId")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -624,6 +631,19 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.Property<int>("Kind")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("LastReleasedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastReleasedTo")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Releases")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReleasesAllowed")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("RequestedById")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -639,6 +659,8 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CollectionHolder");
+
                     b.HasIndex("CredentialProfileId");
 
                     b.HasIndex("ExpiresAt");
@@ -648,6 +670,30 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Status", "TargetId");
 
                     b.ToTable("Requests", (string)null);
+                });
+
+            modelBuilder.Entity("Keyward.Recovery.ServerLease", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("ServerLeases");
                 });
 
             modelBuilder.Entity("Keyward.Scopes.Role", b =>
@@ -1067,6 +1113,27 @@ namespace Keyward.Storage.Migrations.Sqlite
                                 .HasForeignKey("RequestId");
                         });
 
+                    b.OwnsMany("Keyward.Recovery.CertificateClaim", "Claims", b1 =>
+                        {
+                            b1.Property<string>("CertificateId")
+                                .HasMaxLength(64)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("RequestId")
+                                .IsRequired()
+                                .HasMaxLength(64)
+                                .HasColumnType("TEXT");
+
+                            b1.HasKey("CertificateId");
+
+                            b1.HasIndex("RequestId");
+
+                            b1.ToTable("CertificateClaims", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("RequestId");
+                        });
+
                     b.OwnsMany("Keyward.Recovery.RequestCertificate", "Certificates", b1 =>
                         {
                             b1.Property<string>("RequestId")
@@ -1124,6 +1191,8 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.Navigation("Approvals");
 
                     b.Navigation("Certificates");
+
+                    b.Navigation("Claims");
 
                     b.Navigation("History");
                 });
