@@ -129,7 +129,18 @@ internal sealed class EfKeywardStore : IKeywardStore
     public bool IsPendingAdd(object entity) =>
         entity is AuditEvent audit ? _pendingAudit.Contains(audit) : _db.Entry(entity).State == EntityState.Added;
 
-    public void DiscardChanges() => Forget();
+    public void DiscardChanges()
+    {
+        _pendingAudit.Clear();
+        foreach (var entry in _db.ChangeTracker.Entries().Where(e => e.State != EntityState.Unchanged).ToList())
+        {
+            entry.State = entry.State == EntityState.Added ? EntityState.Detached : EntityState.Unchanged;
+            if (entry.State == EntityState.Unchanged)
+            {
+                entry.Reload();
+            }
+        }
+    }
 
     /// <summary>
     /// Saves the unit of work with its audit entries in one transaction that holds the trail's lock from before

@@ -85,10 +85,7 @@ public interface IKeywardStore
     /// <summary>Whether <paramref name="entity"/> was added in this unit of work and is not yet saved or discarded.</summary>
     bool IsPendingAdd(object entity);
 
-    /// <summary>
-    /// Forgets staged changes and every record read so far (after a refused or failed step, so nothing half-made is
-    /// saved later): a record used after this must be read again.
-    /// </summary>
+    /// <summary>Forgets staged changes (after a refused step, so nothing half-made is saved later).</summary>
     void DiscardChanges();
 }
 

@@ -20,7 +20,8 @@ public sealed record CredentialProfileView(
     IReadOnlyList<string> CanValidate,
     IReadOnlyList<string> CanCollect,
     IReadOnlyList<string> CanReceive,
-    int RequestExpiryDays);
+    int RequestExpiryDays,
+    int MaxReleases);
 
 /// <summary>Lists the credential profiles a caller may use.</summary>
 public sealed class ProfileCatalog
@@ -52,7 +53,7 @@ public sealed class ProfileCatalog
         var results = usable.Skip(page.Skip).Take(page.Size).Select(p => new CredentialProfileView(
             p.Id, p.Name, p.Description, p.CardEncoding, p.KeyRecoveryOnly, p.ValidateIssuance, p.ApprovalsRequired,
             p.SoftCertificateLocation, p.PfxProtection, p.PasswordPolicy, p.PinPolicy,
-            Names(p.CanRequest), Names(p.CanValidate), Names(p.CanCollect), Names(p.CanReceive), p.RequestExpiryDays)).ToList();
+            Names(p.CanRequest), Names(p.CanValidate), Names(p.CanCollect), Names(p.CanReceive), p.RequestExpiryDays, p.MaxReleases)).ToList();
         return new Page<CredentialProfileView>(results, page.Page, page.Size, usable.Count);
 
         List<string> Names(IEnumerable<string> ids) => ids.Select(id => names.GetValueOrDefault(id, id)).ToList();

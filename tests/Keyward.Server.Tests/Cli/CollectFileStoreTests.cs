@@ -37,13 +37,17 @@ public sealed class CollectFileStoreTests
         Assert.All(withKeys, KeywardProcess.AssertKeyMatches);
 
         Assert.Equal("Completed", request.GetProperty("status").GetString());
-        Assert.Equal(["Requested", "Approved", "CollectionStarted", "Completed"], KeywardProcess.HistoryActions(request));
+        Assert.Equal(["Requested", "Approved", "CollectionStarted", "Released", "Completed"], KeywardProcess.HistoryActions(request));
         Assert.All(request.GetProperty("history").EnumerateArray(), h => Assert.Equal("Cli", h.GetProperty("channel").GetString()));
 
-        var again = await keyward.RefusedAsync("recovery.not_collectable", "carol", "collect", id, "--out", Path.Combine(keyward.Home, "again.pfx"));
+        // Carol may collect once more, should the first file have been lost, with a new password; then the releases are spent.
+        var lost = await keyward.RunAsync("carol", null, "collect", id, "--out", Path.Combine(keyward.Home, "lost.pfx"));
+        Assert.Equal(0, lost.Exit);
+        Assert.DoesNotContain(password, lost.Output, StringComparison.Ordinal);
+        var again = await keyward.RefusedAsync("recovery.release_limit", "carol", "collect", id, "--out", Path.Combine(keyward.Home, "again.pfx"));
         Assert.DoesNotContain(password, again, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(keyward.Home, "again.pfx")));
-        Assert.Equal(["carol.pfx"], Directory.GetFiles(keyward.Home).Select(Path.GetFileName));
+        Assert.Equal(["carol.pfx", "lost.pfx"], Directory.GetFiles(keyward.Home).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]

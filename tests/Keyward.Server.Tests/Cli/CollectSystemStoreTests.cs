@@ -38,7 +38,7 @@ public sealed class CollectSystemStoreTests
 
         var request = await keyward.RequestAsync(id);
         Assert.Equal("Completed", request.GetProperty("status").GetString());
-        Assert.Equal(["Requested", "Approved", "CollectionStarted", "Completed"], KeywardProcess.HistoryActions(request));
+        Assert.Equal(["Requested", "Approved", "CollectionStarted", "Released", "Completed"], KeywardProcess.HistoryActions(request));
         Assert.Equal("Cli", request.GetProperty("history")[3].GetProperty("channel").GetString());
         using var admin = await server.SignInAsync("admin");
         var devices = await Json.GetAsync(admin, $"/api/people/{request.GetProperty("targetId").GetString()}/devices");
@@ -103,7 +103,7 @@ public sealed class CollectSystemStoreTests
         Assert.Contains("can be collected again", line, StringComparison.Ordinal);
         var request = await keyward.RequestAsync(id);
         Assert.Equal("AwaitingIssue", request.GetProperty("status").GetString());
-        Assert.Equal(["Requested", "Approved", "CollectionStarted", "CollectionFailed"], KeywardProcess.HistoryActions(request));
+        Assert.Equal(["Requested", "Approved", "CollectionStarted", "Released", "CollectionFailed"], KeywardProcess.HistoryActions(request));
         var failure = request.GetProperty("history")[3];
         Assert.Equal("Cli", failure.GetProperty("channel").GetString());
         Assert.Contains("pk12util", failure.GetProperty("notes").GetString(), StringComparison.Ordinal);

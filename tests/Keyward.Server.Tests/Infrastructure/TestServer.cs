@@ -43,6 +43,9 @@ public sealed class DemoServer : IAsyncDisposable
 
     public static Task<DemoServer> StartAsync(Action<KeywardServerOptions>? configure = null) => StartCoreAsync(configure, loopback: false);
 
+    /// <summary>A server whose services <paramref name="services"/> may replace first (Keyward adds its own only where none is registered).</summary>
+    public static Task<DemoServer> StartAsync(Action<IServiceCollection> services) => StartCoreAsync(null, loopback: false, services);
+
     public static Task<DemoServer> StartOnLoopbackAsync(Action<KeywardServerOptions>? configure = null) => StartCoreAsync(configure, loopback: true);
 
     /// <summary>The instant every test server's clock starts at.</summary>
@@ -75,7 +78,7 @@ public sealed class DemoServer : IAsyncDisposable
         return data;
     }
 
-    private static async Task<DemoServer> StartCoreAsync(Action<KeywardServerOptions>? configure, bool loopback)
+    private static async Task<DemoServer> StartCoreAsync(Action<KeywardServerOptions>? configure, bool loopback, Action<IServiceCollection>? services = null)
     {
         var data = Directory.CreateTempSubdirectory("keyward-test-").FullName;
         var probe = new KeywardServerOptions { Demo = true, DataDirectory = data };
@@ -103,6 +106,7 @@ public sealed class DemoServer : IAsyncDisposable
             b =>
             {
                 b.Services.AddSingleton<TimeProvider>(clock);
+                services?.Invoke(b.Services);
                 if (loopback)
                 {
                     b.Configuration["urls"] = "http://127.0.0.1:0";

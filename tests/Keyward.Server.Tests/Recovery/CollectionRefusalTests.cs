@@ -314,7 +314,7 @@ public sealed class CollectionRefusalTests
         {
             var completed = await Json.ReadAsync(response, HttpStatusCode.OK);
             Assert.Equal("Completed", completed.GetProperty("status").GetString());
-            Assert.Equal(["Requested", "Approved", "CollectionStarted", "CollectionFailed", "CollectionStarted", "Completed"], RecoverySteps.History(completed));
+            Assert.Equal(["Requested", "Approved", "CollectionStarted", "Released", "CollectionFailed", "CollectionStarted", "Released", "Completed"], RecoverySteps.History(completed));
         }
 
         var devices = (await Json.GetAsync(refusals.Admin, $"/api/people/{carolId}/devices")).GetProperty("results").EnumerateArray().Select(d => d.GetProperty("serialNumber").GetString()).ToList();

@@ -109,6 +109,56 @@ public sealed class PostgresRaceTests(PostgresServer postgres, ITestOutputHelper
         }
     }
 
+    /// <summary>Hardening finding 2 in the scale-out deployment: twenty creates for one certificate on two processes.</summary>
+    [Fact]
+    public async Task Request_TwentyCreatesOnTwoServerProcessesSharingOneDatabase_ExactlyOneCreated()
+    {
+        await using var database = await postgres.CreateEmptyDatabaseAsync(CancellationToken.None);
+        var data = Directory.CreateTempSubdirectory("keyward-scale-out-").FullName;
+        var environment = new Dictionary<string, string>
+        {
+            ["Keyward__Database__Provider"] = "Postgres",
+            ["Keyward__Database__ConnectionString"] = database.Options.ConnectionString!,
+            ["Keyward__KeyProtector__Passphrase"] = DemoServer.TestPassphrase,
+            ["Keyward__KeyProtector__KeyPoolSize"] = "0",
+        };
+        KeywardProcess? a = null;
+        KeywardProcess? b = null;
+        try
+        {
+            a = KeywardProcess.StartServer("A", data, environment, "--demo");
+            await a.WaitUntilHealthyAsync();
+            b = KeywardProcess.StartServer("B", data, environment);
+            await b.WaitUntilHealthyAsync();
+
+            var turn = 0;
+            var outcomes = await RaceRequestsAsync(logon => Interlocked.Increment(ref turn) % 2 == 0 ? a.SignInAsync(logon) : b.SignInAsync(logon), Output);
+
+            await using var services = new ServiceCollection().AddKeywardStorage(database.Options, data).BuildServiceProvider();
+            await using var scope = services.CreateAsyncScope();
+            await AssertOneRequestCreatedAsync(scope.ServiceProvider.GetRequiredService<IKeywardStore>(), outcomes);
+        }
+        catch (Exception ex)
+        {
+            throw new XunitException($"{ex.Message}\n\n--- keyward server A ---\n{a?.Output}\n--- keyward server B ---\n{b?.Output}", ex);
+        }
+        finally
+        {
+            if (b is not null)
+            {
+                await b.DisposeAsync();
+            }
+
+            if (a is not null)
+            {
+                await a.DisposeAsync();
+            }
+
+            NpgsqlConnection.ClearAllPools();
+            await DeleteFolder(data);
+        }
+    }
+
     private static ValueTask DeleteFolder(string path)
     {
         try

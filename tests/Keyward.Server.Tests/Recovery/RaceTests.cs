@@ -133,6 +133,75 @@ public abstract class RaceTests(ITestOutputHelper output)
         await AssertAuditChainLinearAsync(store);
     }
 
+    /// <summary>
+    /// Hardening finding 2: twenty requests for one certificate created at once gave 19 × 201 before the claims' key.
+    /// At most one outstanding request per certificate is a database key, so exactly one is created.
+    /// </summary>
+    [Fact]
+    public async Task Request_TwentyCreatesForOneCertificateAtOnce_ExactlyOneCreatedNineteenAlreadyRequested()
+    {
+        await using var deployment = await StartAsync();
+        var server = deployment.Server;
+        var outcomes = await RaceRequestsAsync(server.SignInAsync, Output);
+
+        await using var scope = server.App.Services.CreateAsyncScope();
+        await AssertOneRequestCreatedAsync(scope.ServiceProvider.GetRequiredService<IKeywardStore>(), outcomes);
+    }
+
+    /// <summary>Twenty requesters (olivia, admin and carol herself, in turn) ask at once for carol's current encryption key.</summary>
+    internal static async Task<IReadOnlyList<Race.Outcome>> RaceRequestsAsync(Func<string, Task<HttpClient>> signIn, ITestOutputHelper output)
+    {
+        ArgumentNullException.ThrowIfNull(signIn);
+        ArgumentNullException.ThrowIfNull(output);
+        string carolId;
+        string certificate;
+        using (var olivia = await signIn("olivia"))
+        {
+            carolId = await Json.PersonIdAsync(olivia, "carol");
+            certificate = (await CardholderCertificates.OfAsync(olivia, carolId)).Current;
+        }
+
+        var runners = new List<Race.Runner>();
+        try
+        {
+            for (var i = 0; i < Collectors; i++)
+            {
+                var logon = CollectorLogons[i % CollectorLogons.Count];
+                runners.Add(new Race.Runner($"{logon}#{i + 1}", await signIn(logon)));
+            }
+
+            var outcomes = await Race.RunAsync(runners, client => RecoverySteps.PostRequestAsync(client, carolId, SoftCertificate, [certificate]));
+            output.WriteLine($"{Collectors} requesters:\n{Race.Tally(outcomes)}");
+            return outcomes;
+        }
+        finally
+        {
+            runners.ForEach(r => r.Client.Dispose());
+        }
+    }
+
+    /// <summary>One 201, nineteen 409 recovery.already_requested, one request stored for the certificate, one owner notice, an intact chain.</summary>
+    internal static async Task AssertOneRequestCreatedAsync(IKeywardStore store, IReadOnlyList<Race.Outcome> outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(outcomes);
+        var report = Race.Describe(outcomes);
+        var created = outcomes.Where(o => o.Status == HttpStatusCode.Created).ToList();
+        Assert.True(created.Count == 1, $"Exactly one request is created; {created.Count} were:\n{report}");
+        Assert.True(
+            outcomes.Except(created).All(o => o.Status == HttpStatusCode.Conflict && o.Code == "recovery.already_requested"),
+            $"Every other requester gets 409 recovery.already_requested:\n{report}");
+
+        var id = created[0].Json.GetProperty("id").GetString()!;
+        var certificate = created[0].Json.GetProperty("certificates")[0].GetProperty("id").GetString()!;
+        var requests = await store.ToListAsync(store.Requests.Where(r => r.Certificates.Any(c => c.CertificateId == certificate)).Select(r => r.Id), CancellationToken.None);
+        Assert.Equal([id], requests);
+        var ownerId = created[0].Json.GetProperty("targetId").GetString()!;
+        var notices = await store.CountAsync(store.Notifications.Where(n => n.PersonId == ownerId && n.Subject.StartsWith("Key recovery requested")), CancellationToken.None);
+        Assert.Equal(1, notices);
+        await AssertAuditChainLinearAsync(store);
+    }
+
     /// <summary>Olivia asks for carol's archived (unrevoked) encryption keys as a PFX, victor approves: id and the serial numbers.</summary>
     internal static async Task<(string Id, IReadOnlyCollection<string> Serials)> ApprovedRequestAsync(Func<string, Task<HttpClient>> signIn)
     {

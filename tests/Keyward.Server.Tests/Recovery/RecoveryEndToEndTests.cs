@@ -84,14 +84,25 @@ public sealed class RecoveryEndToEndTests
             Assert.NotEqual(0, wrong.ExitCode);
         }
 
-        // Single use: the request is spent.
+        // Spent after its releases: carol may collect once more (her first answer might have been lost) and no more;
+        // olivia, who did not collect it, not at all.
+        using (var lost = await carol.PostAsync(new Uri($"/api/requests/{id}/collect", UriKind.Relative), Json.Body(new { })))
+        {
+            Assert.NotEqual(password, (await Json.ReadAsync(lost, HttpStatusCode.OK)).GetProperty("password").GetString());
+        }
+
         using (var again = await carol.PostAsync(new Uri($"/api/requests/{id}/collect", UriKind.Relative), Json.Body(new { })))
         {
-            await Json.ProblemAsync(again, HttpStatusCode.Conflict, "recovery.not_collectable");
+            await Json.ProblemAsync(again, HttpStatusCode.Conflict, "recovery.release_limit");
+        }
+
+        using (var other = await olivia.PostAsync(new Uri($"/api/requests/{id}/collect", UriKind.Relative), Json.Body(new { })))
+        {
+            await Json.ProblemAsync(other, HttpStatusCode.Conflict, "recovery.not_collectable");
         }
 
         var history = (await Json.GetAsync(olivia, $"/api/requests/{id}")).GetProperty("history").EnumerateArray().Select(h => h.GetProperty("action").GetString()).ToList();
-        Assert.Equal(["Requested", "Approved", "CollectionStarted", "Completed"], history);
+        Assert.Equal(["Requested", "Approved", "CollectionStarted", "Released", "Completed", "ReleasedAgain"], history);
 
         // Carol was told of the request and of the collection by e-mail (the demo's pickup folder), never with the password.
         var pickup = Path.Combine(server.DataDirectory, "mail");
