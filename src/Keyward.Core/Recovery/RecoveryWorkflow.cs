@@ -44,6 +44,7 @@ public sealed partial class RecoveryWorkflow
     /// <summary>
     /// Requests recovery of a person's archived keys to a new device or as soft certificates, as the profile's
     /// card encoding says (SPEC §4 rules 1, 2, 4, 5). The target asking for their own keys is self-service.
+    /// A person the caller cannot see is answered exactly like one who does not exist.
     /// </summary>
     public async Task<Result<RequestView>> RequestAsync(AccessContext access, string personId, NewRequest command, Channel channel, CancellationToken cancellationToken)
     {
@@ -51,14 +52,14 @@ public sealed partial class RecoveryWorkflow
         ArgumentNullException.ThrowIfNull(command);
         const string action = "recovery.request";
         var target = await PersonAsync(personId, cancellationToken).ConfigureAwait(false);
-        if (target is null)
+        var selfService = target?.Id == access.Caller.PersonId;
+        var operation = selfService ? Operation.RequestMyRecovery : Operation.RecoverCertificatesToNewDevice;
+        if (target is null || !access.Policy.Sees(access.Caller, PersonRef.From(target), Operation.ViewPerson, operation))
         {
-            return await RefuseAsync(access, action, null, null, PeopleErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(access, action, target?.Id, null, PeopleErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
         }
 
         var profile = await ProfileAsync(command.CredentialProfileId, cancellationToken).ConfigureAwait(false);
-        var selfService = target.Id == access.Caller.PersonId;
-        var operation = selfService ? Operation.RequestMyRecovery : Operation.RecoverCertificatesToNewDevice;
         var refused = await RequestRulesAsync(access, target, profile, operation, selfService, cancellationToken).ConfigureAwait(false);
         if (refused is not null)
         {
@@ -71,7 +72,8 @@ public sealed partial class RecoveryWorkflow
 
     /// <summary>
     /// Requests recovery onto an issued device (a device update; SPEC §4 rules 1–3, 14). The certificate list is
-    /// the complete desired set of recovered certificates on the device.
+    /// the complete desired set of recovered certificates on the device. A device whose owner the caller cannot
+    /// see is answered exactly like one that does not exist.
     /// </summary>
     public async Task<Result<RequestView>> RequestDeviceUpdateAsync(AccessContext access, string deviceId, NewRequest command, Channel channel, CancellationToken cancellationToken)
     {
@@ -80,12 +82,13 @@ public sealed partial class RecoveryWorkflow
         const string action = "recovery.request_update";
         var device = await _store.FirstOrDefaultAsync(_store.Devices.Where(d => d.Id == deviceId), cancellationToken).ConfigureAwait(false);
         var owner = device is null ? null : await PersonAsync(device.OwnerId, cancellationToken).ConfigureAwait(false);
-        if (device is null || owner is null || !Sees(access, Operation.ViewDevice, owner))
+        var selfService = owner is not null && owner.Id == access.Caller.PersonId;
+        var operation = selfService ? Operation.RequestMyRecovery : Operation.RecoverCertificates;
+        if (device is null || owner is null || !access.Policy.Sees(access.Caller, PersonRef.From(owner), Operation.ViewDevice, operation))
         {
-            return await RefuseAsync(access, action, null, null, RequestErrors.DeviceNotFound, channel, cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(access, action, owner?.Id, null, RequestErrors.DeviceNotFound, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var selfService = owner.Id == access.Caller.PersonId;
         if (selfService && !access.Caller.Holds(Operation.RequestMyRecovery) && access.Caller.Holds(Operation.RecoverCertificates))
         {
             // Rule 3: operator operations never act on the operator's own device.
@@ -93,7 +96,6 @@ public sealed partial class RecoveryWorkflow
         }
 
         var profile = await ProfileAsync(command.CredentialProfileId ?? device.CredentialProfileId, cancellationToken).ConfigureAwait(false);
-        var operation = selfService ? Operation.RequestMyRecovery : Operation.RecoverCertificates;
         var refused = await RequestRulesAsync(access, owner, profile, operation, selfService: false, cancellationToken).ConfigureAwait(false)
                       ?? (profile!.CardEncoding != CardEncoding.SmartCard
                           ? RequestErrors.ProfileMismatch.WithDetail($"Profile '{profile.Name}' is for soft certificates; a device update needs a smart-card profile.")
@@ -273,14 +275,18 @@ public sealed partial class RecoveryWorkflow
         }
     }
 
+    /// <summary>
+    /// The rules after visibility: operation and scope, self-service, the profile and its role lists. The caller
+    /// already sees the person (the request route answered "not found" otherwise), so a refusal here tells them
+    /// nothing about who exists.
+    /// </summary>
     private async Task<Error?> RequestRulesAsync(AccessContext access, Person target, CredentialProfile? profile, Operation operation, bool selfService, CancellationToken cancellationToken)
     {
-        // Scope first, so that a caller who may not see the person learns nothing else about them.
         var withoutProfile = access.Policy.Decide(access.Caller, operation, PersonRef.From(target));
         switch (withoutProfile)
         {
             case AccessDecision.TargetOutOfScope:
-                return PeopleErrors.NotFound;
+                return RequestErrors.Forbidden.WithDetail($"The person is outside the scope of your {operation} role.");
             case AccessDecision.CallerDisabled or AccessDecision.OperationNotGranted or AccessDecision.NotSelf:
                 return RequestErrors.Forbidden.WithDetail(selfService
                     ? "Asking for your own keys needs a role that grants RequestMyRecovery."

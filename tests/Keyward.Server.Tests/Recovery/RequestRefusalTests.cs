@@ -15,12 +15,11 @@ public sealed class RequestRefusalTests(DemoServerFixture fixture) : IClassFixtu
 
     private DemoServer Server => fixture.Server;
 
-    // Rule 1: the operation, with the person in scope.
+    // Rule 1: the person visible to the caller, then the operation with the person in scope.
     [Fact]
-    public async Task RequestingForSomeoneElse_WithoutRecoverCertificatesToNewDevice_IsForbidden()
+    public async Task RequestingForSomeoneTheCallerSees_WithoutRecoverCertificatesToNewDevice_IsForbidden()
     {
         using var refusals = await Refusals.OnAsync(Server);
-        using var carol = await Server.SignInAsync("carol");
         using var vera = await Server.SignInAsync("vera");
         using var victor = await Server.SignInAsync("victor");
         var dave = await Json.PersonIdAsync(refusals.Admin, "dave");
@@ -28,26 +27,31 @@ public sealed class RequestRefusalTests(DemoServerFixture fixture) : IClassFixtu
         var daves = await CardholderCertificates.OfAsync(refusals.Admin, dave);
         var carols = await CardholderCertificates.OfAsync(refusals.Admin, carolId);
 
-        // A cardholder asks for someone else's keys: self-service does not reach other people.
-        var detail = await refusals.NoRequestAsync(dave, () => RecoverySteps.PostRequestAsync(carol, dave, SoftCertificate, [daves.Current]), HttpStatusCode.Forbidden, "recovery.forbidden");
+        // Validators see the person but may not ask for their keys: 403 tells them nothing they do not know.
+        var detail = await refusals.NoRequestAsync(dave, () => RecoverySteps.PostRequestAsync(vera, dave, SoftCertificate, [daves.Current]), HttpStatusCode.Forbidden, "recovery.forbidden");
         Assert.Contains("RecoverCertificatesToNewDevice", detail, StringComparison.Ordinal);
-
-        // Validators see the person but may not ask for their keys.
-        await refusals.NoRequestAsync(dave, () => RecoverySteps.PostRequestAsync(vera, dave, SoftCertificate, [daves.Current]), HttpStatusCode.Forbidden, "recovery.forbidden");
         await refusals.NoRequestAsync(carolId, () => RecoverySteps.PostRequestAsync(victor, carolId, SoftCertificate, [carols.Current]), HttpStatusCode.Forbidden, "recovery.forbidden");
     }
 
+    // Finding 5 (leaks that a record exists): carol asking for dave's keys was told 403, an unknown id 404.
     [Fact]
-    public async Task RequestingForSomeoneOutsideTheOperatorsScope_AnswersPersonNotFound()
+    public async Task RequestingForSomeoneTheCallerCannotSee_AnswersExactlyAsForAnUnknownPerson()
     {
         using var refusals = await Refusals.OnAsync(Server);
+        using var carol = await Server.SignInAsync("carol");
         using var olivia = await Server.SignInAsync("olivia");
         var dave = await Json.PersonIdAsync(refusals.Admin, "dave");
         var daves = await CardholderCertificates.OfAsync(refusals.Admin, dave);
+        const string nobody = "0000000000000000000000000000dead";
 
-        // Olivia operates for Finance and below; dave is in Engineering. The answer is the one for nobody at all.
-        await refusals.NoRequestAsync(dave, () => RecoverySteps.PostRequestAsync(olivia, dave, SoftCertificate, [daves.Current]), HttpStatusCode.NotFound, "people.not_found");
-        await refusals.NoRequestAsync("0000000000000000000000000000dead", () => RecoverySteps.PostRequestAsync(olivia, "0000000000000000000000000000dead", SoftCertificate, [daves.Current]), HttpStatusCode.NotFound, "people.not_found");
+        // Carol (a cardholder, scope Self) and olivia (an operator for Finance and below) cannot see dave in
+        // Engineering: the answer about him is the one about nobody at all, and nothing is opened.
+        foreach (var caller in new[] { carol, olivia })
+        {
+            var (_, hidden) = await refusals.NoRequestProblemAsync(dave, () => RecoverySteps.PostRequestAsync(caller, dave, SoftCertificate, [daves.Current]), HttpStatusCode.NotFound, "people.not_found");
+            var (_, unknown) = await refusals.NoRequestProblemAsync(nobody, () => RecoverySteps.PostRequestAsync(caller, nobody, SoftCertificate, [daves.Current]), HttpStatusCode.NotFound, "people.not_found");
+            Assert.Equal(unknown, hidden);
+        }
     }
 
     [Fact]
