@@ -367,7 +367,11 @@ public sealed partial class RecoveryWorkflow
         return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Rule 2: a non-empty list without duplicates of the target's own certificates with archived keys.</summary>
+    /// <summary>
+    /// Rule 2: a non-empty list without duplicates of the target's own certificates with archived keys. An id that
+    /// names someone else's certificate gets exactly the answer of an id that names none, so that a request cannot
+    /// be used to learn which certificate ids exist.
+    /// </summary>
     private async Task<Error?> CheckCertificatesAsync(Person target, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0)
@@ -386,18 +390,13 @@ public sealed partial class RecoveryWorkflow
             return RequestErrors.DuplicateCertificate.WithDetail($"Certificate {duplicate.Key} is named more than once.");
         }
 
-        var found = await _store.ToListAsync(_store.Certificates.Where(c => ids.Contains(c.Id)), cancellationToken).ConfigureAwait(false);
+        // Only the target's own certificates are read: someone else's is never loaded, so it cannot answer differently.
+        var targetId = target.Id;
+        var found = await _store.ToListAsync(_store.Certificates.Where(c => ids.Contains(c.Id) && c.OwnerId == targetId), cancellationToken).ConfigureAwait(false);
         var unknown = ids.FirstOrDefault(id => found.All(c => c.Id != id));
         if (unknown is not null)
         {
-            return RequestErrors.UnknownCertificate.WithDetail($"There is no certificate {unknown}.");
-        }
-
-        // Someone else's certificate gets the same answer whether or not the caller may see its owner.
-        var foreign = found.FirstOrDefault(c => c.OwnerId != target.Id);
-        if (foreign is not null)
-        {
-            return RequestErrors.ForeignCertificate.WithDetail($"Certificate {foreign.Id} does not belong to {target.Name}.");
+            return RequestErrors.UnknownCertificate.WithDetail($"Certificate {unknown} is not one of {target.Name}'s certificates.");
         }
 
         var notArchived = found.FirstOrDefault(c => !c.Archived);

@@ -157,21 +157,30 @@ public sealed class RequestRefusalTests(DemoServerFixture fixture) : IClassFixtu
         const string unknown = "00000000000000000000000000000bad";
 
         var detail = await refusals.NoRequestAsync(carolId, () => RecoverySteps.PostRequestAsync(olivia, carolId, SoftCertificate, [carols.Current, unknown]), HttpStatusCode.BadRequest, "recovery.unknown_certificate");
-        Assert.Contains(unknown, detail, StringComparison.Ordinal);
+        Assert.Equal($"Certificate {unknown} is not one of Carol's certificates.", detail);
     }
 
+    // Finding 5 (leaks that a record exists): someone else's certificate id was answered recovery.foreign_certificate,
+    // an id that names no certificate recovery.unknown_certificate, so a request told which ids exist.
     [Fact]
-    public async Task RequestingAnotherPersonsCertificate_IsRefused()
+    public async Task RequestingAnotherPersonsCertificate_AnswersExactlyAsForAnUnknownCertificate()
     {
         using var refusals = await Refusals.OnAsync(Server);
         using var olivia = await Server.SignInAsync("olivia");
         var carolId = await Json.PersonIdAsync(olivia, "carol");
         var carols = await CardholderCertificates.OfAsync(olivia, carolId);
         var daves = await CardholderCertificates.OfAsync(refusals.Admin, await Json.PersonIdAsync(refusals.Admin, "dave"));
+        const string unknown = "00000000000000000000000000000bad";
 
-        // Dave's certificate in carol's request — whether or not the operator may see dave.
-        await refusals.NoRequestAsync(carolId, () => RecoverySteps.PostRequestAsync(olivia, carolId, SoftCertificate, [carols.Current, daves.Current]), HttpStatusCode.BadRequest, "recovery.foreign_certificate");
-        await refusals.NoRequestAsync(carolId, () => RecoverySteps.PostRequestAsync(refusals.Admin, carolId, SoftCertificate, [daves.Expired]), HttpStatusCode.BadRequest, "recovery.foreign_certificate");
+        // Dave's certificate in carol's request, whether or not the caller may see dave: the answer is the unknown
+        // id's, which differs only by the id the caller sent.
+        foreach (var caller in new[] { olivia, refusals.Admin })
+        {
+            var (_, foreign) = await refusals.NoRequestProblemAsync(carolId, () => RecoverySteps.PostRequestAsync(caller, carolId, SoftCertificate, [carols.Current, daves.Expired]), HttpStatusCode.BadRequest, "recovery.unknown_certificate");
+            var (_, nothing) = await refusals.NoRequestProblemAsync(carolId, () => RecoverySteps.PostRequestAsync(caller, carolId, SoftCertificate, [carols.Current, unknown]), HttpStatusCode.BadRequest, "recovery.unknown_certificate");
+            Assert.Contains(daves.Expired, foreign, StringComparison.Ordinal);
+            Assert.Equal(nothing.Replace(unknown, "{id}", StringComparison.Ordinal), foreign.Replace(daves.Expired, "{id}", StringComparison.Ordinal));
+        }
     }
 
     [Fact]
