@@ -128,9 +128,10 @@ public sealed class CertificateService
         }
 
         var thumbprint = imported.Value.Thumbprint;
-        if (await _store.AnyAsync(_store.Certificates.Where(c => c.Thumbprint == thumbprint), cancellationToken).ConfigureAwait(false))
+        var recorded = await _store.FirstOrDefaultAsync(_store.Certificates.Where(c => c.Thumbprint == thumbprint), cancellationToken).ConfigureAwait(false);
+        if (recorded is not null)
         {
-            return await RefuseAsync(access, "certificates.import", personId, CertificateErrors.ImportDuplicate, channel, cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(access, "certificates.import", personId, await DuplicateAsync(access, recorded, cancellationToken).ConfigureAwait(false), channel, cancellationToken).ConfigureAwait(false);
         }
 
         var certificate = Record(certificateId, target.Value.Id, policy, imported.Value);
@@ -227,6 +228,18 @@ public sealed class CertificateService
         }
 
         return certificate;
+    }
+
+    /// <summary>
+    /// The refusal of a certificate that is already archived. A thumbprint is unique, so the refusal itself cannot
+    /// be avoided; but only a caller who may see the recorded certificate's holder is told which certificate it is.
+    /// </summary>
+    private async Task<Error> DuplicateAsync(AccessContext access, Certificate recorded, CancellationToken cancellationToken)
+    {
+        var holder = await _store.FirstOrDefaultAsync(_store.People.Where(p => p.Id == recorded.OwnerId), cancellationToken).ConfigureAwait(false);
+        return holder is not null && access.Policy.Decide(access.Caller, Operation.ViewCertificate, PersonRef.From(holder)) == AccessDecision.Allowed
+            ? CertificateErrors.ImportDuplicate.WithDetail($"This certificate is already archived as certificate {recorded.Id} of {holder.LogonName}.")
+            : CertificateErrors.ImportDuplicate;
     }
 
     private async Task<CertificatePolicy?> PolicyAsync(string idOrName, CancellationToken cancellationToken) =>
