@@ -28,6 +28,7 @@ public static class CertificateErrors
 
     public static readonly Error ImportUnsupportedKey = new("certificates.import_unsupported_key", ErrorKind.Validation, "Unsupported key", "The key is not RSA 2048/3072/4096 or EC P-256/P-384.");
 
+    // Says no more than the refusal itself unless the caller may see the recorded certificate (CertificateService).
     public static readonly Error ImportDuplicate = new("certificates.import_duplicate", ErrorKind.Conflict, "Already in the archive", "This certificate is already recorded in Keyward.");
 
     public static readonly Error Forbidden = new("certificates.forbidden", ErrorKind.Forbidden, "Not allowed", "None of your roles allows issuing certificates for this person.");

@@ -43,7 +43,7 @@ public sealed class CertificateService
     {
         ArgumentNullException.ThrowIfNull(access);
         ArgumentNullException.ThrowIfNull(command);
-        var target = await TargetAsync(access, personId, disabledAllowed: false, cancellationToken).ConfigureAwait(false);
+        var target = await TargetAsync(access, personId, Operation.ViewPerson, disabledAllowed: false, cancellationToken).ConfigureAwait(false);
         if (!target.IsSuccess)
         {
             return await RefuseAsync(access, "certificates.issue", personId, target.Error, channel, cancellationToken).ConfigureAwait(false);
@@ -97,7 +97,7 @@ public sealed class CertificateService
     {
         ArgumentNullException.ThrowIfNull(access);
         ArgumentNullException.ThrowIfNull(command);
-        var target = await TargetAsync(access, personId, disabledAllowed: false, cancellationToken).ConfigureAwait(false);
+        var target = await TargetAsync(access, personId, Operation.ViewPerson, disabledAllowed: false, cancellationToken).ConfigureAwait(false);
         if (!target.IsSuccess)
         {
             return await RefuseAsync(access, "certificates.import", personId, target.Error, channel, cancellationToken).ConfigureAwait(false);
@@ -128,9 +128,10 @@ public sealed class CertificateService
         }
 
         var thumbprint = imported.Value.Thumbprint;
-        if (await _store.AnyAsync(_store.Certificates.Where(c => c.Thumbprint == thumbprint), cancellationToken).ConfigureAwait(false))
+        var recorded = await _store.FirstOrDefaultAsync(_store.Certificates.Where(c => c.Thumbprint == thumbprint), cancellationToken).ConfigureAwait(false);
+        if (recorded is not null)
         {
-            return await RefuseAsync(access, "certificates.import", personId, CertificateErrors.ImportDuplicate, channel, cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(access, "certificates.import", personId, await DuplicateAsync(access, recorded, cancellationToken).ConfigureAwait(false), channel, cancellationToken).ConfigureAwait(false);
         }
 
         var certificate = Record(certificateId, target.Value.Id, policy, imported.Value);
@@ -153,11 +154,12 @@ public sealed class CertificateService
         }
 
         // Revoking takes from the holder: a disabled person (typically someone who left) must still be revocable.
-        var owner = await TargetAsync(access, certificate.OwnerId, disabledAllowed: true, cancellationToken).ConfigureAwait(false);
+        var owner = await TargetAsync(access, certificate.OwnerId, Operation.ViewCertificate, disabledAllowed: true, cancellationToken).ConfigureAwait(false);
         if (!owner.IsSuccess)
         {
+            // A certificate whose holder the caller cannot see does not exist for them.
             var error = owner.Error.Kind == ErrorKind.NotFound ? CertificateErrors.NotFound : owner.Error;
-            return await RefuseAsync(access, "certificates.revoke", null, error, channel, cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(access, "certificates.revoke", certificate.OwnerId, error, channel, cancellationToken).ConfigureAwait(false);
         }
 
         if (!Enum.IsDefined(reason))
@@ -228,14 +230,31 @@ public sealed class CertificateService
         return certificate;
     }
 
+    /// <summary>
+    /// The refusal of a certificate that is already archived. A thumbprint is unique, so the refusal itself cannot
+    /// be avoided; but only a caller who may see the recorded certificate's holder is told which certificate it is.
+    /// </summary>
+    private async Task<Error> DuplicateAsync(AccessContext access, Certificate recorded, CancellationToken cancellationToken)
+    {
+        var holder = await _store.FirstOrDefaultAsync(_store.People.Where(p => p.Id == recorded.OwnerId), cancellationToken).ConfigureAwait(false);
+        return holder is not null && access.Policy.Decide(access.Caller, Operation.ViewCertificate, PersonRef.From(holder)) == AccessDecision.Allowed
+            ? CertificateErrors.ImportDuplicate.WithDetail($"This certificate is already archived as certificate {recorded.Id} of {holder.LogonName}.")
+            : CertificateErrors.ImportDuplicate;
+    }
+
     private async Task<CertificatePolicy?> PolicyAsync(string idOrName, CancellationToken cancellationToken) =>
         await _store.FirstOrDefaultAsync(_store.CertificatePolicies.Where(p => p.Id == idOrName || p.Name == idOrName), cancellationToken).ConfigureAwait(false);
 
-    // disabledAllowed: whether the step may act on a disabled person - only for steps that give them nothing.
-    private async Task<Result<Person>> TargetAsync(AccessContext access, string personId, bool disabledAllowed, CancellationToken cancellationToken)
+    /// <summary>
+    /// The person a step acts on, when the caller holds IssueCertificate for them. Visibility comes first: a
+    /// person the caller cannot see (through <paramref name="view"/> or IssueCertificate) is "not found", exactly
+    /// like one who does not exist, whatever else the caller lacks; only a person they can see is "forbidden".
+    /// <paramref name="disabledAllowed"/>: whether the step may act on a disabled person — only steps that give them nothing.
+    /// </summary>
+    private async Task<Result<Person>> TargetAsync(AccessContext access, string personId, Operation view, bool disabledAllowed, CancellationToken cancellationToken)
     {
         var person = await _store.FirstOrDefaultAsync(_store.People.Where(p => p.Id == personId), cancellationToken).ConfigureAwait(false);
-        if (person is null)
+        if (person is null || !access.Policy.Sees(access.Caller, PersonRef.From(person), view, Operation.IssueCertificate))
         {
             return PeopleErrors.NotFound;
         }
@@ -244,11 +263,9 @@ public sealed class CertificateService
         {
             AccessDecision.Allowed => person,
             AccessDecision.TargetDisabled when disabledAllowed => person,
-            AccessDecision.OperationNotGranted or AccessDecision.CallerDisabled => CertificateErrors.Forbidden,
             AccessDecision.TargetDisabled => CertificateErrors.Forbidden.WithDetail("The person is disabled: a disabled person receives nothing."),
-
-            // Out of scope: the caller must not learn that the person exists.
-            _ => PeopleErrors.NotFound,
+            AccessDecision.TargetOutOfScope => CertificateErrors.Forbidden.WithDetail("The person is outside the scope of your IssueCertificate role."),
+            _ => CertificateErrors.Forbidden,
         };
     }
 

@@ -51,6 +51,7 @@ public sealed partial class RecoveryWorkflow
     /// <summary>
     /// Requests recovery of a person's archived keys to a new device or as soft certificates, as the profile's
     /// card encoding says (SPEC §4 rules 1, 2, 4, 5). The target asking for their own keys is self-service.
+    /// A person the caller cannot see is answered exactly like one who does not exist.
     /// </summary>
     public async Task<Result<RequestView>> RequestAsync(AccessContext access, string personId, NewRequest command, Channel channel, CancellationToken cancellationToken)
     {
@@ -58,14 +59,14 @@ public sealed partial class RecoveryWorkflow
         ArgumentNullException.ThrowIfNull(command);
         const string action = "recovery.request";
         var target = await PersonAsync(personId, cancellationToken).ConfigureAwait(false);
-        if (target is null)
+        var selfService = target?.Id == access.Caller.PersonId;
+        var operation = selfService ? Operation.RequestMyRecovery : Operation.RecoverCertificatesToNewDevice;
+        if (target is null || !access.Policy.Sees(access.Caller, PersonRef.From(target), Operation.ViewPerson, operation))
         {
-            return await RefuseAsync(access, action, null, null, PeopleErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(access, action, target?.Id, null, PeopleErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
         }
 
         var profile = await ProfileAsync(command.CredentialProfileId, cancellationToken).ConfigureAwait(false);
-        var selfService = target.Id == access.Caller.PersonId;
-        var operation = selfService ? Operation.RequestMyRecovery : Operation.RecoverCertificatesToNewDevice;
         var refused = await RequestRulesAsync(access, target, profile, operation, selfService, cancellationToken).ConfigureAwait(false);
         if (refused is not null)
         {
@@ -78,7 +79,8 @@ public sealed partial class RecoveryWorkflow
 
     /// <summary>
     /// Requests recovery onto an issued device (a device update; SPEC §4 rules 1–3, 14). The certificate list is
-    /// the complete desired set of recovered certificates on the device.
+    /// the complete desired set of recovered certificates on the device. A device whose owner the caller cannot
+    /// see is answered exactly like one that does not exist.
     /// </summary>
     public async Task<Result<RequestView>> RequestDeviceUpdateAsync(AccessContext access, string deviceId, NewRequest command, Channel channel, CancellationToken cancellationToken)
     {
@@ -87,12 +89,13 @@ public sealed partial class RecoveryWorkflow
         const string action = "recovery.request_update";
         var device = await _store.FirstOrDefaultAsync(_store.Devices.Where(d => d.Id == deviceId), cancellationToken).ConfigureAwait(false);
         var owner = device is null ? null : await PersonAsync(device.OwnerId, cancellationToken).ConfigureAwait(false);
-        if (device is null || owner is null || !Sees(access, Operation.ViewDevice, owner))
+        var selfService = owner is not null && owner.Id == access.Caller.PersonId;
+        var operation = selfService ? Operation.RequestMyRecovery : Operation.RecoverCertificates;
+        if (device is null || owner is null || !access.Policy.Sees(access.Caller, PersonRef.From(owner), Operation.ViewDevice, operation))
         {
-            return await RefuseAsync(access, action, null, null, RequestErrors.DeviceNotFound, channel, cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(access, action, owner?.Id, null, RequestErrors.DeviceNotFound, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var selfService = owner.Id == access.Caller.PersonId;
         if (selfService && !access.Caller.Holds(Operation.RequestMyRecovery) && access.Caller.Holds(Operation.RecoverCertificates))
         {
             // Rule 3: operator operations never act on the operator's own device.
@@ -100,7 +103,6 @@ public sealed partial class RecoveryWorkflow
         }
 
         var profile = await ProfileAsync(command.CredentialProfileId ?? device.CredentialProfileId, cancellationToken).ConfigureAwait(false);
-        var operation = selfService ? Operation.RequestMyRecovery : Operation.RecoverCertificates;
         var refused = await RequestRulesAsync(access, owner, profile, operation, selfService: false, cancellationToken).ConfigureAwait(false)
                       ?? (profile!.CardEncoding != CardEncoding.SmartCard
                           ? RequestErrors.ProfileMismatch.WithDetail($"Profile '{profile.Name}' is for soft certificates; a device update needs a smart-card profile.")
@@ -280,14 +282,18 @@ public sealed partial class RecoveryWorkflow
         }
     }
 
+    /// <summary>
+    /// The rules after visibility: operation and scope, self-service, the profile and its role lists. The caller
+    /// already sees the person (the request route answered "not found" otherwise), so a refusal here tells them
+    /// nothing about who exists.
+    /// </summary>
     private async Task<Error?> RequestRulesAsync(AccessContext access, Person target, CredentialProfile? profile, Operation operation, bool selfService, CancellationToken cancellationToken)
     {
-        // Scope first, so that a caller who may not see the person learns nothing else about them.
         var withoutProfile = access.Policy.Decide(access.Caller, operation, PersonRef.From(target));
         switch (withoutProfile)
         {
             case AccessDecision.TargetOutOfScope:
-                return PeopleErrors.NotFound;
+                return RequestErrors.Forbidden.WithDetail($"The person is outside the scope of your {operation} role.");
             case AccessDecision.CallerDisabled or AccessDecision.OperationNotGranted or AccessDecision.NotSelf:
                 return RequestErrors.Forbidden.WithDetail(selfService
                     ? "Asking for your own keys needs a role that grants RequestMyRecovery."
@@ -377,7 +383,11 @@ public sealed partial class RecoveryWorkflow
         return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Rule 2: a non-empty list without duplicates of the target's own certificates with archived keys.</summary>
+    /// <summary>
+    /// Rule 2: a non-empty list without duplicates of the target's own certificates with archived keys. An id that
+    /// names someone else's certificate gets exactly the answer of an id that names none, so that a request cannot
+    /// be used to learn which certificate ids exist.
+    /// </summary>
     private async Task<Error?> CheckCertificatesAsync(Person target, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0)
@@ -396,18 +406,13 @@ public sealed partial class RecoveryWorkflow
             return RequestErrors.DuplicateCertificate.WithDetail($"Certificate {duplicate.Key} is named more than once.");
         }
 
-        var found = await _store.ToListAsync(_store.Certificates.Where(c => ids.Contains(c.Id)), cancellationToken).ConfigureAwait(false);
+        // Only the target's own certificates are read: someone else's is never loaded, so it cannot answer differently.
+        var targetId = target.Id;
+        var found = await _store.ToListAsync(_store.Certificates.Where(c => ids.Contains(c.Id) && c.OwnerId == targetId), cancellationToken).ConfigureAwait(false);
         var unknown = ids.FirstOrDefault(id => found.All(c => c.Id != id));
         if (unknown is not null)
         {
-            return RequestErrors.UnknownCertificate.WithDetail($"There is no certificate {unknown}.");
-        }
-
-        // Someone else's certificate gets the same answer whether or not the caller may see its owner.
-        var foreign = found.FirstOrDefault(c => c.OwnerId != target.Id);
-        if (foreign is not null)
-        {
-            return RequestErrors.ForeignCertificate.WithDetail($"Certificate {foreign.Id} does not belong to {target.Name}.");
+            return RequestErrors.UnknownCertificate.WithDetail($"Certificate {unknown} is not one of {target.Name}'s certificates.");
         }
 
         var notArchived = found.FirstOrDefault(c => !c.Archived);

@@ -40,9 +40,9 @@ public static class RequestErrors
 
     public static readonly Error DuplicateCertificate = new("recovery.duplicate_certificate", ErrorKind.Validation, "Duplicate certificate", "The same certificate is named twice.");
 
-    public static readonly Error UnknownCertificate = new("recovery.unknown_certificate", ErrorKind.Validation, "Unknown certificate", "A certificate in the request does not exist.");
-
-    public static readonly Error ForeignCertificate = new("recovery.foreign_certificate", ErrorKind.Validation, "Certificate of someone else", "A certificate in the request does not belong to the person whose keys are recovered.");
+    // A certificate that does not exist and one that belongs to someone else get this one answer: the request must
+    // not tell which certificate ids exist.
+    public static readonly Error UnknownCertificate = new("recovery.unknown_certificate", ErrorKind.Validation, "Unknown certificate", "A certificate in the request is not one of the certificates of the person whose keys are recovered.");
 
     public static readonly Error NotArchived = new("recovery.not_archived", ErrorKind.Validation, "Key not archived", "A certificate in the request has no archived key: only archived encryption keys can be recovered.");
 

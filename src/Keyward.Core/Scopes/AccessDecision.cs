@@ -12,7 +12,10 @@ public enum AccessDecision
     /// <summary>None of the caller's roles grants the operation (or all such assignments have scope None).</summary>
     OperationNotGranted = 2,
 
-    /// <summary>The roles that grant the operation do not reach the target. Adapters answer 404.</summary>
+    /// <summary>
+    /// The roles that grant the operation do not reach the target. A use case answers 404 when the caller cannot
+    /// see the target either (<see cref="AccessPolicy.Sees"/>), and may answer 403 when they can.
+    /// </summary>
     TargetOutOfScope = 3,
 
     /// <summary>The target is disabled and the operation would act on them: a disabled person receives nothing.</summary>

@@ -111,6 +111,27 @@ public sealed class AccessPolicy
     }
 
     /// <summary>
+    /// Whether the caller may learn that <paramref name="target"/> exists, before a step that needs
+    /// <paramref name="operation"/>: the target is the caller, or the role that lets the caller see such records
+    /// (<paramref name="view"/>: ViewPerson, ViewCertificate, ViewDevice, ViewRequest) or a role that grants the
+    /// step reaches them. A target the caller cannot see must be answered exactly like one that does not exist
+    /// ("not found"); one they can see may be refused with "forbidden", which tells them nothing new.
+    /// </summary>
+    /// <remarks>
+    /// The step's own reach counts because performing the step would reveal the target anyway; a caller who may
+    /// act on someone without a role to view them is not told "not found" about the very people they may act on.
+    /// </remarks>
+    public bool Sees(Caller caller, PersonRef target, Operation view, Operation operation)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(target);
+        return caller.Enabled
+               && (string.Equals(target.Id, caller.PersonId, StringComparison.Ordinal)
+                   || ReachFor(caller, view).Covers(target)
+                   || ReachFor(caller, operation).Covers(target));
+    }
+
+    /// <summary>
     /// May <paramref name="granter"/> give <paramref name="grantee"/> the role <paramref name="role"/> with
     /// <paramref name="scope"/> (and the administrative groups)? Nobody grants a role they do not hold or a
     /// scope wider than their own, and the grantee and every administrative group must be within the

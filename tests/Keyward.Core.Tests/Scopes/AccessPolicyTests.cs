@@ -63,6 +63,43 @@ public class AccessPolicyTests
     }
 
     [Fact]
+    public void Sees_CardholderWithSelfScope_SeesOnlyThemselves()
+    {
+        var cardholder = TestOrg.Caller("carol", TestOrg.Payroll, TestOrg.Grant(TestOrg.Role("cardholder", Operation.ViewPerson, Operation.RequestMyRecovery), Scope.Self));
+
+        Assert.True(TestOrg.Policy.Sees(cardholder, cardholder.AsTarget, Operation.ViewPerson, Operation.RequestMyRecovery));
+        Assert.False(TestOrg.Policy.Sees(cardholder, TestOrg.Person("dave", TestOrg.Engineering), Operation.ViewPerson, Operation.RecoverCertificatesToNewDevice));
+        Assert.False(TestOrg.Policy.Sees(cardholder, TestOrg.Person("paula", TestOrg.Payroll), Operation.ViewPerson, Operation.RecoverCertificatesToNewDevice));
+    }
+
+    [Fact]
+    public void Sees_ViewingRoleWithoutTheStep_SeesWithinItsScopeOnly()
+    {
+        var validator = TestOrg.Caller("vera", TestOrg.Engineering, TestOrg.Grant(TestOrg.Role("validator", Operation.ViewPerson, Operation.ValidateRequest), Scope.Department));
+
+        Assert.True(TestOrg.Policy.Sees(validator, TestOrg.Person("dave", TestOrg.Engineering), Operation.ViewPerson, Operation.RecoverCertificatesToNewDevice));
+        Assert.False(TestOrg.Policy.Sees(validator, FinanceTarget, Operation.ViewPerson, Operation.RecoverCertificatesToNewDevice));
+    }
+
+    [Fact]
+    public void Sees_StepGrantedWithoutAViewingRole_SeesWhomTheStepReaches()
+    {
+        var issuer = TestOrg.Caller("ian", TestOrg.Finance, TestOrg.Grant(TestOrg.Role("issuer", Operation.IssueCertificate), Scope.Division));
+
+        Assert.True(TestOrg.Policy.Sees(issuer, TestOrg.Person("carol", TestOrg.Payroll), Operation.ViewCertificate, Operation.IssueCertificate));
+        Assert.False(TestOrg.Policy.Sees(issuer, TestOrg.Person("dave", TestOrg.Engineering), Operation.ViewCertificate, Operation.IssueCertificate));
+    }
+
+    [Fact]
+    public void Sees_DisabledCaller_SeesNobody()
+    {
+        var disabled = TestOrg.Caller("admin", TestOrg.Acme, TestOrg.Grant(TestOrg.Role("administrator", Operations.All), Scope.All)) with { Enabled = false };
+
+        Assert.False(TestOrg.Policy.Sees(disabled, FinanceTarget, Operation.ViewPerson, Operation.RecoverCertificatesToNewDevice));
+        Assert.False(TestOrg.Policy.Sees(disabled, disabled.AsTarget, Operation.ViewPerson, Operation.RequestMyRecovery));
+    }
+
+    [Fact]
     public void Decide_TwoAssignmentsGrantingOperation_WidestReachWins()
     {
         var a = TestOrg.Role("a", Operation.ViewPerson);

@@ -62,7 +62,8 @@ internal static class CertificateApi
     /// <paramref name="code"/>, the person's certificates and the archive hold the same rows as before, and the
     /// audit trail gained a Refused entry for <paramref name="action"/> with that code, by <paramref name="actor"/>.
     /// </summary>
-    public static async Task AssertRefusedAsync(
+    /// <returns>The answer as the caller saw it (<see cref="Json.ProblemTextAsync"/>).</returns>
+    public static async Task<string> AssertRefusedAsync(
         DemoServer server,
         HttpClient admin,
         string personId,
@@ -75,9 +76,11 @@ internal static class CertificateApi
         var before = await ListAsync(admin, personId);
         var (certificatesBefore, archivedBefore, lastAudit) = await CountsAsync(server);
 
+        string problem;
         using (var response = await call())
         {
             await Json.ProblemAsync(response, status, code);
+            problem = await Json.ProblemTextAsync(response);
         }
 
         Assert.Equal(before.Select(Id).Order(StringComparer.Ordinal), (await ListAsync(admin, personId)).Select(Id).Order(StringComparer.Ordinal));
@@ -86,6 +89,7 @@ internal static class CertificateApi
         var entries = await AuditSinceAsync(server, lastAudit);
         Assert.Contains(entries, e => e.Action == action && e.Outcome == AuditOutcome.Refused && e.Code == code && e.ActorName == actor);
         Assert.DoesNotContain(entries, e => e.Action == action && e.Outcome == AuditOutcome.Succeeded);
+        return problem;
     }
 
     /// <summary>The audit entries written after <paramref name="sequence"/>, read from the store.</summary>

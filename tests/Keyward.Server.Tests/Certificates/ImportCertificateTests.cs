@@ -1,8 +1,11 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Keyward.Scopes;
 using Keyward.Server.Demo;
 using Keyward.Server.Tests.Infrastructure;
+using Keyward.Server.Tests.Recovery;
 
 namespace Keyward.Server.Tests.Certificates;
 
@@ -40,6 +43,39 @@ public sealed class ImportCertificateTests(DemoServerFixture fixture) : IClassFi
         }
 
         await CertificateApi.AssertRefusedAsync(Server, admin, carol, () => CertificateApi.ImportAsync(admin, carol, DemoOrganisation.EncryptionPolicy, pfx, OtherCa.Password), HttpStatusCode.Conflict, "certificates.import_duplicate", Action);
+    }
+
+    // Finding 5 (leaks that a record exists): a thumbprint is unique, so importing a certificate twice is refused
+    // whoever asks; only a caller who may see the recorded certificate is told which one it is and whose.
+    [Fact]
+    public async Task Import_DuplicateOfACertificateTheCallerCannotSee_DoesNotSayWhichOrWhose()
+    {
+        await DemoChanges.GrantAsync(Server, "olivia", "Finance issuer", Scope.Division, Operation.IssueCertificate);
+        using var admin = await Server.SignInAsync("admin");
+        using var olivia = await Server.SignInAsync("olivia");
+        var dave = await Json.PersonIdAsync(admin, "dave");
+        var carol = await Json.PersonIdAsync(admin, "carol");
+        using var key = TestKeys.Holder();
+        using var certificate = OtherCa.Issue(key, X509KeyUsageFlags.KeyEncipherment, "CN=Dave, OU=Engineering, DC=corp, DC=example");
+        var pfx = OtherCa.Pfx(certificate, key);
+        using var archived = await CertificateApi.ImportAsync(admin, dave, DemoOrganisation.EncryptionPolicy, pfx, OtherCa.Password);
+        var daves = CertificateApi.Id(await Json.ReadAsync(archived, HttpStatusCode.Created));
+
+        // Olivia issues for Finance; dave is in Engineering.
+        var hidden = await CertificateApi.AssertRefusedAsync(Server, admin, carol, () => CertificateApi.ImportAsync(olivia, carol, DemoOrganisation.EncryptionPolicy, pfx, OtherCa.Password), HttpStatusCode.Conflict, "certificates.import_duplicate", Action, actor: "olivia");
+        using (var page = await Server.Client.GetAsync(new Uri("/errors/certificates.import_duplicate", UriKind.Relative)))
+        {
+            var generic = (await Json.ReadAsync(page, HttpStatusCode.OK)).GetProperty("detail").GetString()!;
+            Assert.Contains(JsonEncodedText.Encode(generic).ToString(), hidden, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(daves, hidden, StringComparison.Ordinal);
+        Assert.DoesNotContain(dave, hidden, StringComparison.Ordinal);
+        Assert.DoesNotContain("dave", hidden, StringComparison.OrdinalIgnoreCase);
+
+        // The administrator sees every certificate, so the answer names the one on record.
+        var seen = await CertificateApi.AssertRefusedAsync(Server, admin, carol, () => CertificateApi.ImportAsync(admin, carol, DemoOrganisation.EncryptionPolicy, pfx, OtherCa.Password), HttpStatusCode.Conflict, "certificates.import_duplicate", Action);
+        Assert.Contains($"certificate {daves} of dave", seen, StringComparison.Ordinal);
     }
 
     [Fact]

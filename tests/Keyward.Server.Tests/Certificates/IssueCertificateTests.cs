@@ -141,6 +141,26 @@ public sealed class IssueCertificateTests(DemoServerFixture fixture) : IClassFix
         await CertificateApi.AssertRefusedAsync(Server, admin, erin, () => CertificateApi.IssueAsync(admin, erin, DemoOrganisation.EncryptionPolicy), HttpStatusCode.Forbidden, "certificates.forbidden", Action);
     }
 
+    // Finding 5 (leaks that a record exists): olivia, who may not issue, was told 403 about anyone who exists and
+    // 404 about an unknown id, so she could tell who exists outside her scope.
+    [Fact]
+    public async Task Issue_ForSomeoneTheCallerCannotSee_AnswersExactlyAsForAnUnknownPerson()
+    {
+        using var admin = await Server.SignInAsync("admin");
+        using var olivia = await Server.SignInAsync("olivia");
+        using var carol = await Server.SignInAsync("carol");
+        var dave = await Json.PersonIdAsync(admin, "dave");
+        var nobody = Guid.NewGuid().ToString("N");
+
+        // Dave is in Engineering: beyond olivia's Finance division and carol's Self scope, and neither may issue.
+        foreach (var (caller, name) in new[] { (olivia, "olivia"), (carol, "carol") })
+        {
+            var hidden = await CertificateApi.AssertRefusedAsync(Server, admin, dave, () => CertificateApi.IssueAsync(caller, dave, DemoOrganisation.EncryptionPolicy), HttpStatusCode.NotFound, "people.not_found", Action, actor: name);
+            var unknown = await CertificateApi.AssertRefusedAsync(Server, admin, dave, () => CertificateApi.IssueAsync(caller, nobody, DemoOrganisation.EncryptionPolicy), HttpStatusCode.NotFound, "people.not_found", Action, actor: name);
+            Assert.Equal(unknown, hidden);
+        }
+    }
+
     [Fact]
     public async Task Issue_UnknownPerson_NotFound()
     {

@@ -46,6 +46,37 @@ public sealed class RevokeCertificateTests(DemoServerFixture fixture) : IClassFi
         Assert.Contains(current.GetProperty("serialNumber").GetString()!, await CrlTextAsync(), StringComparison.OrdinalIgnoreCase);
     }
 
+    // Finding 5 (leaks that a record exists): olivia, who may not revoke, was told 403 about any certificate that
+    // exists and 404 about an unknown id, so she could tell which certificate ids exist outside her scope.
+    [Fact]
+    public async Task Revoke_CertificateOfSomeoneTheCallerCannotSee_AnswersExactlyAsForAnUnknownCertificate()
+    {
+        using var admin = await Server.SignInAsync("admin");
+        using var olivia = await Server.SignInAsync("olivia");
+        var dave = await Json.PersonIdAsync(admin, "dave");
+        var daves = CertificateApi.Id((await CertificateApi.ListAsync(admin, dave)).First(c => CertificateApi.Status(c) != "Revoked"));
+
+        var hidden = await CertificateApi.AssertRefusedAsync(Server, admin, dave, () => CertificateApi.RevokeAsync(olivia, daves, "KeyCompromise"), HttpStatusCode.NotFound, "certificates.not_found", "certificates.revoke", actor: "olivia");
+        var unknown = await CertificateApi.AssertRefusedAsync(Server, admin, dave, () => CertificateApi.RevokeAsync(olivia, Guid.NewGuid().ToString("N"), "KeyCompromise"), HttpStatusCode.NotFound, "certificates.not_found", "certificates.revoke", actor: "olivia");
+
+        Assert.Equal(unknown, hidden);
+        var (view, certificate) = await CertificateApi.GetAsync(admin, daves);
+        certificate.Dispose();
+        Assert.NotEqual("Revoked", CertificateApi.Status(view));
+    }
+
+    [Fact]
+    public async Task Revoke_AsOliviaWhoSeesTheHolderButMayNotIssue_RefusedForbidden()
+    {
+        using var admin = await Server.SignInAsync("admin");
+        using var olivia = await Server.SignInAsync("olivia");
+        var carol = await Json.PersonIdAsync(admin, "carol");
+        var carols = CertificateApi.Id((await CertificateApi.ListAsync(admin, carol)).First(c => CertificateApi.Status(c) != "Revoked"));
+
+        // Carol is in olivia's division: saying "forbidden" tells olivia nothing she cannot read herself.
+        await CertificateApi.AssertRefusedAsync(Server, admin, carol, () => CertificateApi.RevokeAsync(olivia, carols), HttpStatusCode.Forbidden, "certificates.forbidden", "certificates.revoke", actor: "olivia");
+    }
+
     /// <summary>The current CRL as openssl prints it.</summary>
     private async Task<string> CrlTextAsync()
     {

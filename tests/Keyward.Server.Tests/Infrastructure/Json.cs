@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Keyward.Server.Tests.Infrastructure;
 
@@ -27,6 +28,17 @@ public static class Json
         var detail = problem.GetProperty("detail").GetString()!;
         Assert.DoesNotContain("   at ", detail, StringComparison.Ordinal);
         return detail;
+    }
+
+    /// <summary>
+    /// The answer as a caller sees it, for comparing two answers: the HTTP status and the problem's JSON without
+    /// its <c>traceId</c>, the one member that differs on every call.
+    /// </summary>
+    public static async Task<string> ProblemTextAsync(HttpResponseMessage response)
+    {
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        Assert.True(problem.Remove("traceId"), "A problem carries a traceId.");
+        return $"{(int)response.StatusCode} {problem.ToJsonString()}";
     }
 
     public static async Task<JsonElement> GetAsync(HttpClient client, string path)

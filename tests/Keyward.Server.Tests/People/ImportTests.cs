@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
+using Keyward.Scopes;
 using Keyward.Server.Tests.Infrastructure;
+using Keyward.Server.Tests.Recovery;
 
 namespace Keyward.Server.Tests.People;
 
@@ -83,6 +85,32 @@ public sealed class ImportTests
 
         await Json.ProblemAsync(response, HttpStatusCode.Forbidden, "people.forbidden");
         Assert.Equal(7, (await Json.GetAsync(admin, "/api/people")).GetProperty("total").GetInt32());
+    }
+
+    // Finding 5 (leaks that a record exists): an importer with a narrow scope was told "'dave' exists outside
+    // your scope", and "does not exist" for a group that does not exist but "outside your scope" for one that does.
+    [Fact]
+    public async Task CreatePerson_NamingWhatLiesOutsideTheCallersScope_DoesNotConfirmItExists()
+    {
+        await using var server = await DemoServer.StartAsync();
+        await DemoChanges.GrantAsync(server, "olivia", "Finance people manager", Scope.Division, Operation.ManagePeople);
+        using var olivia = await server.SignInAsync("olivia");
+        using var admin = await server.SignInAsync("admin");
+        var before = (await Json.GetAsync(admin, "/api/people?pageSize=100")).GetRawText();
+
+        // A group outside olivia's Finance division and a group that does not exist: one answer, naming only the path sent.
+        using var hiddenGroup = await olivia.PostAsync(new Uri("/api/people", UriKind.Relative), Json.Body(new { logonName = "zoe", name = "Zoe", email = "zoe@acme.example", group = "Acme/Engineering" }));
+        using var unknownGroup = await olivia.PostAsync(new Uri("/api/people", UriKind.Relative), Json.Body(new { logonName = "zoe", name = "Zoe", email = "zoe@acme.example", group = "Acme/Nowhere" }));
+        await Json.ProblemAsync(hiddenGroup, HttpStatusCode.Forbidden, "people.import_forbidden");
+        Assert.Equal(
+            (await Json.ProblemTextAsync(unknownGroup)).Replace("Acme/Nowhere", "{group}", StringComparison.Ordinal),
+            (await Json.ProblemTextAsync(hiddenGroup)).Replace("Acme/Engineering", "{group}", StringComparison.Ordinal));
+
+        // Dave's logon name is taken, unavoidably; the answer does not say by whom, or that he is outside the scope.
+        using var taken = await olivia.PostAsync(new Uri("/api/people", UriKind.Relative), Json.Body(new { logonName = "dave", name = "Dave", email = "dave@acme.example", group = "Acme/Finance" }));
+        Assert.Equal("Body, field 'logonName': 'dave' cannot be used.", await Json.ProblemAsync(taken, HttpStatusCode.Forbidden, "people.import_forbidden"));
+
+        Assert.Equal(before, (await Json.GetAsync(admin, "/api/people?pageSize=100")).GetRawText());
     }
 
     [Fact]

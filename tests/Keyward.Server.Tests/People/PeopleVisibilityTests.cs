@@ -75,6 +75,23 @@ public sealed class PeopleVisibilityTests(DemoServerFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task CertificatesAndDevices_OfAFinancePersonAskedByVeraInEngineering_AnswerExactlyAsForAnUnknownPerson()
+    {
+        using var admin = await Server.SignInAsync("admin");
+        using var vera = await Server.SignInAsync("vera");
+        var carol = await Json.PersonIdAsync(admin, "carol");
+
+        foreach (var what in new[] { string.Empty, "/certificates", "/devices" })
+        {
+            using var hidden = await vera.GetAsync(new Uri($"/api/people/{carol}{what}", UriKind.Relative));
+            using var unknown = await vera.GetAsync(new Uri($"/api/people/0000000000000000000000000000dead{what}", UriKind.Relative));
+
+            await Json.ProblemAsync(hidden, HttpStatusCode.NotFound, "people.not_found");
+            Assert.Equal(await Json.ProblemTextAsync(unknown), await Json.ProblemTextAsync(hidden));
+        }
+    }
+
+    [Fact]
     public async Task GetPerson_CarolInOliviasDivision_AnswersThePerson()
     {
         using var olivia = await Server.SignInAsync("olivia");

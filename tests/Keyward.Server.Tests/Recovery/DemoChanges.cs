@@ -1,6 +1,7 @@
 using Keyward.Common;
 using Keyward.Devices;
 using Keyward.Profiles;
+using Keyward.Scopes;
 using Keyward.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -87,6 +88,16 @@ internal static class DemoChanges
         });
         return id;
     }
+
+    /// <summary>Gives the person one more role, made for the test, granting <paramref name="operations"/> with <paramref name="scope"/>.</summary>
+    public static Task GrantAsync(DemoServer server, string logonName, string roleName, Scope scope, params Operation[] operations) =>
+        ChangeAsync(server, async store =>
+        {
+            var person = await store.FirstOrDefaultAsync(store.People.Where(p => p.LogonName == logonName), CancellationToken.None);
+            var role = new Role(Ids.New(), roleName, "Made by a test.", operations);
+            store.Add(role);
+            person!.Assign(role, scope);
+        });
 
     public static Task DisableAsync(DemoServer server, string logonName) =>
         ChangeAsync(server, async store =>

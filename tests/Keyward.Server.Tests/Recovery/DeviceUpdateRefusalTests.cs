@@ -93,16 +93,22 @@ public sealed class DeviceUpdateRefusalTests(DemoServerFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task DeviceUpdateOfACardOutsideTheOperatorsScope_AnswersDeviceNotFound()
+    public async Task DeviceUpdateOfACardTheCallerCannotSee_AnswersExactlyAsForAnUnknownCard()
     {
         using var refusals = await Refusals.OnAsync(Server);
         using var olivia = await Server.SignInAsync("olivia");
+        using var carol = await Server.SignInAsync("carol");
         var dave = await Json.PersonIdAsync(refusals.Admin, "dave");
         var card = await RecoverySteps.DeviceIdAsync(refusals.Admin, dave, "DEMO-CARD-DAVE");
         var daves = await CardholderCertificates.OfAsync(refusals.Admin, dave);
 
-        // Dave's card is in Engineering, beyond olivia's Finance division: the same answer as for no card at all.
-        await refusals.NoRequestAsync(dave, () => RecoverySteps.PostDeviceUpdateAsync(olivia, card, null, [daves.Current]), HttpStatusCode.NotFound, "recovery.device_not_found");
-        await refusals.NoRequestAsync(dave, () => RecoverySteps.PostDeviceUpdateAsync(olivia, "0000000000000000000000000000cafe", null, [daves.Current]), HttpStatusCode.NotFound, "recovery.device_not_found");
+        // Dave's card is in Engineering, beyond olivia's Finance division and carol's Self scope: the same answer
+        // as for no card at all.
+        foreach (var caller in new[] { olivia, carol })
+        {
+            var (_, hidden) = await refusals.NoRequestProblemAsync(dave, () => RecoverySteps.PostDeviceUpdateAsync(caller, card, null, [daves.Current]), HttpStatusCode.NotFound, "recovery.device_not_found");
+            var (_, unknown) = await refusals.NoRequestProblemAsync(dave, () => RecoverySteps.PostDeviceUpdateAsync(caller, "0000000000000000000000000000cafe", null, [daves.Current]), HttpStatusCode.NotFound, "recovery.device_not_found");
+            Assert.Equal(unknown, hidden);
+        }
     }
 }

@@ -30,31 +30,41 @@ internal sealed class Refusals : IDisposable
 
     /// <summary>A refused attempt to open a request for <paramref name="personId"/>: no request is created for them (nor for anyone).</summary>
     /// <returns>The problem's detail.</returns>
-    public async Task<string> NoRequestAsync(string personId, Func<Task<HttpResponseMessage>> attempt, HttpStatusCode status, string code, params string[] secrets)
+    public async Task<string> NoRequestAsync(string personId, Func<Task<HttpResponseMessage>> attempt, HttpStatusCode status, string code, params string[] secrets) =>
+        (await NoRequestProblemAsync(personId, attempt, status, code, secrets)).Detail;
+
+    /// <summary>As <see cref="NoRequestAsync"/>; also answers the whole problem as the caller saw it (<see cref="Json.ProblemTextAsync"/>).</summary>
+    public async Task<(string Detail, string Problem)> NoRequestProblemAsync(string personId, Func<Task<HttpResponseMessage>> attempt, HttpStatusCode status, string code, params string[] secrets)
     {
         var requests = await RequestCountAsync(personId);
         var before = await StoreStateAsync();
-        string detail;
+        string detail, problem;
         using (var response = await attempt())
         {
             detail = await Json.ProblemAsync(response, status, code);
+            problem = await Json.ProblemTextAsync(response);
         }
 
         Assert.Equal(requests, await RequestCountAsync(personId));
         await AssertOnlyTheRefusalAsync(before, code, secrets);
-        return detail;
+        return (detail, problem);
     }
 
     /// <summary>A refused step on the request <paramref name="requestId"/>: its status, approvals and history are as they were.</summary>
     /// <returns>The problem's detail.</returns>
-    public async Task<string> UnchangedAsync(string requestId, Func<Task<HttpResponseMessage>> attempt, HttpStatusCode status, string code, params string[] secrets)
+    public async Task<string> UnchangedAsync(string requestId, Func<Task<HttpResponseMessage>> attempt, HttpStatusCode status, string code, params string[] secrets) =>
+        (await UnchangedProblemAsync(requestId, attempt, status, code, secrets)).Detail;
+
+    /// <summary>As <see cref="UnchangedAsync"/>; also answers the whole problem as the caller saw it (<see cref="Json.ProblemTextAsync"/>).</summary>
+    public async Task<(string Detail, string Problem)> UnchangedProblemAsync(string requestId, Func<Task<HttpResponseMessage>> attempt, HttpStatusCode status, string code, params string[] secrets)
     {
         var request = await RecoverySteps.GetAsync(Admin, requestId);
         var before = await StoreStateAsync();
-        string detail;
+        string detail, problem;
         using (var response = await attempt())
         {
             detail = await Json.ProblemAsync(response, status, code);
+            problem = await Json.ProblemTextAsync(response);
         }
 
         var after = await RecoverySteps.GetAsync(Admin, requestId);
@@ -63,7 +73,7 @@ internal sealed class Refusals : IDisposable
         Assert.Equal(RecoverySteps.History(request), RecoverySteps.History(after));
         Assert.Equal(request.GetRawText(), after.GetRawText());
         await AssertOnlyTheRefusalAsync(before, code, secrets);
-        return detail;
+        return (detail, problem);
     }
 
     /// <summary>Every audit entry's details, oldest first.</summary>

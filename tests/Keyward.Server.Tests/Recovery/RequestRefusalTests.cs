@@ -15,12 +15,11 @@ public sealed class RequestRefusalTests(DemoServerFixture fixture) : IClassFixtu
 
     private DemoServer Server => fixture.Server;
 
-    // Rule 1: the operation, with the person in scope.
+    // Rule 1: the person visible to the caller, then the operation with the person in scope.
     [Fact]
-    public async Task RequestingForSomeoneElse_WithoutRecoverCertificatesToNewDevice_IsForbidden()
+    public async Task RequestingForSomeoneTheCallerSees_WithoutRecoverCertificatesToNewDevice_IsForbidden()
     {
         using var refusals = await Refusals.OnAsync(Server);
-        using var carol = await Server.SignInAsync("carol");
         using var vera = await Server.SignInAsync("vera");
         using var victor = await Server.SignInAsync("victor");
         var dave = await Json.PersonIdAsync(refusals.Admin, "dave");
@@ -28,26 +27,31 @@ public sealed class RequestRefusalTests(DemoServerFixture fixture) : IClassFixtu
         var daves = await CardholderCertificates.OfAsync(refusals.Admin, dave);
         var carols = await CardholderCertificates.OfAsync(refusals.Admin, carolId);
 
-        // A cardholder asks for someone else's keys: self-service does not reach other people.
-        var detail = await refusals.NoRequestAsync(dave, () => RecoverySteps.PostRequestAsync(carol, dave, SoftCertificate, [daves.Current]), HttpStatusCode.Forbidden, "recovery.forbidden");
+        // Validators see the person but may not ask for their keys: 403 tells them nothing they do not know.
+        var detail = await refusals.NoRequestAsync(dave, () => RecoverySteps.PostRequestAsync(vera, dave, SoftCertificate, [daves.Current]), HttpStatusCode.Forbidden, "recovery.forbidden");
         Assert.Contains("RecoverCertificatesToNewDevice", detail, StringComparison.Ordinal);
-
-        // Validators see the person but may not ask for their keys.
-        await refusals.NoRequestAsync(dave, () => RecoverySteps.PostRequestAsync(vera, dave, SoftCertificate, [daves.Current]), HttpStatusCode.Forbidden, "recovery.forbidden");
         await refusals.NoRequestAsync(carolId, () => RecoverySteps.PostRequestAsync(victor, carolId, SoftCertificate, [carols.Current]), HttpStatusCode.Forbidden, "recovery.forbidden");
     }
 
+    // Finding 5 (leaks that a record exists): carol asking for dave's keys was told 403, an unknown id 404.
     [Fact]
-    public async Task RequestingForSomeoneOutsideTheOperatorsScope_AnswersPersonNotFound()
+    public async Task RequestingForSomeoneTheCallerCannotSee_AnswersExactlyAsForAnUnknownPerson()
     {
         using var refusals = await Refusals.OnAsync(Server);
+        using var carol = await Server.SignInAsync("carol");
         using var olivia = await Server.SignInAsync("olivia");
         var dave = await Json.PersonIdAsync(refusals.Admin, "dave");
         var daves = await CardholderCertificates.OfAsync(refusals.Admin, dave);
+        const string nobody = "0000000000000000000000000000dead";
 
-        // Olivia operates for Finance and below; dave is in Engineering. The answer is the one for nobody at all.
-        await refusals.NoRequestAsync(dave, () => RecoverySteps.PostRequestAsync(olivia, dave, SoftCertificate, [daves.Current]), HttpStatusCode.NotFound, "people.not_found");
-        await refusals.NoRequestAsync("0000000000000000000000000000dead", () => RecoverySteps.PostRequestAsync(olivia, "0000000000000000000000000000dead", SoftCertificate, [daves.Current]), HttpStatusCode.NotFound, "people.not_found");
+        // Carol (a cardholder, scope Self) and olivia (an operator for Finance and below) cannot see dave in
+        // Engineering: the answer about him is the one about nobody at all, and nothing is opened.
+        foreach (var caller in new[] { carol, olivia })
+        {
+            var (_, hidden) = await refusals.NoRequestProblemAsync(dave, () => RecoverySteps.PostRequestAsync(caller, dave, SoftCertificate, [daves.Current]), HttpStatusCode.NotFound, "people.not_found");
+            var (_, unknown) = await refusals.NoRequestProblemAsync(nobody, () => RecoverySteps.PostRequestAsync(caller, nobody, SoftCertificate, [daves.Current]), HttpStatusCode.NotFound, "people.not_found");
+            Assert.Equal(unknown, hidden);
+        }
     }
 
     [Fact]
@@ -153,21 +157,30 @@ public sealed class RequestRefusalTests(DemoServerFixture fixture) : IClassFixtu
         const string unknown = "00000000000000000000000000000bad";
 
         var detail = await refusals.NoRequestAsync(carolId, () => RecoverySteps.PostRequestAsync(olivia, carolId, SoftCertificate, [carols.Current, unknown]), HttpStatusCode.BadRequest, "recovery.unknown_certificate");
-        Assert.Contains(unknown, detail, StringComparison.Ordinal);
+        Assert.Equal($"Certificate {unknown} is not one of Carol's certificates.", detail);
     }
 
+    // Finding 5 (leaks that a record exists): someone else's certificate id was answered recovery.foreign_certificate,
+    // an id that names no certificate recovery.unknown_certificate, so a request told which ids exist.
     [Fact]
-    public async Task RequestingAnotherPersonsCertificate_IsRefused()
+    public async Task RequestingAnotherPersonsCertificate_AnswersExactlyAsForAnUnknownCertificate()
     {
         using var refusals = await Refusals.OnAsync(Server);
         using var olivia = await Server.SignInAsync("olivia");
         var carolId = await Json.PersonIdAsync(olivia, "carol");
         var carols = await CardholderCertificates.OfAsync(olivia, carolId);
         var daves = await CardholderCertificates.OfAsync(refusals.Admin, await Json.PersonIdAsync(refusals.Admin, "dave"));
+        const string unknown = "00000000000000000000000000000bad";
 
-        // Dave's certificate in carol's request — whether or not the operator may see dave.
-        await refusals.NoRequestAsync(carolId, () => RecoverySteps.PostRequestAsync(olivia, carolId, SoftCertificate, [carols.Current, daves.Current]), HttpStatusCode.BadRequest, "recovery.foreign_certificate");
-        await refusals.NoRequestAsync(carolId, () => RecoverySteps.PostRequestAsync(refusals.Admin, carolId, SoftCertificate, [daves.Expired]), HttpStatusCode.BadRequest, "recovery.foreign_certificate");
+        // Dave's certificate in carol's request, whether or not the caller may see dave: the answer is the unknown
+        // id's, which differs only by the id the caller sent.
+        foreach (var caller in new[] { olivia, refusals.Admin })
+        {
+            var (_, foreign) = await refusals.NoRequestProblemAsync(carolId, () => RecoverySteps.PostRequestAsync(caller, carolId, SoftCertificate, [carols.Current, daves.Expired]), HttpStatusCode.BadRequest, "recovery.unknown_certificate");
+            var (_, nothing) = await refusals.NoRequestProblemAsync(carolId, () => RecoverySteps.PostRequestAsync(caller, carolId, SoftCertificate, [carols.Current, unknown]), HttpStatusCode.BadRequest, "recovery.unknown_certificate");
+            Assert.Contains(daves.Expired, foreign, StringComparison.Ordinal);
+            Assert.Equal(nothing.Replace(unknown, "{id}", StringComparison.Ordinal), foreign.Replace(daves.Expired, "{id}", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

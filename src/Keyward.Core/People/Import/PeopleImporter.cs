@@ -105,7 +105,9 @@ public sealed partial class PeopleImporter
             valid.Add(checkedRow.Value);
         }
 
-        // Pass 2: scope. The caller must reach each person's current and new group.
+        // Pass 2: scope. The caller must reach each person's current and new group. What lies outside the caller's
+        // scope is not described: a group outside it and a group that does not exist get one answer, and a logon
+        // name taken by someone outside it is only "cannot be used" (docs/errors.md, people.import_forbidden).
         var tree = access.Policy.Groups;
         var reach = access.ReachFor(Operation.ManagePeople);
         var logons = valid.Select(v => v.LogonName).ToList();
@@ -114,19 +116,16 @@ public sealed partial class PeopleImporter
         foreach (var row in valid)
         {
             var group = tree.FindByPath(row.GroupPath);
-            if (group is null && !reach.Everyone)
+            if (!reach.Everyone && (group is null || !reach.Groups.Contains(group.Id)))
             {
-                return PeopleErrors.ImportForbidden.WithDetail($"{row.Location}, field 'group': group '{row.GroupPath}' does not exist, and only an administrator with scope All may create groups.");
-            }
-
-            if (group is not null && !reach.Everyone && !reach.Groups.Contains(group.Id))
-            {
-                return PeopleErrors.ImportForbidden.WithDetail($"{row.Location}, field 'group': group '{row.GroupPath}' is outside your scope.");
+                return PeopleErrors.ImportForbidden.WithDetail($"{row.Location}, field 'group': group '{row.GroupPath}' is not within your scope; only an administrator with scope All may create groups.");
             }
 
             if (existing.TryGetValue(row.LogonName, out var person) && !reach.Covers(person.Id, person.GroupId))
             {
-                return PeopleErrors.ImportForbidden.WithDetail($"{row.Location}, field 'logonName': '{row.LogonName}' exists outside your scope.");
+                return PeopleErrors.ImportForbidden.WithDetail(access.Policy.Sees(access.Caller, PersonRef.From(person), Operation.ViewPerson, Operation.ManagePeople)
+                    ? $"{row.Location}, field 'logonName': '{row.LogonName}' belongs to someone outside your scope for managing people."
+                    : $"{row.Location}, field 'logonName': '{row.LogonName}' cannot be used.");
             }
         }
 

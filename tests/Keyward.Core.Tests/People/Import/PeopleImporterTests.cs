@@ -141,7 +141,7 @@ public class PeopleImporterTests
         var result = await ImportAsync(scope, [Row(), Row(group: group) with { Location = "Row 3", LogonName = "gina" }]);
 
         Assert.Equal("people.import_forbidden", result.Error?.Code);
-        Assert.Equal($"Row 3, field 'group': group '{group}' is outside your scope.", result.Error?.Detail);
+        Assert.Equal($"Row 3, field 'group': group '{group}' is not within your scope; only an administrator with scope All may create groups.", result.Error?.Detail);
         Assert.Equal(2, _store.People.Count());
     }
 
@@ -151,7 +151,7 @@ public class PeopleImporterTests
         var result = await ImportAsync(Scope.Self, [Row(group: "Acme/Finance")]);
 
         Assert.Equal("people.import_forbidden", result.Error?.Code);
-        Assert.Equal("Row 2, field 'group': group 'Acme/Finance' is outside your scope.", result.Error?.Detail);
+        Assert.Equal("Row 2, field 'group': group 'Acme/Finance' is not within your scope; only an administrator with scope All may create groups.", result.Error?.Detail);
     }
 
     [Theory]
@@ -184,10 +184,11 @@ public class PeopleImporterTests
     public async Task ImportAsync_NewGroupPathWithoutScopeAll_ImportForbiddenAndNoGroupCreated(Scope scope)
     {
         // Acme/Finance/Treasury would lie inside the Division importer's reach, but only scope All creates groups.
+        // The answer is the one for an existing group outside the scope: it must not tell which groups exist.
         var result = await ImportAsync(scope, [Row(group: "Acme/Finance/Treasury")]);
 
         Assert.Equal("people.import_forbidden", result.Error?.Code);
-        Assert.StartsWith("Row 2, field 'group': group 'Acme/Finance/Treasury' does not exist", result.Error?.Detail, StringComparison.Ordinal);
+        Assert.Equal("Row 2, field 'group': group 'Acme/Finance/Treasury' is not within your scope; only an administrator with scope All may create groups.", result.Error?.Detail);
         Assert.Equal(TestOrg.Groups.Count, _store.Groups.Count());
     }
 
@@ -211,11 +212,26 @@ public class PeopleImporterTests
     [Fact]
     public async Task ImportAsync_ExistingPersonOutsideScope_ImportForbidden()
     {
-        // dave lives in Engineering; a Finance Department importer may not pull him into Finance.
+        // dave lives in Engineering; a Finance Department importer may not pull him into Finance, and is not told
+        // that the name belongs to someone they cannot see.
         var result = await ImportAsync(Scope.Department, [Row(group: "Acme/Finance") with { LogonName = "Dave" }]);
 
         Assert.Equal("people.import_forbidden", result.Error?.Code);
-        Assert.Equal("Row 2, field 'logonName': 'dave' exists outside your scope.", result.Error?.Detail);
+        Assert.Equal("Row 2, field 'logonName': 'dave' cannot be used.", result.Error?.Detail);
+        Assert.Equal(TestOrg.Engineering.Id, _store.People.Single(p => p.LogonName == "dave").GroupId);
+    }
+
+    [Fact]
+    public async Task ImportAsync_ExistingPersonTheImporterSeesButDoesNotManage_SaysSo()
+    {
+        // The importer sees everyone but manages Finance only: naming dave's logon name tells them nothing new.
+        var viewer = TestOrg.Role("viewer", Operation.ViewPerson);
+        var caller = TestOrg.Caller("olivia", TestOrg.Finance, TestOrg.Grant(PeopleManager, Scope.Department), TestOrg.Grant(viewer, Scope.All));
+
+        var result = await _importer.ImportAsync(new AccessContext(caller, TestOrg.Policy), [Row(group: "Acme/Finance") with { LogonName = "dave" }], Channel.Api, CancellationToken.None);
+
+        Assert.Equal("people.import_forbidden", result.Error?.Code);
+        Assert.Equal("Row 2, field 'logonName': 'dave' belongs to someone outside your scope for managing people.", result.Error?.Detail);
         Assert.Equal(TestOrg.Engineering.Id, _store.People.Single(p => p.LogonName == "dave").GroupId);
     }
 
