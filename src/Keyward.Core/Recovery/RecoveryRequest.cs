@@ -1,4 +1,5 @@
 using Keyward.Common;
+using Keyward.Profiles;
 
 namespace Keyward.Recovery;
 
@@ -64,6 +65,19 @@ public sealed class RecoveryRequest
 
     public bool IsFinal => Status is RequestStatus.Completed or RequestStatus.Rejected or RequestStatus.Cancelled or RequestStatus.Failed;
 
+    /// <summary>
+    /// How this request is collected under <paramref name="profile"/> (its own, read now: the profile's recovery
+    /// location may have changed since the request was made). Soft certificates are a PFX only when the profile says
+    /// File Store; otherwise they go through the collecting client into the owner's store, as the collection use
+    /// cases decide.
+    /// </summary>
+    public CollectionMethod CollectionMethodUnder(CredentialProfile? profile) => Kind switch
+    {
+        RequestKind.NewDevice => CollectionMethod.NewCard,
+        RequestKind.DeviceUpdate => CollectionMethod.CardUpdate,
+        _ => profile?.SoftCertificateLocation == SoftCertificateLocation.FileStore ? CollectionMethod.FileStore : CollectionMethod.SystemStore,
+    };
+
     /// <summary>Opens a request; it starts awaiting validation when approvals are required, else awaiting issue.</summary>
     public static RecoveryRequest Open(
         string id,
@@ -100,19 +114,9 @@ public sealed class RecoveryRequest
     /// <summary>Records one approval; the m-th distinct approval moves the request to AwaitingIssue.</summary>
     public Result Approve(string approverId, string? notes, DateTime now, Channel channel)
     {
-        if (Status != RequestStatus.AwaitingValidation)
-        {
-            return RequestErrors.WrongState.WithDetail($"Only a request awaiting validation can be approved; this one is {Status}.");
-        }
-
-        if (DualControl(approverId) is { } refused)
+        if (ApprovalRefusal(approverId) is { } refused)
         {
             return refused;
-        }
-
-        if (_approvals.Any(a => a.ApproverId == approverId))
-        {
-            return RequestErrors.AlreadyApproved;
         }
 
         _approvals.Add(new Approval(Id, approverId, now, notes));
@@ -129,12 +133,7 @@ public sealed class RecoveryRequest
     /// <summary>One rejection ends the request.</summary>
     public Result Reject(string approverId, string? reason, DateTime now, Channel channel)
     {
-        if (Status != RequestStatus.AwaitingValidation)
-        {
-            return RequestErrors.WrongState.WithDetail($"Only a request awaiting validation can be rejected; this one is {Status}.");
-        }
-
-        if (DualControl(approverId) is { } refused)
+        if (RejectionRefusal(approverId) is { } refused)
         {
             return refused;
         }
@@ -148,9 +147,9 @@ public sealed class RecoveryRequest
     /// <summary>Cancels an outstanding request (awaiting validation or issue).</summary>
     public Result Cancel(string actorId, string? reason, DateTime now, Channel channel)
     {
-        if (Status is not (RequestStatus.AwaitingValidation or RequestStatus.AwaitingIssue))
+        if (CancellationRefusal() is { } refused)
         {
-            return RequestErrors.WrongState.WithDetail($"Only an outstanding request can be cancelled; this one is {Status}.");
+            return refused;
         }
 
         Status = RequestStatus.Cancelled;
@@ -172,6 +171,43 @@ public sealed class RecoveryRequest
         Touch();
         return true;
     }
+
+    /// <summary>
+    /// Why <paramref name="approverId"/> cannot approve the request now — its state, dual control, or an approval
+    /// they already gave — or null when the request allows it. <see cref="Approve"/> and the actions a client is
+    /// offered (<see cref="RequestActions"/>) both ask this.
+    /// </summary>
+    public Error? ApprovalRefusal(string approverId)
+    {
+        if (Status != RequestStatus.AwaitingValidation)
+        {
+            return RequestErrors.WrongState.WithDetail($"Only a request awaiting validation can be approved; this one is {Status}.");
+        }
+
+        if (DualControl(approverId) is { } refused)
+        {
+            return refused;
+        }
+
+        return _approvals.Any(a => a.ApproverId == approverId) ? RequestErrors.AlreadyApproved : null;
+    }
+
+    /// <summary>Why <paramref name="approverId"/> cannot reject the request now (its state, dual control), or null.</summary>
+    public Error? RejectionRefusal(string approverId)
+    {
+        if (Status != RequestStatus.AwaitingValidation)
+        {
+            return RequestErrors.WrongState.WithDetail($"Only a request awaiting validation can be rejected; this one is {Status}.");
+        }
+
+        return DualControl(approverId);
+    }
+
+    /// <summary>Why the request cannot be cancelled now — it is no longer outstanding — or null.</summary>
+    public Error? CancellationRefusal() =>
+        Status is RequestStatus.AwaitingValidation or RequestStatus.AwaitingIssue
+            ? null
+            : RequestErrors.WrongState.WithDetail($"Only an outstanding request can be cancelled; this one is {Status}.");
 
     /// <summary>
     /// Dual control: the requester and the recipient never validate. Null when <paramref name="approverId"/> may.

@@ -84,7 +84,7 @@ public sealed partial class RecoveryWorkflow
             return RequestErrors.NotCollectable.WithDetail("The collection could not be recorded; the PFX was withheld.");
         }
 
-        var view = await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+        var view = await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
         return new CollectedPfx(pfx.Value, generated ? secret : null, view.Certificates, view);
     }
 
@@ -136,7 +136,7 @@ public sealed partial class RecoveryWorkflow
                 cancellationToken).ConfigureAwait(false);
         }
 
-        var view = await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+        var view = await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
         var serials = view.Certificates.ToDictionary(c => c.Id, c => c.SerialNumber, StringComparer.Ordinal);
         return new CollectionView(
             request.CollectionId!,
@@ -212,7 +212,7 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.DeviceMismatch.WithDetail($"A device with serial number '{serial}' is already on record."), channel, cancellationToken).ConfigureAwait(false);
         }
 
-        return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+        return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The collecting client reports failure: the request is collectable again, with the failure in its history.</summary>
@@ -233,7 +233,7 @@ public sealed partial class RecoveryWorkflow
             new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, action, AuditOutcome.Failed, channel, $"Collection of recovery request {request.Id} failed: {failure} The request can be collected again.", SubjectId: request.TargetId, TargetId: request.Id),
             cancellationToken).ConfigureAwait(false);
         await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+        return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The request holding collection <paramref name="collectionId"/> of this collector, or the refusal (already audited).</summary>
@@ -255,7 +255,7 @@ public sealed partial class RecoveryWorkflow
     }
 
     /// <summary>Rule 9 and 12: the owner through a "My" operation, or an operator with the collect operation in scope; both on the profile's Can collect list.</summary>
-    private static Error? CollectRules(AccessContext access, RecoveryRequest request, Person target, CredentialProfile profile)
+    internal static Error? CollectRules(AccessContext access, RecoveryRequest request, Person target, CredentialProfile profile)
     {
         var owner = target.Id == access.Caller.PersonId;
         if (!owner && request.Kind == RequestKind.SoftCertificate && profile.SoftCertificateLocation == SoftCertificateLocation.SystemStore)
