@@ -10,9 +10,9 @@ using static Keyward.Cli.Client.Lookups;
 namespace Keyward.Cli.Commands;
 
 /// <summary>
-/// <c>keyward collect REQUEST-ID</c>: collects an approved recovery request on this machine (SPEC §4 rules 9–15,
-/// docs/recovery.md). File Store requests become a PFX file; System Store requests are installed, through the
-/// collecting-client protocol, into the user's personal store or an NSS database.
+/// <c>keyward collect REQUEST-ID</c>: collects an approved recovery request on this machine
+/// (docs/recovery.md#collecting). File Store requests become a PFX file; System Store requests are installed,
+/// through the collecting-client protocol, into the user's personal store or an NSS database.
 /// </summary>
 internal static class CollectCommand
 {

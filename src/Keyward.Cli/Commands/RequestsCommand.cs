@@ -13,7 +13,7 @@ namespace Keyward.Cli.Commands;
 /// </summary>
 internal static class RequestsCommand
 {
-    /// <summary>The request statuses of SPEC §7.1, as the server spells them.</summary>
+    /// <summary>The request statuses (docs/recovery.md#lifecycle), as the server spells them.</summary>
     public static readonly IReadOnlyList<string> Statuses = ["AwaitingValidation", "AwaitingIssue", "InProgress", "Completed", "Rejected", "Cancelled", "Failed"];
 
     /// <summary>The steps a request's <c>actions</c> may offer (docs/recovery.md#what-a-request-answer-carries), in the order shown.</summary>

@@ -7,7 +7,7 @@ using Keyward.Scopes;
 
 namespace Keyward.Recovery;
 
-/// <summary>Collection (SPEC §4 rules 9–15): single-use, atomic, audited, and never a plaintext key outside a protected package.</summary>
+/// <summary>Collection (docs/recovery.md#collecting): single-use, atomic, audited, and never a plaintext key outside a protected package.</summary>
 public sealed partial class RecoveryWorkflow
 {
     /// <summary>
@@ -226,7 +226,8 @@ public sealed partial class RecoveryWorkflow
             return refused;
         }
 
-        // Rule 10: the failure is recorded whatever the client reports, within what a history note holds.
+        // A failure is always recorded, within what a history note holds
+        // (docs/recovery.md#system-store-and-smart-cards-the-collecting-client).
         var failure = Shorten(Trim(reason) ?? "The collecting client reported a failure.");
         request.Fail(access.Caller.PersonId, failure, Now, channel);
         await _audit.AppendAsync(
@@ -254,7 +255,11 @@ public sealed partial class RecoveryWorkflow
         return (request, target, profile, null);
     }
 
-    /// <summary>Rule 9 and 12: the owner through a "My" operation, or an operator with the collect operation in scope; both on the profile's Can collect list.</summary>
+    /// <summary>
+    /// Who may collect (docs/recovery.md#collecting): the owner through a "My" operation, or an operator with the
+    /// collect operation in scope — never for a System Store request; both on the profile's Can collect list.
+    /// <see cref="RequestActions"/> asks the same.
+    /// </summary>
     internal static Error? CollectRules(AccessContext access, RecoveryRequest request, Person target, CredentialProfile profile)
     {
         var owner = target.Id == access.Caller.PersonId;

@@ -10,7 +10,7 @@ using Keyward.Scopes;
 namespace Keyward.Recovery;
 
 /// <summary>
-/// The key recovery workflow of SPEC §4: request, validate (approve / reject), cancel, read, and — in
+/// The key recovery workflow of docs/recovery.md: request, validate (approve / reject), cancel, read, and — in
 /// <c>RecoveryWorkflow.Collect.cs</c> — collect. Every step checks its rules in a fixed order, saves the state
 /// change together with its audit entry (and the owner's notification) in one unit of work, and audits
 /// refusals too. A refused step changes nothing but the audit trail.
@@ -43,7 +43,7 @@ public sealed partial class RecoveryWorkflow
 
     /// <summary>
     /// Requests recovery of a person's archived keys to a new device or as soft certificates, as the profile's
-    /// card encoding says (SPEC §4 rules 1, 2, 4, 5). The target asking for their own keys is self-service.
+    /// card encoding says (docs/recovery.md#requesting). The target asking for their own keys is self-service.
     /// </summary>
     public async Task<Result<RequestView>> RequestAsync(AccessContext access, string personId, NewRequest command, Channel channel, CancellationToken cancellationToken)
     {
@@ -70,7 +70,7 @@ public sealed partial class RecoveryWorkflow
     }
 
     /// <summary>
-    /// Requests recovery onto an issued device (a device update; SPEC §4 rules 1–3, 14). The certificate list is
+    /// Requests recovery onto an issued device (a device update; docs/recovery.md#requesting). The certificate list is
     /// the complete desired set of recovered certificates on the device.
     /// </summary>
     public async Task<Result<RequestView>> RequestDeviceUpdateAsync(AccessContext access, string deviceId, NewRequest command, Channel channel, CancellationToken cancellationToken)
@@ -88,7 +88,7 @@ public sealed partial class RecoveryWorkflow
         var selfService = owner.Id == access.Caller.PersonId;
         if (selfService && !access.Caller.Holds(Operation.RequestMyRecovery) && access.Caller.Holds(Operation.RecoverCertificates))
         {
-            // Rule 3: operator operations never act on the operator's own device.
+            // Operator operations never act on the operator's own device (docs/recovery.md#requesting, check 2).
             return await RefuseAsync(access, action, owner.Id, device.Id, RequestErrors.OwnDevice, channel, cancellationToken).ConfigureAwait(false);
         }
 
@@ -109,11 +109,11 @@ public sealed partial class RecoveryWorkflow
         return await OpenAsync(access, action, RequestKind.DeviceUpdate, owner, device, profile!, command.RecoverCertificateIds, channel, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Approves a request (SPEC §4 rules 6–8); the m-th distinct approval makes it collectable.</summary>
+    /// <summary>Approves a request (docs/recovery.md#validating); the m-th distinct approval makes it collectable.</summary>
     public Task<Result<RequestView>> ApproveAsync(AccessContext access, string requestId, string? notes, Channel channel, CancellationToken cancellationToken) =>
         ValidateAsync(access, requestId, approve: true, notes, channel, cancellationToken);
 
-    /// <summary>Rejects a request (SPEC §4 rules 6–8): one rejection ends it.</summary>
+    /// <summary>Rejects a request (docs/recovery.md#validating): one rejection ends it.</summary>
     public Task<Result<RequestView>> RejectAsync(AccessContext access, string requestId, string? reason, Channel channel, CancellationToken cancellationToken) =>
         ValidateAsync(access, requestId, approve: false, reason, channel, cancellationToken);
 
@@ -380,7 +380,7 @@ public sealed partial class RecoveryWorkflow
         return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Rule 2: a non-empty list without duplicates of the target's own certificates with archived keys.</summary>
+    /// <summary>A non-empty list without duplicates of the target's own certificates with archived keys (docs/recovery.md#requesting, check 6).</summary>
     private async Task<Error?> CheckCertificatesAsync(Person target, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0)

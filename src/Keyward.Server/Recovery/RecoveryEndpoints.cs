@@ -6,7 +6,7 @@ using Keyward.Server.Problems;
 namespace Keyward.Server.Recovery;
 
 /// <summary>
-/// The key recovery routes of SPEC §7.1: thin mapping onto <see cref="RecoveryWorkflow"/>. A client names its
+/// The key recovery routes of docs/recovery.md: thin mapping onto <see cref="RecoveryWorkflow"/>. A client names its
 /// channel in the <c>Keyward-Channel</c> header (<c>cli</c>, <c>web</c>) so that history shows where a step came from.
 /// </summary>
 internal static class RecoveryEndpoints

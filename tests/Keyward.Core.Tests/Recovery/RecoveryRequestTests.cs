@@ -15,7 +15,7 @@ public enum Step
     Fail,
 }
 
-/// <summary>The request lifecycle of SPEC §4, every step from every state.</summary>
+/// <summary>The request lifecycle of docs/recovery.md#lifecycle, every step from every state.</summary>
 public class RecoveryRequestTests
 {
     private const string Requester = "olivia";
