@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Keyward.Cli.Client;
 
-/// <summary>Finds what a command line names — a person by logon name or id, a credential profile — through the Core API.</summary>
+/// <summary>Finds what a command line names — a person by logon name or id — through the Core API, and reads its JSON answers.</summary>
 internal static class Lookups
 {
     /// <summary>
@@ -29,30 +29,6 @@ internal static class Lookups
         catch (KeywardClientException ex) when (ex.Status == 404)
         {
             throw new KeywardClientException($"no person '{name}' is visible to you, by logon name or id (people.not_found)", 404, "people.not_found");
-        }
-    }
-
-    /// <summary>The credential profile with this id or name among those the caller may use, or null.</summary>
-    public static async Task<JsonElement?> ProfileAsync(KeywardClient api, string idOrName, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(api);
-        const int pageSize = 100;
-        for (var number = 1; ; number++)
-        {
-            var page = await api.GetAsync($"/api/credentialProfiles?page={number}&pageSize={pageSize}", cancellationToken).ConfigureAwait(false);
-            var results = page.GetProperty("results");
-            foreach (var profile in results.EnumerateArray())
-            {
-                if (Text(profile, "id") == idOrName || Text(profile, "name") == idOrName)
-                {
-                    return profile;
-                }
-            }
-
-            if (results.GetArrayLength() < pageSize || number * pageSize >= Number(page, "total"))
-            {
-                return null;
-            }
         }
     }
 

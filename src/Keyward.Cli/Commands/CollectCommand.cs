@@ -10,9 +10,9 @@ using static Keyward.Cli.Client.Lookups;
 namespace Keyward.Cli.Commands;
 
 /// <summary>
-/// <c>keyward collect REQUEST-ID</c>: collects an approved recovery request on this machine (SPEC §4 rules 9–15,
-/// docs/recovery.md). File Store requests become a PFX file; System Store requests are installed, through the
-/// collecting-client protocol, into the user's personal store or an NSS database.
+/// <c>keyward collect REQUEST-ID</c>: collects an approved recovery request on this machine
+/// (docs/recovery.md#collecting). File Store requests become a PFX file; System Store requests are installed,
+/// through the collecting-client protocol, into the user's personal store or an NSS database.
 /// </summary>
 internal static class CollectCommand
 {
@@ -36,23 +36,19 @@ internal static class CollectCommand
         {
             var requestId = parse.GetValue(id)!.Trim();
             var path = RequestsCommand.RequestPath(requestId);
-            var request = await api.GetAsync(path, ct).ConfigureAwait(false);
-            var kind = Text(request, "kind");
-            if (kind is not "SoftCertificate")
+            // The server says how the request is collected; keyward does not work it out from the profile.
+            var method = Text(await api.GetAsync(path, ct).ConfigureAwait(false), "collectionMethod");
+            if (method is "NewCard" or "CardUpdate")
             {
-                throw new UsageException($"request {requestId} is collected onto a smart card ({kind}): card collection needs --module, which comes with smart-card support; nothing was collected");
+                throw new UsageException($"request {requestId} is collected onto a smart card ({method}): card collection needs --module, which comes with smart-card support; nothing was collected");
             }
 
-            var profile = Text(request, "credentialProfileId") is { } profileId ? await ProfileAsync(api, profileId, ct).ConfigureAwait(false) : null;
-            var location = profile is { } p ? Text(p, "softCertificateLocation") : null;
-            var fileStore = location switch
+            if (method is not ("FileStore" or "SystemStore"))
             {
-                "FileStore" => true,
-                "SystemStore" => false,
-                _ => parse.GetValue(output) is not null,
-            };
+                throw new KeywardClientException($"the server gave request {requestId} the collection method '{method}', which this keyward does not know; nothing was collected");
+            }
 
-            if (fileStore)
+            if (method == "FileStore")
             {
                 if (parse.GetValue(nssdb) is not null)
                 {

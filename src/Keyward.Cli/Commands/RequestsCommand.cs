@@ -13,8 +13,11 @@ namespace Keyward.Cli.Commands;
 /// </summary>
 internal static class RequestsCommand
 {
-    /// <summary>The request statuses of SPEC §7.1, as the server spells them.</summary>
+    /// <summary>The request statuses (docs/recovery.md#lifecycle), as the server spells them.</summary>
     public static readonly IReadOnlyList<string> Statuses = ["AwaitingValidation", "AwaitingIssue", "InProgress", "Completed", "Rejected", "Cancelled", "Failed"];
+
+    /// <summary>The steps a request's <c>actions</c> may offer (docs/recovery.md#what-a-request-answer-carries), in the order shown.</summary>
+    private static readonly string[] ActionNames = ["approve", "reject", "cancel", "collect"];
 
     public static Command Create()
     {
@@ -104,7 +107,7 @@ internal static class RequestsCommand
     {
         var id = new Argument<string>("ID") { Description = "The request's id." };
         var json = new Option<bool>("--json") { Description = "Print the server's JSON answer instead of tables." };
-        var show = new Command("show", "Show one request: its details, certificates, approvals and history.") { id, json };
+        var show = new Command("show", "Show one request: its details, how it is collected, what you may do with it now, its certificates, approvals and history.") { id, json };
         show.SetAction((parse, ct) => client.RunAsync(parse, async (api, output) =>
         {
             var request = await api.GetAsync(RequestPath(parse.GetValue(id)!), ct).ConfigureAwait(false);
@@ -127,10 +130,12 @@ internal static class RequestsCommand
             }
 
             Row("Profile", Named(Text(request, "credentialProfileName"), Text(request, "credentialProfileId")));
+            Row("Collected as", CollectionMethod(Text(request, "collectionMethod")));
             Row("Requested by", Named(Text(request, "requestedByName"), Text(request, "requestedBy")));
             Row("Created", Terminal.When(Date(request, "createdAt")));
             Row("Expires", Terminal.When(Date(request, "expiresAt")));
             Row("Approvals", Approvals(request));
+            Row("You may", Actions(request));
             console.Write(details);
 
             console.WriteLine();
@@ -283,6 +288,25 @@ internal static class RequestsCommand
 
     private static string Approvals(JsonElement request) =>
         $"{Items(request, "approvals").Count()}/{Number(request, "approvalsRequired")}";
+
+    /// <summary>The collection method as the server names it, with what it means.</summary>
+    private static string CollectionMethod(string? method) => method switch
+    {
+        "FileStore" => "FileStore (a password-protected PFX file: keyward collect ID --out FILE.pfx)",
+        "SystemStore" => "SystemStore (installed into the owner's certificate store by the owner: keyward collect ID)",
+        "NewCard" => "NewCard (written onto a new smart card)",
+        "CardUpdate" => "CardUpdate (written onto the owner's existing smart card)",
+        _ => method ?? "-",
+    };
+
+    /// <summary>The steps the server offers the caller on this request now, or "nothing now".</summary>
+    private static string Actions(JsonElement request)
+    {
+        var offered = request.TryGetProperty("actions", out var actions) && actions.ValueKind == JsonValueKind.Object
+            ? ActionNames.Where(a => actions.TryGetProperty(a, out var flag) && flag.ValueKind == JsonValueKind.True).ToList()
+            : [];
+        return offered.Count == 0 ? "nothing now" : string.Join(", ", offered);
+    }
 
     private static string Named(string? name, string? id) => name is null ? id ?? "-" : $"{name} ({id})";
 

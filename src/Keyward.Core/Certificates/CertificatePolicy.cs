@@ -38,7 +38,7 @@ public enum KeyUsage
     Authentication = 4,
 }
 
-/// <summary>The rules for one kind of certificate (SPEC §2).</summary>
+/// <summary>The rules for one kind of certificate (docs/profiles.md#certificate-policies).</summary>
 public sealed class CertificatePolicy
 {
     private CertificatePolicy()

@@ -32,7 +32,7 @@ public enum PfxProtection
     TripleDesSha1 = 2,
 }
 
-/// <summary>The settings that govern a request (SPEC §2).</summary>
+/// <summary>The settings that govern a request (docs/profiles.md#credential-profiles).</summary>
 public sealed class CredentialProfile
 {
     /// <summary>The upper bound on approvals; more is a configuration mistake, not stronger control.</summary>

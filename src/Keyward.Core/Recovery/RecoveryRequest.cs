@@ -1,4 +1,5 @@
 using Keyward.Common;
+using Keyward.Profiles;
 
 namespace Keyward.Recovery;
 
@@ -91,6 +92,19 @@ public sealed class RecoveryRequest
 
     public bool IsFinal => Status is RequestStatus.Completed or RequestStatus.Rejected or RequestStatus.Cancelled or RequestStatus.Failed;
 
+    /// <summary>
+    /// How this request is collected under <paramref name="profile"/> (its own, read now: the profile's recovery
+    /// location may have changed since the request was made). Soft certificates are a PFX only when the profile says
+    /// File Store; otherwise they go through the collecting client into the owner's store, as the collection use
+    /// cases decide.
+    /// </summary>
+    public CollectionMethod CollectionMethodUnder(CredentialProfile? profile) => Kind switch
+    {
+        RequestKind.NewDevice => CollectionMethod.NewCard,
+        RequestKind.DeviceUpdate => CollectionMethod.CardUpdate,
+        _ => profile?.SoftCertificateLocation == SoftCertificateLocation.FileStore ? CollectionMethod.FileStore : CollectionMethod.SystemStore,
+    };
+
     /// <summary>Opens a request; it starts awaiting validation when approvals are required, else awaiting issue.</summary>
     public static RecoveryRequest Open(
         string id,
@@ -130,19 +144,9 @@ public sealed class RecoveryRequest
     /// <summary>Records one approval; the m-th distinct approval moves the request to AwaitingIssue.</summary>
     public Result Approve(string approverId, string? notes, DateTime now, Channel channel)
     {
-        if (Status != RequestStatus.AwaitingValidation)
-        {
-            return RequestErrors.WrongState.WithDetail($"Only a request awaiting validation can be approved; this one is {Status}.");
-        }
-
-        if (DualControl(approverId) is { } refused)
+        if (ApprovalRefusal(approverId) is { } refused)
         {
             return refused;
-        }
-
-        if (_approvals.Any(a => a.ApproverId == approverId))
-        {
-            return RequestErrors.AlreadyApproved;
         }
 
         _approvals.Add(new Approval(Id, approverId, now, notes));
@@ -159,12 +163,7 @@ public sealed class RecoveryRequest
     /// <summary>One rejection ends the request.</summary>
     public Result Reject(string approverId, string? reason, DateTime now, Channel channel)
     {
-        if (Status != RequestStatus.AwaitingValidation)
-        {
-            return RequestErrors.WrongState.WithDetail($"Only a request awaiting validation can be rejected; this one is {Status}.");
-        }
-
-        if (DualControl(approverId) is { } refused)
+        if (RejectionRefusal(approverId) is { } refused)
         {
             return refused;
         }
@@ -179,9 +178,9 @@ public sealed class RecoveryRequest
     /// <summary>Cancels an outstanding request (awaiting validation or issue).</summary>
     public Result Cancel(string actorId, string? reason, DateTime now, Channel channel)
     {
-        if (Status is not (RequestStatus.AwaitingValidation or RequestStatus.AwaitingIssue))
+        if (CancellationRefusal() is { } refused)
         {
-            return RequestErrors.WrongState.WithDetail($"Only an outstanding request can be cancelled; this one is {Status}.");
+            return refused;
         }
 
         Status = RequestStatus.Cancelled;
@@ -205,6 +204,43 @@ public sealed class RecoveryRequest
         Touch();
         return true;
     }
+
+    /// <summary>
+    /// Why <paramref name="approverId"/> cannot approve the request now — its state, dual control, or an approval
+    /// they already gave — or null when the request allows it. <see cref="Approve"/> and the actions a client is
+    /// offered (<see cref="RequestActions"/>) both ask this.
+    /// </summary>
+    public Error? ApprovalRefusal(string approverId)
+    {
+        if (Status != RequestStatus.AwaitingValidation)
+        {
+            return RequestErrors.WrongState.WithDetail($"Only a request awaiting validation can be approved; this one is {Status}.");
+        }
+
+        if (DualControl(approverId) is { } refused)
+        {
+            return refused;
+        }
+
+        return _approvals.Any(a => a.ApproverId == approverId) ? RequestErrors.AlreadyApproved : null;
+    }
+
+    /// <summary>Why <paramref name="approverId"/> cannot reject the request now (its state, dual control), or null.</summary>
+    public Error? RejectionRefusal(string approverId)
+    {
+        if (Status != RequestStatus.AwaitingValidation)
+        {
+            return RequestErrors.WrongState.WithDetail($"Only a request awaiting validation can be rejected; this one is {Status}.");
+        }
+
+        return DualControl(approverId);
+    }
+
+    /// <summary>Why the request cannot be cancelled now — it is no longer outstanding — or null.</summary>
+    public Error? CancellationRefusal() =>
+        Status is RequestStatus.AwaitingValidation or RequestStatus.AwaitingIssue
+            ? null
+            : RequestErrors.WrongState.WithDetail($"Only an outstanding request can be cancelled; this one is {Status}.");
 
     /// <summary>
     /// Dual control: the requester and the recipient never validate. Null when <paramref name="approverId"/> may.
@@ -272,14 +308,9 @@ public sealed class RecoveryRequest
     /// </summary>
     public Result ReleaseAgain(string collectorId, DateTime now, TimeSpan window, Channel channel)
     {
-        if (Status != RequestStatus.Completed || LastReleasedTo != collectorId || LastReleasedAt is not { } last || now - last > window)
+        if (ReleaseAgainRefusal(collectorId, now, window) is { } refused)
         {
-            return RequestErrors.NotCollectable.WithDetail($"Only a request awaiting issue can be collected; this one is {Status}.");
-        }
-
-        if (Releases >= ReleasesAllowed)
-        {
-            return RequestErrors.ReleaseLimit;
+            return refused;
         }
 
         Releases++;
@@ -287,6 +318,17 @@ public sealed class RecoveryRequest
         Record(now, collectorId, "ReleasedAgain", $"Release {Releases} of {ReleasesAllowed}: collected again after an answer that may not have arrived.", channel);
         Touch();
         return Result.Ok();
+    }
+
+    /// <summary>Why <see cref="ReleaseAgain"/> would refuse <paramref name="collectorId"/> now; null when it would not.</summary>
+    public Error? ReleaseAgainRefusal(string collectorId, DateTime now, TimeSpan window)
+    {
+        if (Status != RequestStatus.Completed || LastReleasedTo != collectorId || LastReleasedAt is not { } last || now - last > window)
+        {
+            return RequestErrors.NotCollectable.WithDetail($"Only a request awaiting issue can be collected; this one is {Status}.");
+        }
+
+        return Releases >= ReleasesAllowed ? RequestErrors.ReleaseLimit : null;
     }
 
     /// <summary>The collection finished; the keys are with the recipient.</summary>

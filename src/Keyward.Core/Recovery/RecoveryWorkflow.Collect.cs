@@ -7,7 +7,7 @@ using Keyward.Scopes;
 
 namespace Keyward.Recovery;
 
-/// <summary>Collection (SPEC §4 rules 9–15): single-use, atomic, audited, and never a plaintext key outside a protected package.</summary>
+/// <summary>Collection (docs/recovery.md#collecting): single-use, atomic, audited, and never a plaintext key outside a protected package.</summary>
 public sealed partial class RecoveryWorkflow
 {
     /// <summary>
@@ -54,7 +54,7 @@ public sealed partial class RecoveryWorkflow
             return claimed;
         }
 
-        // Rule 10, fail-closed: from here on every failure — expected or not, the caller gone included — runs the
+        // Fail-closed (docs/recovery.md#collecting): from here on every failure — expected or not, the caller gone included — runs the
         // failure path, so the request never stays InProgress and nothing leaves unaudited.
         var collectionId = request.CollectionId!;
         byte[]? pfx = null;
@@ -95,7 +95,7 @@ public sealed partial class RecoveryWorkflow
                 return await FailClaimedAsync(access, action, request.Id, collectionId, RequestErrors.NotCollectable.WithDetail("The collection could not be recorded; the PFX was withheld and the request can be collected again."), channel).ConfigureAwait(false);
             }
 
-            var view = await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+            var view = await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
             return new CollectedPfx(pfx, generated ? secret : null, view.Certificates, view);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -192,7 +192,7 @@ public sealed partial class RecoveryWorkflow
                 return await FailClaimedAsync(access, action, request.Id, collectionId, RequestErrors.NotCollectable.WithDetail("The release could not be recorded; the keys were withheld and the request can be collected again."), channel).ConfigureAwait(false);
             }
 
-            var view = await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+            var view = await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
             var serials = view.Certificates.ToDictionary(c => c.Id, c => c.SerialNumber, StringComparer.Ordinal);
             return new CollectionView(
                 collectionId,
@@ -276,10 +276,10 @@ public sealed partial class RecoveryWorkflow
         {
             // The token serial is unique per type: another card with this serial is already on record.
             _store.DiscardChanges();
-            return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.DeviceMismatch.WithDetail($"A device with serial number '{serial}' is already on record."), channel, cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.DeviceMismatch.WithDetail($"The token's serial number '{serial}' cannot be used for a new card."), channel, cancellationToken).ConfigureAwait(false);
         }
 
-        return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+        return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -297,7 +297,8 @@ public sealed partial class RecoveryWorkflow
             return refused;
         }
 
-        // Rule 10: the failure is recorded whatever the client reports, within what a history note holds.
+        // A failure is always recorded, within what a history note holds
+        // (docs/recovery.md#system-store-and-smart-cards-the-collecting-client).
         var failure = Shorten(Trim(reason) ?? "The collecting client reported a failure.");
         var released = request.Releases;
         var reapprove = request.Fail(access.Caller.PersonId, failure, Now, channel).Value;
@@ -307,7 +308,7 @@ public sealed partial class RecoveryWorkflow
                 SubjectId: request.TargetId, TargetId: request.Id),
             cancellationToken).ConfigureAwait(false);
         await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+        return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The request holding collection <paramref name="collectionId"/> of this collector, or the refusal (already audited).</summary>
@@ -328,8 +329,12 @@ public sealed partial class RecoveryWorkflow
         return (request, target, profile, null);
     }
 
-    /// <summary>Rule 9 and 12: the owner through a "My" operation, or an operator with the collect operation in scope; both on the profile's Can collect list.</summary>
-    private static Error? CollectRules(AccessContext access, RecoveryRequest request, Person target, CredentialProfile profile)
+    /// <summary>
+    /// Who may collect (docs/recovery.md#collecting): the owner through a "My" operation, or an operator with the
+    /// collect operation in scope — never for a System Store request; both on the profile's Can collect list.
+    /// <see cref="RequestActions"/> asks the same.
+    /// </summary>
+    internal static Error? CollectRules(AccessContext access, RecoveryRequest request, Person target, CredentialProfile profile)
     {
         var owner = target.Id == access.Caller.PersonId;
         if (!owner && request.Kind == RequestKind.SoftCertificate && profile.SoftCertificateLocation == SoftCertificateLocation.SystemStore)
@@ -446,7 +451,7 @@ public sealed partial class RecoveryWorkflow
             return RequestErrors.NotCollectable.WithDetail("Another collection of this request was recorded a moment ago; this PFX was withheld.");
         }
 
-        var view = await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+        var view = await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
         return new CollectedPfx(built.Value, generated ? secret : null, view.Certificates, view);
     }
 

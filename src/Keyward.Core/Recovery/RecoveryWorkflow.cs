@@ -10,7 +10,7 @@ using Keyward.Scopes;
 namespace Keyward.Recovery;
 
 /// <summary>
-/// The key recovery workflow of SPEC §4: request, validate (approve / reject), cancel, read, and — in
+/// The key recovery workflow of docs/recovery.md: request, validate (approve / reject), cancel, read, and — in
 /// <c>RecoveryWorkflow.Collect.cs</c> — collect. Every step checks its rules in a fixed order, saves the state
 /// change together with its audit entry (and the owner's notification) in one unit of work, and audits
 /// refusals too. A refused step changes nothing but the audit trail.
@@ -50,7 +50,7 @@ public sealed partial class RecoveryWorkflow
 
     /// <summary>
     /// Requests recovery of a person's archived keys to a new device or as soft certificates, as the profile's
-    /// card encoding says (SPEC §4 rules 1, 2, 4, 5). The target asking for their own keys is self-service.
+    /// card encoding says (docs/recovery.md#requesting). The target asking for their own keys is self-service.
     /// A person the caller cannot see is answered exactly like one who does not exist.
     /// </summary>
     public async Task<Result<RequestView>> RequestAsync(AccessContext access, string personId, NewRequest command, Channel channel, CancellationToken cancellationToken)
@@ -78,7 +78,7 @@ public sealed partial class RecoveryWorkflow
     }
 
     /// <summary>
-    /// Requests recovery onto an issued device (a device update; SPEC §4 rules 1–3, 14). The certificate list is
+    /// Requests recovery onto an issued device (a device update; docs/recovery.md#requesting). The certificate list is
     /// the complete desired set of recovered certificates on the device. A device whose owner the caller cannot
     /// see is answered exactly like one that does not exist.
     /// </summary>
@@ -98,7 +98,7 @@ public sealed partial class RecoveryWorkflow
 
         if (selfService && !access.Caller.Holds(Operation.RequestMyRecovery) && access.Caller.Holds(Operation.RecoverCertificates))
         {
-            // Rule 3: operator operations never act on the operator's own device.
+            // Operator operations never act on the operator's own device (docs/recovery.md#requesting, check 2).
             return await RefuseAsync(access, action, owner.Id, device.Id, RequestErrors.OwnDevice, channel, cancellationToken).ConfigureAwait(false);
         }
 
@@ -118,11 +118,11 @@ public sealed partial class RecoveryWorkflow
         return await OpenAsync(access, action, RequestKind.DeviceUpdate, owner, device, profile!, command.RecoverCertificateIds, channel, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Approves a request (SPEC §4 rules 6–8); the m-th distinct approval makes it collectable.</summary>
+    /// <summary>Approves a request (docs/recovery.md#validating); the m-th distinct approval makes it collectable.</summary>
     public Task<Result<RequestView>> ApproveAsync(AccessContext access, string requestId, string? notes, Channel channel, CancellationToken cancellationToken) =>
         ValidateAsync(access, requestId, approve: true, notes, channel, cancellationToken);
 
-    /// <summary>Rejects a request (SPEC §4 rules 6–8): one rejection ends it.</summary>
+    /// <summary>Rejects a request (docs/recovery.md#validating): one rejection ends it.</summary>
     public Task<Result<RequestView>> RejectAsync(AccessContext access, string requestId, string? reason, Channel channel, CancellationToken cancellationToken) =>
         ValidateAsync(access, requestId, approve: false, reason, channel, cancellationToken);
 
@@ -144,11 +144,9 @@ public sealed partial class RecoveryWorkflow
                 return await RefuseAsync(access, action, null, null, RequestErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
             }
 
-            var ownRequest = request.RequestedById == access.Caller.PersonId && request.TargetId == access.Caller.PersonId && access.Caller.Enabled;
-            var decision = access.Policy.Decide(access.Caller, Operation.CancelRequest, PersonRef.From(target!));
-            if (!ownRequest && decision is not (AccessDecision.Allowed or AccessDecision.TargetDisabled))
+            if (CancelRules(access, request, target!) is { } refused)
             {
-                return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.Forbidden.WithDetail("Cancelling needs CancelRequest with the person in scope, unless you asked for your own keys."), channel, cancellationToken).ConfigureAwait(false);
+                return await RefuseAsync(access, action, request.TargetId, request.Id, refused, channel, cancellationToken).ConfigureAwait(false);
             }
 
             var cancelled = request.Cancel(access.Caller.PersonId, Trim(reason), Now, channel);
@@ -160,7 +158,7 @@ public sealed partial class RecoveryWorkflow
             await AuditAsync(access, action, request, $"Cancelled recovery request {request.Id}{Because(reason)}.", channel, cancellationToken).ConfigureAwait(false);
             if (await TrySaveAsync(attempt, cancellationToken).ConfigureAwait(false))
             {
-                return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+                return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -170,7 +168,7 @@ public sealed partial class RecoveryWorkflow
     {
         ArgumentNullException.ThrowIfNull(access);
         var (request, _, profile) = await LoadVisibleAsync(access, requestId, cancellationToken).ConfigureAwait(false);
-        return request is null ? RequestErrors.NotFound : await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+        return request is null ? RequestErrors.NotFound : await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -202,7 +200,7 @@ public sealed partial class RecoveryWorkflow
 
         var total = await _store.CountAsync(query, cancellationToken).ConfigureAwait(false);
         var rows = await _store.ToListAsync(query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Skip(page.Skip).Take(page.Size), cancellationToken).ConfigureAwait(false);
-        return new Page<RequestView>(await ViewsAsync(rows, cancellationToken).ConfigureAwait(false), page.Page, page.Size, total);
+        return new Page<RequestView>(await ViewsAsync(access, rows, cancellationToken).ConfigureAwait(false), page.Page, page.Size, total);
     }
 
     private async Task<Page<RequestView>> ReviewQueueAsync(AccessContext access, RequestFilter filter, PageRequest page, CancellationToken cancellationToken)
@@ -216,18 +214,18 @@ public sealed partial class RecoveryWorkflow
             query = query.Where(r => r.TargetId == filter.TargetId);
         }
 
-        // The profile's Can validate list and the approvals already given are decided per request, as approve decides them.
+        // The query narrows in SQL; the queue is then exactly the requests whose actions offer the caller approve, so
+        // the profile's Can validate list and the approvals already given are decided as approve decides them.
         var candidates = await _store.ToListAsync(query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id), cancellationToken).ConfigureAwait(false);
         var profiles = await ProfilesAsync(candidates.Select(r => r.CredentialProfileId), cancellationToken).ConfigureAwait(false);
         var people = await PeopleAsync(candidates.Select(r => r.TargetId), cancellationToken).ConfigureAwait(false);
         var mine = candidates
-            .Where(r => r.Approvals.All(a => a.ApproverId != me)
-                        && people.TryGetValue(r.TargetId, out var target)
+            .Where(r => people.TryGetValue(r.TargetId, out var target)
                         && profiles.TryGetValue(r.CredentialProfileId, out var profile)
-                        && access.Policy.Decide(access.Caller, Operation.ValidateRequest, PersonRef.From(target), profile) == AccessDecision.Allowed)
+                        && RequestActions.For(access, r, target, profile, Now, _collection.RecollectWindow).Approve)
             .ToList();
         var slice = mine.Skip(page.Skip).Take(page.Size).ToList();
-        return new Page<RequestView>(await ViewsAsync(slice, cancellationToken).ConfigureAwait(false), page.Page, page.Size, mine.Count);
+        return new Page<RequestView>(await ViewsAsync(access, slice, cancellationToken).ConfigureAwait(false), page.Page, page.Size, mine.Count);
     }
 
     private async Task<Result<RequestView>> ValidateAsync(AccessContext access, string requestId, bool approve, string? notes, Channel channel, CancellationToken cancellationToken)
@@ -247,16 +245,7 @@ public sealed partial class RecoveryWorkflow
                 return await RefuseAsync(access, action, null, null, RequestErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
             }
 
-            // Dual control first: the requester and the recipient are told so, whatever roles they hold.
-            var refused = request.DualControl(access.Caller.PersonId) ?? access.Policy.Decide(access.Caller, Operation.ValidateRequest, PersonRef.From(target!), profile) switch
-            {
-                AccessDecision.Allowed => null,
-                AccessDecision.TargetDisabled when !approve => null,
-                AccessDecision.TargetDisabled => RequestErrors.TargetDisabled.WithDetail("The person is disabled: the request can be rejected or cancelled, not approved."),
-                AccessDecision.RoleNotPermittedByProfile => RequestErrors.CannotValidate.WithDetail($"None of your roles is on the Can validate list of profile '{profile!.Name}'."),
-                AccessDecision.TargetOutOfScope => RequestErrors.Forbidden.WithDetail("The person is outside the scope of your ValidateRequest role."),
-                _ => RequestErrors.Forbidden.WithDetail("Validating needs a role that grants ValidateRequest."),
-            };
+            var refused = ValidateRules(access, request, target!, profile, approve);
             if (refused is not null)
             {
                 return await RefuseAsync(access, action, request.TargetId, request.Id, refused, channel, cancellationToken).ConfigureAwait(false);
@@ -277,9 +266,39 @@ public sealed partial class RecoveryWorkflow
             await AuditAsync(access, action, request, details, channel, cancellationToken).ConfigureAwait(false);
             if (await TrySaveAsync(attempt, cancellationToken).ConfigureAwait(false))
             {
-                return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+                return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Who may approve or reject (docs/recovery.md#validating), before the request's own state and approvals are
+    /// asked: dual control first — the requester and the recipient are told so, whatever roles they hold — then
+    /// ValidateRequest with the person in scope and a role on the profile's Can validate list. A disabled person's
+    /// request may be rejected, not approved. Null when allowed. <see cref="RequestActions"/> asks the same.
+    /// </summary>
+    internal static Error? ValidateRules(AccessContext access, RecoveryRequest request, Person target, CredentialProfile? profile, bool approve) =>
+        request.DualControl(access.Caller.PersonId) ?? access.Policy.Decide(access.Caller, Operation.ValidateRequest, PersonRef.From(target), profile) switch
+        {
+            AccessDecision.Allowed => null,
+            AccessDecision.TargetDisabled when !approve => null,
+            AccessDecision.TargetDisabled => RequestErrors.TargetDisabled.WithDetail("The person is disabled: the request can be rejected or cancelled, not approved."),
+            AccessDecision.RoleNotPermittedByProfile => RequestErrors.CannotValidate.WithDetail($"None of your roles is on the Can validate list of profile '{profile!.Name}'."),
+            AccessDecision.TargetOutOfScope => RequestErrors.Forbidden.WithDetail("The person is outside the scope of your ValidateRequest role."),
+            _ => RequestErrors.Forbidden.WithDetail("Validating needs a role that grants ValidateRequest."),
+        };
+
+    /// <summary>
+    /// Who may cancel (docs/recovery.md#validating): the person who asked for their own keys, or CancelRequest with
+    /// the person in scope — a disabled person's request included. Null when allowed; the request's state is its own
+    /// guard. <see cref="RequestActions"/> asks the same.
+    /// </summary>
+    internal static Error? CancelRules(AccessContext access, RecoveryRequest request, Person target)
+    {
+        var ownRequest = request.RequestedById == access.Caller.PersonId && request.TargetId == access.Caller.PersonId && access.Caller.Enabled;
+        return ownRequest || access.Policy.Decide(access.Caller, Operation.CancelRequest, PersonRef.From(target)) is AccessDecision.Allowed or AccessDecision.TargetDisabled
+            ? null
+            : RequestErrors.Forbidden.WithDetail("Cancelling needs CancelRequest with the person in scope, unless you asked for your own keys.");
     }
 
     /// <summary>
@@ -380,11 +399,11 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, target.Id, device?.Id, RequestErrors.AlreadyRequested, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        return await ViewAsync(request, profile, cancellationToken).ConfigureAwait(false);
+        return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Rule 2: a non-empty list without duplicates of the target's own certificates with archived keys. An id that
+    /// Check 6 of docs/recovery.md#requesting: a non-empty list without duplicates of the target's own certificates with archived keys. An id that
     /// names someone else's certificate gets exactly the answer of an id that names none, so that a request cannot
     /// be used to learn which certificate ids exist.
     /// </summary>
@@ -461,10 +480,11 @@ public sealed partial class RecoveryWorkflow
         return people.ToDictionary(p => p.Id, StringComparer.Ordinal);
     }
 
-    private async Task<RequestView> ViewAsync(RecoveryRequest request, CredentialProfile? profile, CancellationToken cancellationToken) =>
-        (await ViewsAsync([request], cancellationToken, profile).ConfigureAwait(false))[0];
+    private async Task<RequestView> ViewAsync(AccessContext access, RecoveryRequest request, CredentialProfile? profile, CancellationToken cancellationToken) =>
+        (await ViewsAsync(access, [request], cancellationToken, profile).ConfigureAwait(false))[0];
 
-    private async Task<IReadOnlyList<RequestView>> ViewsAsync(IReadOnlyList<RecoveryRequest> requests, CancellationToken cancellationToken, CredentialProfile? known = null)
+    /// <summary>The requests as the caller sees them: each with how it is collected and what the caller may do with it now.</summary>
+    private async Task<IReadOnlyList<RequestView>> ViewsAsync(AccessContext access, IReadOnlyList<RecoveryRequest> requests, CancellationToken cancellationToken, CredentialProfile? known = null)
     {
         var certificateIds = requests.SelectMany(r => r.Certificates.Select(c => c.CertificateId)).Distinct(StringComparer.Ordinal).ToList();
         var certificates = (await _store.ToListAsync(_store.Certificates.Where(c => certificateIds.Contains(c.Id)), cancellationToken).ConfigureAwait(false))
@@ -479,9 +499,12 @@ public sealed partial class RecoveryWorkflow
             : await ProfilesAsync(requests.Select(r => r.CredentialProfileId), cancellationToken).ConfigureAwait(false);
         var now = Now;
         string? Name(string? id) => id is not null && people.TryGetValue(id, out var p) ? p.LogonName : null;
+        RequestActions Actions(RecoveryRequest r, CredentialProfile? profile) =>
+            profile is not null && people.TryGetValue(r.TargetId, out var target) ? RequestActions.For(access, r, target, profile, now, _collection.RecollectWindow) : RequestActions.None;
         return requests.Select(r => new RequestView(
                 r.Id,
                 r.Kind,
+                r.CollectionMethodUnder(profiles.GetValueOrDefault(r.CredentialProfileId)),
                 r.Status,
                 r.TargetId,
                 Name(r.TargetId),
@@ -498,7 +521,8 @@ public sealed partial class RecoveryWorkflow
                 r.Approvals.Select(a => new ApprovalView(a.ApproverId, Name(a.ApproverId), a.At, a.Notes)).ToList(),
                 r.History.OrderBy(h => h.Sequence).Select(h => new HistoryView(h.Sequence, h.At, h.ActorId, Name(h.ActorId), h.Action, h.Notes, h.Channel)).ToList(),
                 r.CreatedAt,
-                r.ExpiresAt))
+                r.ExpiresAt,
+                Actions(r, profiles.GetValueOrDefault(r.CredentialProfileId))))
             .ToList();
     }
 

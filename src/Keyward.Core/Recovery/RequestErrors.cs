@@ -3,7 +3,7 @@ using Keyward.Common;
 namespace Keyward.Recovery;
 
 /// <summary>
-/// Every refusal of the key recovery workflow (SPEC §4), one stable code per rule so that a client can tell
+/// Every refusal of the key recovery workflow (docs/recovery.md), one stable code per rule so that a client can tell
 /// the rules apart. Each code is documented in <c>docs/errors.md</c>.
 /// </summary>
 public static class RequestErrors
@@ -15,7 +15,7 @@ public static class RequestErrors
 
     public static readonly Error CollectionNotFound = new("recovery.collection_not_found", ErrorKind.NotFound, "Collection not found", "The request has no collection in progress with that id, or another person holds it.");
 
-    // Rule 1, 6 and 9: operation, scope and the profile's role lists.
+    // Requesting, validating and collecting: operation, scope and the profile's role lists.
     public static readonly Error Forbidden = new("recovery.forbidden", ErrorKind.Forbidden, "Not allowed", "None of your roles grants this step on this person.");
 
     public static readonly Error CannotRequest = new("recovery.cannot_request", ErrorKind.Forbidden, "Not on the profile's Can request list", "None of your roles that may request recovery for this person is on the credential profile's Can request list.");
@@ -28,12 +28,12 @@ public static class RequestErrors
 
     public static readonly Error TargetDisabled = new("recovery.target_disabled", ErrorKind.Forbidden, "The person is disabled", "A disabled person receives nothing.");
 
-    // Rules 3 and 4: self-service.
+    // Requesting: self-service (docs/recovery.md#requesting, check 2).
     public static readonly Error OwnDevice = new("recovery.own_device", ErrorKind.Forbidden, "Your own device", "An operator cannot request an update of a device of their own; use self-service.");
 
     public static readonly Error SelfRequestsDisabled = new("recovery.self_requests_disabled", ErrorKind.Forbidden, "Self requests are off", "Self-service recovery requests need the system option Allow self requests.");
 
-    // Rule 2: the certificates.
+    // Requesting: the certificates (docs/recovery.md#requesting, check 6).
     public static readonly Error NoCertificates = new("recovery.no_certificates", ErrorKind.Validation, "No certificates", "Name at least one certificate to recover.");
 
     public static readonly Error TooManyCertificates = new("recovery.too_many_certificates", ErrorKind.Validation, "Too many certificates", "A request recovers at most 50 certificates.");
@@ -57,7 +57,7 @@ public static class RequestErrors
 
     public static readonly Error DeviceNotUpdatable = new("recovery.device_not_updatable", ErrorKind.Conflict, "Device cannot be updated", "Only an active smart card can receive a device update.");
 
-    // Rules 6 to 8: validation.
+    // Validating (docs/recovery.md#validating).
     public static readonly Error RequesterCannotValidate = new("recovery.requester_cannot_validate", ErrorKind.Forbidden, "Dual control: you requested it", "The person who requested a recovery cannot validate it; another validator must.");
 
     public static readonly Error RecipientCannotValidate = new("recovery.recipient_cannot_validate", ErrorKind.Forbidden, "Dual control: you receive it", "The person whose keys are recovered cannot validate the request; another validator must.");
@@ -68,7 +68,7 @@ public static class RequestErrors
 
     public static readonly Error WrongState = new("recovery.wrong_state", ErrorKind.Conflict, "Request is not in the right state", "The request's status does not allow this step.");
 
-    // Rules 9 to 12: collection.
+    // Collecting (docs/recovery.md#collecting).
     public static readonly Error NotCollectable = new("recovery.not_collectable", ErrorKind.Conflict, "Request cannot be collected", "Only a request awaiting issue can be collected.");
 
     public static readonly Error WrongCollectionMethod = new("recovery.wrong_collection_method", ErrorKind.Validation, "Collected another way", "This request is collected another way.");

@@ -6,9 +6,9 @@ using Keyward.Notifications;
 namespace Keyward.Recovery;
 
 /// <summary>
-/// SPEC §4 rule 16: an uncollected request past its expiry becomes Cancelled (reason: expired). Keyward itself
-/// acts: history and audit name no person, the channel is <see cref="Channel.System"/>, and the owner is told by
-/// e-mail. Each request is saved in its own unit of work with its audit entry and notice, so a request that
+/// An uncollected request past its expiry becomes Cancelled (reason: expired; docs/notifications.md#request-expiry).
+/// Keyward itself acts: history and audit name no person, the channel is <see cref="Channel.System"/>, and the owner
+/// is told by e-mail. Each request is saved in its own unit of work with its audit entry and notice, so a request that
 /// someone collected, approved or cancelled meanwhile (a concurrency conflict) is skipped without touching the
 /// others; the next run looks at it again.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Keyward.Recovery;
 
-/// <summary>Where a recovery request stands (SPEC §4 lifecycle; table in docs/lifecycle/requests.md). Never renumber.</summary>
+/// <summary>Where a recovery request stands (docs/recovery.md#lifecycle). Never renumber.</summary>
 public enum RequestStatus
 {
     /// <summary>Waiting for the approvals its profile requires.</summary>

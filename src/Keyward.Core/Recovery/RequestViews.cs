@@ -2,10 +2,14 @@ using Keyward.Certificates;
 
 namespace Keyward.Recovery;
 
-/// <summary>A recovery request as the Core API shows it (SPEC §7.1).</summary>
+/// <summary>
+/// A recovery request as the caller sees it (docs/recovery.md#what-a-request-answer-carries): with how it is collected
+/// and what the caller may do with it now, both decided by the core so that every client shows the same.
+/// </summary>
 public sealed record RequestView(
     string Id,
     RequestKind Kind,
+    CollectionMethod CollectionMethod,
     RequestStatus Status,
     string TargetId,
     string? TargetName,
@@ -19,7 +23,8 @@ public sealed record RequestView(
     IReadOnlyList<ApprovalView> Approvals,
     IReadOnlyList<HistoryView> History,
     DateTime CreatedAt,
-    DateTime? ExpiresAt);
+    DateTime? ExpiresAt,
+    RequestActions Actions);
 
 /// <summary>A certificate a request recovers.</summary>
 public sealed record RequestCertificateView(string Id, string SerialNumber, string Subject, CertificateStatus Status, DateTime NotBefore, DateTime NotAfter, bool Archived);

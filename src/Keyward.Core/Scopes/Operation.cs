@@ -1,7 +1,7 @@
 namespace Keyward.Scopes;
 
 /// <summary>
-/// The permissions that roles grant (SPEC §3). Numbers are stored in the database: never renumber.
+/// The permissions that roles grant (docs/scopes.md#operations). Numbers are stored in the database: never renumber.
 /// </summary>
 public enum Operation
 {

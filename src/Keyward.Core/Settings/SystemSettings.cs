@@ -7,7 +7,7 @@ public sealed class SystemSettings
 
     public int Id { get; private set; } = SingletonId;
 
-    /// <summary>Self-service recovery requests to a new device are allowed (SPEC §4 rule 4). Off by default.</summary>
+    /// <summary>Self-service recovery requests to a new device or as soft certificates are allowed (docs/recovery.md#requesting, check 2). Off by default.</summary>
     public bool AllowSelfRequests { get; set; }
 
     /// <summary>The database was seeded with the demo organisation (and holds nothing else).</summary>

@@ -20,7 +20,7 @@ namespace Keyward.Server.Demo;
 public sealed record DemoAccount(string LogonName, string Group, string Role, Scope Scope, string ClientId, string ClientSecret, bool Enabled);
 
 /// <summary>
-/// The demo organisation of SPEC §9, seeded by <c>keyward server --demo</c> on an empty database. Refuses a
+/// The demo organisation of docs/demo.md, seeded by <c>keyward server --demo</c> on an empty database. Refuses a
 /// database that holds anything else, so a demo start can never mix demo credentials into real data.
 /// </summary>
 public sealed class DemoOrganisation
@@ -201,9 +201,9 @@ public sealed class DemoOrganisation
     }
 
     /// <summary>
-    /// SPEC §9: every cardholder has a current, an expired and a revoked archived encryption certificate and a
-    /// current signing certificate (from a CSR, never archived); carol and dave hold a smart card carrying
-    /// their current certificates. Issued through the same use case as the API, as admin.
+    /// docs/demo.md#certificates-and-cards: every cardholder has a current, an expired and a revoked archived
+    /// encryption certificate and a current signing certificate (from a CSR, never archived); carol and dave hold a
+    /// smart card carrying their current certificates. Issued through the same use case as the API, as admin.
     /// </summary>
     private async Task IssueCredentialsAsync(CancellationToken cancellationToken)
     {

@@ -6,7 +6,7 @@ using Keyward.Server.Problems;
 namespace Keyward.Server.Recovery;
 
 /// <summary>
-/// The key recovery routes of SPEC §7.1: thin mapping onto <see cref="RecoveryWorkflow"/>. A client names its
+/// The key recovery routes of docs/recovery.md: thin mapping onto <see cref="RecoveryWorkflow"/>. A client names its
 /// channel in the <c>Keyward-Channel</c> header (<c>cli</c>, <c>web</c>) so that history shows where a step came from.
 /// </summary>
 internal static class RecoveryEndpoints
@@ -17,28 +17,28 @@ internal static class RecoveryEndpoints
     {
         api.MapPost("/people/{id}/requests", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, RequestBody body, CancellationToken ct) =>
                 Created(await workflow.RequestAsync(caller.Access, id, new NewRequest(body.CredentialProfileId, body.RecoverCertificateIds), ChannelOf(http), ct)))
-            .WithName("RequestRecovery").WithTags("Recovery");
+            .Produces<RequestView>(StatusCodes.Status201Created).WithName("RequestRecovery").WithTags("Recovery");
 
         api.MapPost("/devices/{id}/certificateRecovery", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, RequestBody body, CancellationToken ct) =>
                 Created(await workflow.RequestDeviceUpdateAsync(caller.Access, id, new NewRequest(body.CredentialProfileId, body.RecoverCertificateIds), ChannelOf(http), ct)))
-            .WithName("RequestDeviceUpdate").WithTags("Recovery");
+            .Produces<RequestView>(StatusCodes.Status201Created).WithName("RequestDeviceUpdate").WithTags("Recovery");
 
         var requests = api.MapGroup("/requests").WithTags("Recovery");
         requests.MapGet("/", async (Authenticated caller, RecoveryWorkflow workflow, RequestStatus? status, string? targetId, int? page, int? pageSize, CancellationToken ct) =>
                 ListResults.Ok(await workflow.ListAsync(caller.Access, new RequestFilter(status, targetId), new PageRequest(page, pageSize), ct)))
-            .WithName("ListRequests");
+            .Produces<ListResponse<RequestView>>().WithName("ListRequests");
         requests.MapGet("/{id}", async (Authenticated caller, RecoveryWorkflow workflow, string id, CancellationToken ct) =>
                 Problems.Problems.Ok(await workflow.GetAsync(caller.Access, id, ct)))
-            .WithName("GetRequest");
+            .Produces<RequestView>().WithName("GetRequest");
         requests.MapPost("/{id}/approve", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, NotesBody? body, CancellationToken ct) =>
                 Problems.Problems.Ok(await workflow.ApproveAsync(caller.Access, id, body?.Notes, ChannelOf(http), ct)))
-            .WithName("ApproveRequest");
+            .Produces<RequestView>().WithName("ApproveRequest");
         requests.MapPost("/{id}/reject", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, ReasonBody? body, CancellationToken ct) =>
                 Problems.Problems.Ok(await workflow.RejectAsync(caller.Access, id, body?.Reason, ChannelOf(http), ct)))
-            .WithName("RejectRequest");
+            .Produces<RequestView>().WithName("RejectRequest");
         requests.MapPost("/{id}/cancel", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, ReasonBody? body, CancellationToken ct) =>
                 Problems.Problems.Ok(await workflow.CancelAsync(caller.Access, id, body?.Reason, ChannelOf(http), ct)))
-            .WithName("CancelRequest");
+            .Produces<RequestView>().WithName("CancelRequest");
 
         requests.MapPost("/{id}/collect", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, HttpResponse response, string id, CollectBody? body, CancellationToken ct) =>
             {
@@ -49,7 +49,7 @@ internal static class RecoveryEndpoints
                     ? Results.Ok(new CollectResponse(collected.Value.Pfx, collected.Value.Password, collected.Value.Certificates, collected.Value.Request))
                     : Problems.Problems.From(collected.Error);
             })
-            .WithName("CollectSoftCertificates");
+            .Produces<CollectResponse>().WithName("CollectSoftCertificates");
 
         requests.MapPost("/{id}/collections", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, HttpResponse response, string id, CollectionBody? body, CancellationToken ct) =>
             {
@@ -65,13 +65,13 @@ internal static class RecoveryEndpoints
                     ? Results.Created($"/api/requests/{id}/collections/{begun.Value.CollectionId}", begun.Value)
                     : Problems.Problems.From(begun.Error);
             })
-            .WithName("BeginCollection");
+            .Produces<CollectionView>(StatusCodes.Status201Created).WithName("BeginCollection");
         requests.MapPost("/{id}/collections/{collectionId}/complete", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, string collectionId, CompleteBody? body, CancellationToken ct) =>
                 Problems.Problems.Ok(await workflow.CompleteCollectionAsync(caller.Access, id, collectionId, body?.SerialNumber, ChannelOf(http), ct)))
-            .WithName("CompleteCollection");
+            .Produces<RequestView>().WithName("CompleteCollection");
         requests.MapPost("/{id}/collections/{collectionId}/fail", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, string collectionId, ReasonBody? body, CancellationToken ct) =>
                 Problems.Problems.Ok(await workflow.FailCollectionAsync(caller.Access, id, collectionId, body?.Reason, ChannelOf(http), ct)))
-            .WithName("FailCollection");
+            .Produces<RequestView>().WithName("FailCollection");
     }
 
     /// <summary>The channel a client names; anything else is the API.</summary>

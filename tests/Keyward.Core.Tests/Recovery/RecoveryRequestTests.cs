@@ -1,3 +1,4 @@
+using Keyward.Profiles;
 using Keyward.Recovery;
 using Microsoft.Extensions.Time.Testing;
 
@@ -14,7 +15,7 @@ public enum Step
     Fail,
 }
 
-/// <summary>The request lifecycle of SPEC §4, every step from every state.</summary>
+/// <summary>The request lifecycle of docs/recovery.md#lifecycle, every step from every state.</summary>
 public class RecoveryRequestTests
 {
     private const string Requester = "olivia";
@@ -311,6 +312,20 @@ public class RecoveryRequestTests
         Assert.Null(request.ExpiresAt);
         Assert.False(request.ExpireIfDue(Now));
         Assert.Equal(RequestStatus.AwaitingIssue, request.Status);
+    }
+
+    [Theory]
+    [InlineData(RequestKind.NewDevice, CardEncoding.SmartCard, null, CollectionMethod.NewCard)]
+    [InlineData(RequestKind.DeviceUpdate, CardEncoding.SmartCard, null, CollectionMethod.CardUpdate)]
+    [InlineData(RequestKind.SoftCertificate, CardEncoding.SoftwareCertificates, SoftCertificateLocation.FileStore, CollectionMethod.FileStore)]
+    [InlineData(RequestKind.SoftCertificate, CardEncoding.SoftwareCertificates, SoftCertificateLocation.SystemStore, CollectionMethod.SystemStore)]
+    [InlineData(RequestKind.SoftCertificate, CardEncoding.SmartCard, null, CollectionMethod.SystemStore)]
+    public void CollectionMethodUnder_KindAndProfile_FileStoreOnlyWhenTheProfileSaysSo(RequestKind kind, CardEncoding encoding, SoftCertificateLocation? location, CollectionMethod expected)
+    {
+        var profile = CredentialProfile.Create("profile-1", new CredentialProfileSettings { Name = "profile", CardEncoding = encoding, SoftCertificateLocation = location }).Value;
+        var request = RecoveryRequest.Open("req-1", kind, Target, null, profile.Id, ["cert-1"], Requester, 0, 2, Now, null, Channel.Api);
+
+        Assert.Equal(expected, request.CollectionMethodUnder(profile));
     }
 
     private RecoveryRequest Open(int approvalsRequired, TimeSpan? expiresAfter = null) => RecoveryRequest.Open(

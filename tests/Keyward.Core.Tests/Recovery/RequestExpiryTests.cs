@@ -8,7 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Keyward.Tests.Recovery;
 
-/// <summary>SPEC §4 rule 16: an uncollected request past its expiry becomes Cancelled, by Keyward, audited, and the owner is told.</summary>
+/// <summary>docs/notifications.md#request-expiry: an uncollected request past its expiry becomes Cancelled, by Keyward, audited, and the owner is told.</summary>
 public class RequestExpiryTests
 {
     private static readonly TimeSpan Week = TimeSpan.FromDays(7);

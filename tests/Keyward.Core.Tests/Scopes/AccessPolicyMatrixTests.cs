@@ -36,7 +36,7 @@ public enum Relation
 
 /// <summary>
 /// Every scope × every target relation × every operation × (role grants it or not), against an oracle
-/// written from SPEC §1 without looking at the engine.
+/// written from docs/scopes.md without looking at the engine.
 /// </summary>
 public class AccessPolicyMatrixTests
 {
@@ -105,7 +105,7 @@ public class AccessPolicyMatrixTests
         Assert.Equal(decision is AccessDecision.Allowed or AccessDecision.TargetDisabled, covered);
     }
 
-    /// <summary>The rules of SPEC §1, in the order the engine reports the first one that refuses.</summary>
+    /// <summary>The rules of docs/scopes.md#when-an-operation-is-allowed, in the order the engine reports the first one that refuses.</summary>
     private static AccessDecision Expected(Scope scope, Relation relation, Operation operation, bool roleGrantsOperation)
     {
         if (relation == Relation.DisabledCaller)

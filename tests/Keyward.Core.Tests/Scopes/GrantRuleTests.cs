@@ -3,7 +3,7 @@ using Keyward.Tests.Support;
 
 namespace Keyward.Tests.Scopes;
 
-/// <summary>Nobody grants a role they do not hold, nor a scope wider than their own (SPEC §1).</summary>
+/// <summary>Nobody grants a role they do not hold, nor a scope wider than their own (docs/scopes.md#when-an-operation-is-allowed).</summary>
 public class GrantRuleTests
 {
     private static readonly Role RoleManager = TestOrg.Role("role-manager", Operation.ManageRoles, Operation.ViewPerson);

@@ -4,7 +4,7 @@ using Keyward.Scopes;
 namespace Keyward.Tests.Support;
 
 /// <summary>
-/// The organisation most tests run against: the demo tree (SPEC §9) plus <c>Acme/Legal/Contracts</c>, which
+/// The organisation most tests run against: the demo tree (docs/demo.md) plus <c>Acme/Legal/Contracts</c>, which
 /// assignments name as an administrative group.
 /// </summary>
 /// <remarks>

@@ -4,7 +4,7 @@ using Keyward.Server.Tests.Infrastructure;
 
 namespace Keyward.Server.Tests.Certificates;
 
-/// <summary>The demo's certificates and cards (SPEC §9), as an administrator sees them through the API.</summary>
+/// <summary>The demo's certificates and cards (docs/demo.md#certificates-and-cards), as an administrator sees them through the API.</summary>
 public sealed class DemoCertificatesTests(DemoServerFixture fixture) : IClassFixture<DemoServerFixture>
 {
     private DemoServer Server => fixture.Server;

@@ -6,7 +6,7 @@ using Npgsql;
 namespace Keyward.Server.Tests.Certificates;
 
 /// <summary>
-/// SPEC §5 on PostgreSQL: a demo seeded on a real server, dumped with <c>pg_dump</c> (plain SQL, bytea as
+/// The same on PostgreSQL (docs/architecture.md#key-archive-and-certificate-authority): a demo seeded on a real server, dumped with <c>pg_dump</c> (plain SQL, bytea as
 /// <c>\x</c> hex), holds no byte run of any archived private key in any encoding.
 /// </summary>
 public sealed class NoPrivateKeyInPostgresDumpTests(PostgresServer postgres) : IClassFixture<PostgresServer>

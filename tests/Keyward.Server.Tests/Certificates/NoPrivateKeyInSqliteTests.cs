@@ -8,7 +8,7 @@ using Microsoft.Data.Sqlite;
 namespace Keyward.Server.Tests.Certificates;
 
 /// <summary>
-/// SPEC §5: "a database dump alone never reveals a private key". After the demo has archived its keys and the
+/// docs/architecture.md#key-archive-and-certificate-authority: "a database dump alone never reveals" a private key. After the demo has archived its keys and the
 /// API has archived two more (one made by the server, one imported from a PFX), not one byte run of any of
 /// them - in DER, PEM, base64 or hex - is anywhere in the SQLite database's files (nor in any other file of
 /// the data folder, the key store included), and neither is a PFX password.
@@ -29,7 +29,7 @@ public sealed class NoPrivateKeyInSqliteTests
         var database = Path.Combine(server.DataDirectory, "keyward.db");
         var scanner = new PrivateKeyScanner(keys);
 
-        // SPEC §9: current, expired and revoked encryption certificates of carol, dave and erin; one issued and one imported here.
+        // docs/demo.md: current, expired and revoked encryption certificates of carol, dave and erin; one issued and one imported here.
         Assert.Equal(11, keys.Count);
         var stored = await File.ReadAllBytesAsync(database);
         Assert.All(keys, k => Assert.True(stored.AsSpan().IndexOf(k.Envelope) >= 0, $"The envelope of the {k.Name} is not in {database}: the scan would look in the wrong place."));

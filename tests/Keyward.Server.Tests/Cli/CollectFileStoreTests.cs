@@ -51,6 +51,21 @@ public sealed class CollectFileStoreTests
     }
 
     [Fact]
+    public async Task Collect_AsksTheServerHowTheRequestIsCollected_WithoutListingCredentialProfiles()
+    {
+        await using var server = await DemoServer.StartOnLoopbackAsync();
+        using var keyward = new KeywardProcess(server);
+        var (id, _) = await keyward.ApprovedRequestForCarolAsync(SoftCertificate);
+        var before = server.Served.Count;
+
+        await keyward.OkAsync("carol", "collect", id, "--out", Path.Combine(keyward.Home, "carol.pfx"));
+
+        // The server's access log for this command: one read of the request (its collectionMethod), then the collection.
+        var calls = server.Served.Skip(before).Where(c => c.Contains("/api/", StringComparison.Ordinal)).ToList();
+        Assert.Equal([$"GET /api/requests/{id}", $"POST /api/requests/{id}/collect"], calls);
+    }
+
+    [Fact]
     public async Task Collect_PasswordFromStdinThatBreaksThePolicy_IsRefusedAndTheRequestStaysAwaitingIssue()
     {
         await using var server = await DemoServer.StartOnLoopbackAsync();

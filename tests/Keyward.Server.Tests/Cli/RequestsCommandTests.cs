@@ -47,6 +47,28 @@ public sealed class RequestsCommandTests
     }
 
     [Fact]
+    public async Task Show_NamesHowTheRequestIsCollectedAndWhatTheCallerMayDoNow()
+    {
+        await using var server = await DemoServer.StartOnLoopbackAsync();
+        using var keyward = new KeywardProcess(server);
+        var (id, _) = await keyward.ApprovedRequestForCarolAsync(SoftCertificate, approve: false);
+
+        Assert.Equal("cancel", MayDo(await keyward.OkAsync("olivia", "requests", "show", id)));
+        Assert.Equal("approve, reject", MayDo(await keyward.OkAsync("victor", "requests", "show", id)));
+        Assert.Equal("nothing now", MayDo(await keyward.OkAsync("carol", "requests", "show", id)));
+
+        await keyward.OkAsync("victor", "requests", "approve", id);
+        var shown = await keyward.OkAsync("carol", "requests", "show", id);
+
+        Assert.Equal("collect", MayDo(shown));
+        var collectedAs = Assert.Single(shown.Split('\n'), l => l.StartsWith("Collected as", StringComparison.Ordinal));
+        Assert.Contains("FileStore (a password-protected PFX file", collectedAs, StringComparison.Ordinal);
+
+        static string MayDo(string shown) =>
+            Assert.Single(shown.Split('\n'), l => l.StartsWith("You may", StringComparison.Ordinal))["You may".Length..].Trim();
+    }
+
+    [Fact]
     public async Task Approve_ByTheRequester_NamesRequesterCannotValidate()
     {
         await using var server = await DemoServer.StartOnLoopbackAsync();

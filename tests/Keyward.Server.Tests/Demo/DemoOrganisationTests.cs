@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Keyward.Server.Tests.Demo;
 
-/// <summary><c>--demo</c> seeds SPEC §9 once, restarts cleanly, and never mixes into real data.</summary>
+/// <summary><c>--demo</c> seeds docs/demo.md once, restarts cleanly, and never mixes into real data.</summary>
 public sealed class DemoOrganisationTests
 {
     [Fact]

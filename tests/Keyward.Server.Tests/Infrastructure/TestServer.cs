@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -20,15 +21,20 @@ namespace Keyward.Server.Tests.Infrastructure;
 /// </summary>
 public sealed class DemoServer : IAsyncDisposable
 {
+    private readonly ConcurrentQueue<string> _served;
     private bool _stopped;
 
-    private DemoServer(WebApplication app, string dataDirectory, FakeTimeProvider clock, HttpClient client)
+    private DemoServer(WebApplication app, string dataDirectory, FakeTimeProvider clock, HttpClient client, ConcurrentQueue<string> served)
     {
         App = app;
         DataDirectory = dataDirectory;
         Clock = clock;
         Client = client;
+        _served = served;
     }
+
+    /// <summary>"METHOD /path" of every HTTP request the server has received, in order: what its access log would show.</summary>
+    public IReadOnlyList<string> Served => [.. _served];
 
     public WebApplication App { get; }
 
@@ -93,6 +99,7 @@ public sealed class DemoServer : IAsyncDisposable
         }
 
         var clock = new FakeTimeProvider(Start);
+        var served = new ConcurrentQueue<string>();
         var app = KeywardServer.Build(
             o =>
             {
@@ -107,6 +114,7 @@ public sealed class DemoServer : IAsyncDisposable
             {
                 b.Services.AddSingleton<TimeProvider>(clock);
                 services?.Invoke(b.Services);
+                b.Services.AddSingleton<IStartupFilter>(new AccessLog(served));
                 if (loopback)
                 {
                     b.Configuration["urls"] = "http://127.0.0.1:0";
@@ -130,7 +138,7 @@ public sealed class DemoServer : IAsyncDisposable
             client = app.GetTestClient();
         }
 
-        return new DemoServer(app, data, clock, client) { Address = address };
+        return new DemoServer(app, data, clock, client, served) { Address = address };
     }
 
     /// <summary>Requests a token with the demo client credentials; returns the raw token response.</summary>
@@ -195,5 +203,19 @@ public sealed class DemoServer : IAsyncDisposable
         {
             // A file still held open by the OS is harmless in a temporary folder.
         }
+    }
+
+    /// <summary>Notes each request before the server's own pipeline sees it.</summary>
+    private sealed class AccessLog(ConcurrentQueue<string> served) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, rest) =>
+            {
+                served.Enqueue($"{context.Request.Method} {context.Request.Path}");
+                return rest(context);
+            });
+            next(app);
+        };
     }
 }

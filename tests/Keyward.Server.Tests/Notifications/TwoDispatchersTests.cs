@@ -8,7 +8,7 @@ using Npgsql;
 
 namespace Keyward.Server.Tests.Notifications;
 
-/// <summary>SPEC §8 scale-out: two server processes on one PostgreSQL database deliver each message once.</summary>
+/// <summary>Scale-out (docs/notifications.md#the-outbox): two server processes on one PostgreSQL database deliver each message once.</summary>
 public sealed class TwoDispatchersTests(PostgresServer postgres) : IClassFixture<PostgresServer>
 {
     private const int Messages = 40;

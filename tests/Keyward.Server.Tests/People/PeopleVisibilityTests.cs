@@ -3,7 +3,7 @@ using Keyward.Server.Tests.Infrastructure;
 
 namespace Keyward.Server.Tests.People;
 
-/// <summary>Every list and lookup is filtered by the caller's scope (SPEC §1); outside scope answers 404.</summary>
+/// <summary>Every list and lookup is filtered by the caller's scope (docs/scopes.md); outside scope answers 404.</summary>
 public sealed class PeopleVisibilityTests(DemoServerFixture fixture) : IClassFixture<DemoServerFixture>
 {
     private DemoServer Server => fixture.Server;

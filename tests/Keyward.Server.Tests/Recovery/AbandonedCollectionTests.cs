@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Keyward.Server.Tests.Recovery;
 
-/// <summary>SPEC §4 rule 10: a collecting client that vanishes mid-collection never strands a request.</summary>
+/// <summary>docs/recovery.md#collecting: a collecting client that vanishes mid-collection never strands a request.</summary>
 public sealed class AbandonedCollectionTests
 {
     [Fact]

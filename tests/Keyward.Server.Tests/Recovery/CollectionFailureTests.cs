@@ -4,7 +4,7 @@ using Keyward.Server.Tests.Infrastructure;
 
 namespace Keyward.Server.Tests.Recovery;
 
-/// <summary>SPEC §4 rule 10: a failed collection leaves the request collectable again, with the failure recorded.</summary>
+/// <summary>docs/recovery.md#collecting: a failed collection leaves the request collectable again, with the failure recorded.</summary>
 public sealed class CollectionFailureTests
 {
     [Fact]

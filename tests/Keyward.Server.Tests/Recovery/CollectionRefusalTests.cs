@@ -8,7 +8,7 @@ using Keyward.Server.Tests.Infrastructure;
 namespace Keyward.Server.Tests.Recovery;
 
 /// <summary>
-/// SPEC §4 rules 9 to 12 and the collecting client's protocol, through <c>POST /api/requests/{id}/collect</c> and
+/// The collection rules of docs/recovery.md#collecting and the collecting client's protocol, through <c>POST /api/requests/{id}/collect</c> and
 /// <c>/collections</c>: each refusal answers its own code, leaves the request as it was (still collectable when it
 /// was), releases no key, records no device and is audited without any secret.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed class CollectionRefusalTests
     private const string SystemStore = "Key Recovery - System Store";
     private const string SmartCard = "Key Recovery - Smart Card";
 
-    // Rule 9: only a request awaiting issue; the owner, or an operator with the collect operation, in scope, on Can collect.
+    // Only a request awaiting issue; the owner, or an operator with the collect operation, in scope, on Can collect.
     [Fact]
     public async Task Collecting_WhileAwaitingValidation_IsNotCollectable()
     {
@@ -104,7 +104,7 @@ public sealed class CollectionRefusalTests
         await refusals.UnchangedAsync(card, () => RecoverySteps.PostCollectionAsync(olivia, card, Convert.ToBase64String(transport.PublicKey)), HttpStatusCode.Forbidden, "recovery.target_disabled");
     }
 
-    // Rule 11: File Store, the collector's password checked against the profile's policy.
+    // File Store: the collector's password checked against the profile's policy.
     [Fact]
     public async Task ChosenPasswordBreakingThePolicy_IsRefused_AndAValidOneProtectsThePfx()
     {
@@ -162,7 +162,7 @@ public sealed class CollectionRefusalTests
         }
     }
 
-    // Rule 12: System Store requests are collected by their owner, through the collecting client.
+    // System Store requests are collected by their owner, through the collecting client.
     [Fact]
     public async Task SystemStoreRequest_CollectedByAnOperator_IsRefused()
     {
@@ -234,7 +234,7 @@ public sealed class CollectionRefusalTests
         Assert.Equal("AwaitingIssue", await RecoverySteps.StatusAsync(refusals.Admin, id));
     }
 
-    // Rules 10 and 15: the collecting client's protocol; a collection ends once.
+    // The collecting client's protocol: keys wrapped for one collection, which ends once.
     [Fact]
     public async Task CollectingClient_UnwrapsTheKeys_FailsAndRetries_AndEachCollectionEndsOnce()
     {

@@ -6,7 +6,7 @@ using Keyward.Server.Tests.Infrastructure;
 namespace Keyward.Server.Tests.Recovery;
 
 /// <summary>
-/// SPEC §4 rules 1 and 3 for device updates through <c>POST /api/devices/{id}/certificateRecovery</c>: each refusal
+/// The requesting rules of docs/recovery.md#requesting for device updates through <c>POST /api/devices/{id}/certificateRecovery</c>: each refusal
 /// answers its own code, opens no request, records no device and is audited. The tests share one demo server;
 /// what they add (cards, a certificate for olivia) is used by no other test.
 /// </summary>

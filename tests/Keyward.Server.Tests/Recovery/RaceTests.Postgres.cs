@@ -10,7 +10,7 @@ using Xunit.Sdk;
 namespace Keyward.Server.Tests.Recovery;
 
 /// <summary>
-/// The races on PostgreSQL, the scale-out database (SPEC §8): the same tests as <see cref="SqliteRaceTests"/> on a
+/// The races on PostgreSQL, the scale-out database (docs/architecture.md#storage): the same tests as <see cref="SqliteRaceTests"/> on a
 /// server in this process, and the collect race across two <c>keyward server</c> processes sharing one database.
 /// </summary>
 public sealed class PostgresRaceTests(PostgresServer postgres, ITestOutputHelper output) : RaceTests(output), IClassFixture<PostgresServer>

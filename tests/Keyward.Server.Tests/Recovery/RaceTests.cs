@@ -16,7 +16,7 @@ using Xunit.Abstractions;
 namespace Keyward.Server.Tests.Recovery;
 
 /// <summary>
-/// SPEC §4 rule 10 and §8 under contention, through the Core API of a real server with the demo organisation:
+/// Single-use collection and approvals that race (docs/recovery.md#collecting, #validating) under contention, through the Core API of a real server with the demo organisation:
 /// many collectors released together on one approved request, and many distinct validators released together on
 /// one request that needs two approvals. Each provider runs the same tests (<see cref="SqliteRaceTests"/>,
 /// <see cref="PostgresRaceTests"/>); every assertion is about outcomes, never about timing.
@@ -304,7 +304,7 @@ public abstract class RaceTests(ITestOutputHelper output)
                $"audit of the request: {string.Join(", ", audit.GroupBy(e => $"{e.Action} {e.Outcome} {e.Code}".TrimEnd()).Select(g => $"{g.Count()} × {g.Key}"))}";
     }
 
-    /// <summary>SPEC §8: the audit chain stays linear: sequence 1..n without gaps, each entry linked to and hashed over the previous.</summary>
+    /// <summary>docs/audit.md#appending-the-chain-and-its-lock: the audit chain stays linear: sequence 1..n without gaps, each entry linked to and hashed over the previous.</summary>
     internal static async Task AssertAuditChainLinearAsync(IKeywardStore store)
     {
         ArgumentNullException.ThrowIfNull(store);

@@ -8,7 +8,7 @@ using Keyward.Server.Tests.Infrastructure;
 namespace Keyward.Server.Tests.Recovery;
 
 /// <summary>
-/// The whole soft-certificate recovery of SPEC §4 through the Core API of a real server, with the demo
+/// The whole soft-certificate recovery of docs/recovery.md through the Core API of a real server, with the demo
 /// organisation: request, dual control, approval, collection, an independent PKCS#12 reader, single use, audit.
 /// </summary>
 public sealed class RecoveryEndToEndTests

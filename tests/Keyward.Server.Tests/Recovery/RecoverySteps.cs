@@ -95,7 +95,7 @@ internal static class RecoverySteps
         client.PostAsync(new Uri($"/api/requests/{requestId}/collections/{collectionId}/{step}", UriKind.Relative), Json.Body(body ?? new { }));
 }
 
-/// <summary>The demo certificates of one cardholder (SPEC §9), by what they are.</summary>
+/// <summary>The demo certificates of one cardholder (docs/demo.md#certificates-and-cards), by what they are.</summary>
 internal sealed record CardholderCertificates(string Current, string Expired, string Revoked, string Signing)
 {
     /// <summary>The three archived encryption certificates.</summary>

@@ -6,7 +6,7 @@ using MimeKit;
 
 namespace Keyward.Server.Tests.Recovery;
 
-/// <summary>SPEC §4 rule 16 on a running server: the expiry service cancels an uncollected request once its expiry passes.</summary>
+/// <summary>docs/notifications.md#request-expiry on a running server: the expiry service cancels an uncollected request once its expiry passes.</summary>
 public sealed class RequestExpiryServiceTests
 {
     [Fact]

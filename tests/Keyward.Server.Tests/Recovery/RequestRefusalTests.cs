@@ -5,7 +5,7 @@ using Keyward.Server.Tests.Infrastructure;
 namespace Keyward.Server.Tests.Recovery;
 
 /// <summary>
-/// SPEC §4 rules 1 and 2 through <c>POST /api/people/{id}/requests</c>: each refusal answers its own code, opens
+/// The requesting rules of docs/recovery.md#requesting through <c>POST /api/people/{id}/requests</c>: each refusal answers its own code, opens
 /// no request, records no device and is audited. The tests share one demo server: a refusal changes nothing but
 /// the audit trail, and the few requests opened here use certificates no other test names.
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class RequestRefusalTests(DemoServerFixture fixture) : IClassFixtu
 
     private DemoServer Server => fixture.Server;
 
-    // Rule 1: the person visible to the caller, then the operation with the person in scope.
+    // The person visible to the caller, then the operation with the person in scope.
     [Fact]
     public async Task RequestingForSomeoneTheCallerSees_WithoutRecoverCertificatesToNewDevice_IsForbidden()
     {
@@ -119,7 +119,7 @@ public sealed class RequestRefusalTests(DemoServerFixture fixture) : IClassFixtu
         Assert.Contains("Soft certificates (issuance)", detail, StringComparison.Ordinal);
     }
 
-    // Rule 2: the certificates.
+    // The certificates.
     [Fact]
     public async Task RequestingNoCertificates_IsRefused()
     {

@@ -3,7 +3,7 @@ using Keyward.Server.Tests.Infrastructure;
 
 namespace Keyward.Server.Tests.Recovery;
 
-/// <summary>SPEC §4 rules 4 and 5: self-service requests need the system option Allow self requests; a new request awaits validation.</summary>
+/// <summary>docs/recovery.md#requesting: self-service requests need the system option Allow self requests; a new request awaits validation.</summary>
 public sealed class SelfRequestTests
 {
     [Fact]
@@ -29,7 +29,7 @@ public sealed class SelfRequestTests
         Assert.Empty(request.GetProperty("approvals").EnumerateArray());
         Assert.Equal(["Requested"], RecoverySteps.History(request));
 
-        // Rule 5 with m-of-n: the profile's approvals are fixed on the request.
+        // With m-of-n: the profile's approvals are fixed on the request.
         var dual = await RecoverySteps.RequestAsync(carol, carolId, "Key Recovery - Dual Control", [carols.Expired]);
         Assert.Equal("AwaitingValidation", dual.GetProperty("status").GetString());
         Assert.Equal(2, dual.GetProperty("approvalsRequired").GetInt32());
@@ -44,7 +44,7 @@ public sealed class SelfRequestTests
         var carols = await CardholderCertificates.OfAsync(carol, carolId);
         var card = await RecoverySteps.DeviceIdAsync(carol, carolId, "DEMO-CARD-CAROL");
 
-        // Rule 4 governs requests to a new device; an update of one's own issued card is the "My" path.
+        // Allow self requests governs requests to a new device; an update of one's own issued card is the "My" path.
         await DemoChanges.AllowSelfRequestsAsync(server, allow: false);
         using var response = await RecoverySteps.PostDeviceUpdateAsync(carol, card, null, [carols.Current, carols.Expired]);
         var request = await Json.ReadAsync(response, HttpStatusCode.Created);

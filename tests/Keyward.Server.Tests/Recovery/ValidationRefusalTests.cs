@@ -4,14 +4,14 @@ using Keyward.Server.Tests.Infrastructure;
 namespace Keyward.Server.Tests.Recovery;
 
 /// <summary>
-/// SPEC §4 rules 6 to 8 through <c>POST /api/requests/{id}/approve</c> and <c>/reject</c>: each refusal answers its
+/// The validation rules of docs/recovery.md#validating through <c>POST /api/requests/{id}/approve</c> and <c>/reject</c>: each refusal answers its
 /// own code and leaves the request's status, approvals and history as they were; the refusal is audited.
 /// </summary>
 public sealed class ValidationRefusalTests
 {
     private const string SoftCertificate = "Key Recovery - Soft Certificate";
 
-    // Rule 6: ValidateRequest, the person in scope, a role on Can validate.
+    // ValidateRequest, the person in scope, a role on Can validate.
     [Fact]
     public async Task Validating_WithoutValidateRequest_IsForbidden()
     {
@@ -81,7 +81,7 @@ public sealed class ValidationRefusalTests
         Assert.Equal("Cancelled", (await RecoverySteps.CancelAsync(olivia, toCancel, "Carol has left.")).GetProperty("status").GetString());
     }
 
-    // Rule 7: dual control.
+    // Dual control.
     [Fact]
     public async Task DualControl_TheRequesterCannotValidate()
     {
@@ -165,7 +165,7 @@ public sealed class ValidationRefusalTests
         Assert.Equal("AwaitingValidation", (await RecoverySteps.RequestAsync(olivia, carolId, SoftCertificate, [carols.Current])).GetProperty("status").GetString());
     }
 
-    // Rule 8: notes and reasons.
+    // Notes and reasons.
     [Fact]
     public async Task NotesAndReasons_AreRecordedInApprovalsAndHistory()
     {
