@@ -21,7 +21,10 @@ internal sealed class KeywardClientException(string message, int? status = null,
 /// </summary>
 internal sealed class KeywardClient : IDisposable
 {
-    /// <summary>The header through which a client names its channel (see the server's recovery endpoints).</summary>
+    /// <summary>
+    /// The header through which a client names its channel. The server records it as the channel the client claims
+    /// (history, audit) and decides nothing by it.
+    /// </summary>
     public const string ChannelHeader = "Keyward-Channel";
 
     private readonly HttpClient _http;
