@@ -11,6 +11,8 @@ public static class SignInErrors
     public static readonly Error PersonDisabled = new("auth.person_disabled", ErrorKind.Unauthorized, "Person disabled", "The person this client acts as is disabled.");
 
     public static readonly Error InvalidToken = new("auth.invalid_token", ErrorKind.Unauthorized, "Not authenticated", "The access token is missing, malformed, forged or expired.");
+
+    public static readonly Error TokenInQuery = new("auth.token_in_query", ErrorKind.Validation, "Access token in the address", "An access token must not be sent in the query string (access_token); send it as 'Authorization: Bearer <token>', and treat the token that was sent as leaked.");
 }
 
 /// <summary>

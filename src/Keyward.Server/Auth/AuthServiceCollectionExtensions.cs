@@ -12,7 +12,8 @@ internal static class AuthServiceCollectionExtensions
 {
     /// <summary>
     /// OAuth 2.0 client credentials through OpenIddict: the token endpoint, client secrets held hashed in
-    /// OpenIddict's application store, and local validation of access tokens on every API call.
+    /// OpenIddict's application store, and local validation of access tokens (from the <c>Authorization</c>
+    /// header only) on every API call.
     /// </summary>
     public static IServiceCollection AddKeywardAuth(this IServiceCollection services, KeywardServerOptions options, TokenKeyRing keys)
     {
@@ -41,7 +42,12 @@ internal static class AuthServiceCollectionExtensions
             .AddValidation(o =>
             {
                 o.UseLocalServer();
-                o.UseAspNetCore();
+
+                // A token in an address leaks into logs: /api refuses it (TokenInQueryMiddleware). A form body is no
+                // place for one either; the header is the only way in.
+                o.UseAspNetCore()
+                    .DisableAccessTokenExtractionFromQueryString()
+                    .DisableAccessTokenExtractionFromBodyForm();
             });
 
         // Both halves read the clock from DI, so tests can move time past a token's expiry.

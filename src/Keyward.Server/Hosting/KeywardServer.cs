@@ -104,6 +104,7 @@ public static class KeywardServer
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseMiddleware<BodySizeLimitMiddleware>(options.MaxRequestBodyBytes);
+        app.UseMiddleware<TokenInQueryMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<CallerResolutionMiddleware>();

@@ -130,6 +130,21 @@ public sealed class TokenTests
         Assert.Equal(HttpStatusCode.Unauthorized, token.StatusCode);
     }
 
+    [Fact]
+    public async Task Api_WithTokenInQueryString_IsRefusedEvenWithAValidHeader()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var olivia = await server.SignInAsync("olivia");
+        var token = olivia.DefaultRequestHeaders.Authorization!.Parameter;
+
+        using var withHeader = await olivia.GetAsync(new Uri($"/api/me?access_token={token}", UriKind.Relative));
+        using var queryOnly = await server.Client.GetAsync(new Uri($"/api/people?Access_Token={token}", UriKind.Relative));
+
+        await Json.ProblemAsync(withHeader, HttpStatusCode.BadRequest, "auth.token_in_query");
+        await Json.ProblemAsync(queryOnly, HttpStatusCode.BadRequest, "auth.token_in_query");
+        Assert.Equal("olivia", (await Json.GetAsync(olivia, "/api/me")).GetProperty("logonName").GetString());
+    }
+
     private static async Task<List<AuditEvent>> SignInFailuresAsync(DemoServer server)
     {
         await using var scope = server.App.Services.CreateAsyncScope();
