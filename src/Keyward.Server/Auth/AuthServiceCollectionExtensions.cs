@@ -37,7 +37,7 @@ internal static class AuthServiceCollectionExtensions
                     aspNetCore.DisableTransportSecurityRequirement();
                 }
 
-                o.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(b => b.UseScopedHandler<TokenFailureAuditor>());
+                o.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(b => b.UseScopedHandler<TokenRefusalHandler>());
             })
             .AddValidation(o =>
             {
@@ -57,6 +57,7 @@ internal static class AuthServiceCollectionExtensions
         services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
         services.AddAuthorization();
         services.AddScoped<CallerAccessor>();
+        services.AddSingleton<DecoyClient>();
         return services;
     }
 }

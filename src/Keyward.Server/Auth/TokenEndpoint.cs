@@ -13,8 +13,11 @@ namespace Keyward.Server.Auth;
 /// </summary>
 internal static class TokenEndpoint
 {
-    /// <summary>Set on the HTTP context when Keyward has already audited this token request's refusal.</summary>
-    public const string AuditedMarker = "keyward.sign-in-audited";
+    /// <summary>
+    /// HTTP context item: the <see cref="Common.Error"/> for which Keyward refused this token request (and which
+    /// <see cref="ClientSignIn"/> has audited).
+    /// </summary>
+    public const string RefusalItem = "keyward.sign-in-refusal";
 
     public static void MapTokenEndpoint(this IEndpointRouteBuilder app) =>
         app.MapPost("/connect/token", IssueAsync).ExcludeFromDescription();
@@ -30,7 +33,7 @@ internal static class TokenEndpoint
         var person = await signIn.ResolveAsync(request.ClientId, cancellationToken).ConfigureAwait(false);
         if (!person.IsSuccess)
         {
-            http.Items[AuditedMarker] = true;
+            http.Items[RefusalItem] = person.Error;
             return Refuse(OpenIddictConstants.Errors.InvalidClient, person.Error.Detail);
         }
 

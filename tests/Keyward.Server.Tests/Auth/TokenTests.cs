@@ -45,6 +45,24 @@ public sealed class TokenTests
     }
 
     [Fact]
+    public async Task Token_UnknownClientAndWrongSecret_AnswerTheSameStatusBodyAndChallenge()
+    {
+        await using var server = await DemoServer.StartAsync();
+
+        using var unknown = await server.RequestTokenAsync("nobody-cli", "some-secret");
+        using var wrong = await server.RequestTokenAsync("olivia-cli", "some-secret");
+
+        var unknownBody = await unknown.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        Assert.Equal(unknown.StatusCode, wrong.StatusCode);
+        Assert.Equal(unknownBody, await wrong.Content.ReadAsStringAsync());
+        Assert.Equal(unknown.Headers.WwwAuthenticate.ToString(), wrong.Headers.WwwAuthenticate.ToString());
+        var body = await Json.ReadAsync(unknown, HttpStatusCode.Unauthorized);
+        Assert.Equal(("invalid_client", "The client id or secret is not valid."), (body.GetProperty("error").GetString(), body.GetProperty("error_description").GetString()));
+        Assert.False(body.TryGetProperty("error_uri", out _));
+    }
+
+    [Fact]
     public async Task Token_ForOlivia_IsABearerTokenThatTheApiAccepts()
     {
         await using var server = await DemoServer.StartAsync();
