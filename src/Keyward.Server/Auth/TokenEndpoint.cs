@@ -20,7 +20,7 @@ internal static class TokenEndpoint
     public const string RefusalItem = "keyward.sign-in-refusal";
 
     public static void MapTokenEndpoint(this IEndpointRouteBuilder app) =>
-        app.MapPost("/connect/token", IssueAsync).ExcludeFromDescription();
+        app.MapPost("/connect/token", IssueAsync).RequireRateLimiting(SignInThrottle.PolicyName).ExcludeFromDescription();
 
     private static async Task<IResult> IssueAsync(HttpContext http, ClientSignIn signIn, CancellationToken cancellationToken)
     {
@@ -30,7 +30,7 @@ internal static class TokenEndpoint
             return Refuse(OpenIddictConstants.Errors.UnsupportedGrantType, "Only the client_credentials grant is supported.");
         }
 
-        var person = await signIn.ResolveAsync(request.ClientId, cancellationToken).ConfigureAwait(false);
+        var person = await signIn.ResolveAsync(request.ClientId, SignInAttempt.Of(http).Origin, cancellationToken).ConfigureAwait(false);
         if (!person.IsSuccess)
         {
             http.Items[RefusalItem] = person.Error;

@@ -15,19 +15,21 @@ namespace Keyward.Server.Auth;
 /// secret, keeps its own description.</item>
 /// <item>For an unknown client id the secret presented is checked against <see cref="DecoyClient"/>, so the answer takes
 /// about as long as a wrong secret's: OpenIddict refuses an unknown id without hashing anything.</item>
-/// <item>Unless Keyward's token endpoint refused it (and <see cref="ClientSignIn"/> audited it there), the refusal is
-/// audited.</item>
+/// <item>The refusal is counted against the sign-in limits (<see cref="SignInThrottle"/>) and, unless Keyward's token
+/// endpoint refused it (and <see cref="ClientSignIn"/> audited it there), audited.</item>
 /// </list>
 /// </summary>
 internal sealed class TokenRefusalHandler : IOpenIddictServerHandler<OpenIddictServerEvents.ApplyTokenResponseContext>
 {
     private readonly ClientSignIn _signIn;
+    private readonly SignInThrottle _throttle;
     private readonly IOpenIddictApplicationManager _applications;
     private readonly DecoyClient _decoy;
 
-    public TokenRefusalHandler(ClientSignIn signIn, IOpenIddictApplicationManager applications, DecoyClient decoy)
+    public TokenRefusalHandler(ClientSignIn signIn, SignInThrottle throttle, IOpenIddictApplicationManager applications, DecoyClient decoy)
     {
         _signIn = signIn;
+        _throttle = throttle;
         _applications = applications;
         _decoy = decoy;
     }
@@ -35,7 +37,14 @@ internal sealed class TokenRefusalHandler : IOpenIddictServerHandler<OpenIddictS
     public async ValueTask HandleAsync(OpenIddictServerEvents.ApplyTokenResponseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Response.Error is not OpenIddictConstants.Errors.InvalidClient || context.Transaction.GetHttpRequest()?.HttpContext is not { } http)
+        if (context.Response.Error is null || context.Transaction.GetHttpRequest()?.HttpContext is not { } http)
+        {
+            return;
+        }
+
+        var attempt = SignInAttempt.Of(http);
+        _throttle.CountFailure(attempt);
+        if (context.Response.Error is not OpenIddictConstants.Errors.InvalidClient)
         {
             return;
         }
@@ -55,7 +64,7 @@ internal sealed class TokenRefusalHandler : IOpenIddictServerHandler<OpenIddictS
             await _decoy.VerifyAsync(_applications, secret, context.CancellationToken).ConfigureAwait(false);
         }
 
-        var presented = context.Request?.ClientId ?? "(none)";
-        await _signIn.RecordFailureAsync(presented[..Math.Min(presented.Length, 100)], null, SignInErrors.UnknownClient, context.CancellationToken).ConfigureAwait(false);
+        await _signIn.RecordFailureAsync(new SignInFailure(attempt.ClientId, null, SignInErrors.UnknownClient, attempt.Origin, ByAddress: !known), context.CancellationToken)
+            .ConfigureAwait(false);
     }
 }

@@ -28,20 +28,33 @@ public sealed class TokenTests
         Assert.Equal(AuditOutcome.Refused, failure.Outcome);
     }
 
-    [Theory]
-    [InlineData("olivia-cli", "wrong-secret")]
-    [InlineData("nobody-cli", "olivia-secret")]
-    public async Task Token_WithBadClientCredentials_IsRefusedAndAuditedWithoutTheSecret(string clientId, string secret)
+    [Fact]
+    public async Task Token_WithWrongSecret_IsRefusedAndAuditedAgainstTheClientWithoutTheSecret()
     {
         await using var server = await DemoServer.StartAsync();
 
-        using var response = await server.RequestTokenAsync(clientId, secret);
+        using var response = await server.RequestTokenAsync("olivia-cli", "wrong-secret");
 
         var body = await Json.ReadAsync(response, HttpStatusCode.Unauthorized);
         Assert.Equal("invalid_client", body.GetProperty("error").GetString());
         var failure = Assert.Single(await SignInFailuresAsync(server));
-        Assert.Equal(clientId, failure.ActorName);
-        Assert.DoesNotContain(secret, failure.Details, StringComparison.Ordinal);
+        Assert.Equal(("olivia-cli", "auth.invalid_client"), (failure.ActorName, failure.Code));
+        Assert.DoesNotContain("wrong-secret", failure.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Token_WithUnknownClient_IsRefusedAndAuditedAgainstTheAddressNamingTheClientId()
+    {
+        await using var server = await DemoServer.StartAsync();
+
+        using var response = await server.RequestTokenAsync("nobody-cli", "olivia-secret");
+
+        var body = await Json.ReadAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Equal("invalid_client", body.GetProperty("error").GetString());
+        var failure = Assert.Single(await SignInFailuresAsync(server));
+        Assert.NotEqual("nobody-cli", failure.ActorName);
+        Assert.Contains("Client id presented: 'nobody-cli'.", failure.Details, StringComparison.Ordinal);
+        Assert.DoesNotContain("olivia-secret", failure.Details, StringComparison.Ordinal);
     }
 
     [Fact]
