@@ -21,7 +21,10 @@ internal sealed class KeywardClientException(string message, int? status = null,
 /// </summary>
 internal sealed class KeywardClient : IDisposable
 {
-    /// <summary>The header through which a client names its channel (see the server's recovery endpoints).</summary>
+    /// <summary>
+    /// The header through which a client names its channel. The server records it as the channel the client claims
+    /// (history, audit) and decides nothing by it.
+    /// </summary>
     public const string ChannelHeader = "Keyward-Channel";
 
     private readonly HttpClient _http;
@@ -83,7 +86,10 @@ internal sealed class KeywardClient : IDisposable
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode || !body.TryGetProperty("access_token", out var token))
         {
-            var reason = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error_description", out var d) ? d.GetString() : response.ReasonPhrase;
+            // An OAuth error ({"error_description"}), or problem details ({"detail"}) when the sign-in limit refused it.
+            var reason = body.ValueKind == JsonValueKind.Object && (body.TryGetProperty("error_description", out var d) || body.TryGetProperty("detail", out d))
+                ? d.GetString()
+                : response.ReasonPhrase;
             throw new KeywardClientException($"sign-in as '{_clientId}' refused: {reason}");
         }
 

@@ -29,6 +29,9 @@ public enum ErrorKind
 
     /// <summary>An unexpected failure inside Keyward (a bug); nothing was changed.</summary>
     Internal = 8,
+
+    /// <summary>The caller has been refused too often lately and must wait before trying again.</summary>
+    TooManyRequests = 9,
 }
 
 /// <summary>

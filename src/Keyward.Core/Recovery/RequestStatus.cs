@@ -38,7 +38,11 @@ public enum RequestKind
     DeviceUpdate = 3,
 }
 
-/// <summary>Through which adapter a step was taken; recorded in history and audit. Never renumber.</summary>
+/// <summary>
+/// Through which adapter a step was taken; recorded in history and audit. Never renumber. <see cref="Api"/>,
+/// <see cref="Web"/> and <see cref="Cli"/> are what the client claims (the <c>Keyward-Channel</c> header): a
+/// record of where a step says it came from, never a security boundary.
+/// </summary>
 public enum Channel
 {
     /// <summary>The REST Core API.</summary>

@@ -16,7 +16,7 @@ internal static class AuditEndpoints
             {
                 var filter = Filter(action, subjectId, targetId, outcome, from, to);
                 return filter.IsSuccess
-                    ? ListResults.Ok(await log.ListAsync(caller.Access, filter.Value, new PageRequest(page, pageSize), ct))
+                    ? ListResults.Ok(await log.ListAsync(caller.Access, filter.Value, new PageRequest(page, pageSize), caller.ClaimedChannel, ct))
                     : Problems.Problems.From(filter.Error);
             })
             .WithName("ListAuditEntries")
@@ -24,7 +24,7 @@ internal static class AuditEndpoints
 
         // 200 whether the chain is intact or not: a broken chain is the answer, not a failure of the request.
         audit.MapGet("/verify", async (Authenticated caller, AuditLog log, CancellationToken ct) =>
-                Problems.Problems.Ok(await log.VerifyAsync(caller.Access, ct)))
+                Problems.Problems.Ok(await log.VerifyAsync(caller.Access, caller.ClaimedChannel, ct)))
             .WithName("VerifyAuditTrail")
             .WithSummary("Walks the whole hash chain and names the first broken entry, if any.");
     }

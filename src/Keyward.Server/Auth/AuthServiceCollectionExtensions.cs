@@ -1,3 +1,4 @@
+using Keyward.ApiClients;
 using Keyward.Crypto.Tokens;
 using Keyward.Server.Hosting;
 using Keyward.Storage;
@@ -11,8 +12,9 @@ namespace Keyward.Server.Auth;
 internal static class AuthServiceCollectionExtensions
 {
     /// <summary>
-    /// OAuth 2.0 client credentials through OpenIddict: the token endpoint, client secrets held hashed in
-    /// OpenIddict's application store, and local validation of access tokens on every API call.
+    /// OAuth 2.0 client credentials through OpenIddict: the token endpoint under the sign-in limit, client secrets
+    /// held hashed in OpenIddict's application store, refused sign-ins counted and audited, and local validation of
+    /// access tokens (from the <c>Authorization</c> header only) on every API call.
     /// </summary>
     public static IServiceCollection AddKeywardAuth(this IServiceCollection services, KeywardServerOptions options, TokenKeyRing keys)
     {
@@ -36,12 +38,17 @@ internal static class AuthServiceCollectionExtensions
                     aspNetCore.DisableTransportSecurityRequirement();
                 }
 
-                o.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(b => b.UseScopedHandler<TokenFailureAuditor>());
+                o.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(b => b.UseScopedHandler<TokenRefusalHandler>());
             })
             .AddValidation(o =>
             {
                 o.UseLocalServer();
-                o.UseAspNetCore();
+
+                // A token in an address leaks into logs: /api refuses it (TokenInQueryMiddleware). A form body is no
+                // place for one either; the header is the only way in.
+                o.UseAspNetCore()
+                    .DisableAccessTokenExtractionFromQueryString()
+                    .DisableAccessTokenExtractionFromBodyForm();
             });
 
         // Both halves read the clock from DI, so tests can move time past a token's expiry.
@@ -51,6 +58,18 @@ internal static class AuthServiceCollectionExtensions
         services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
         services.AddAuthorization();
         services.AddScoped<CallerAccessor>();
+
+        // Registered through a factory so the container disposes it; made here so bad limits stop the start.
+        var throttle = new SignInThrottle(options.SignIn);
+        services.AddSingleton(_ => throttle);
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SignInThrottle.PolicyName, throttle);
+        });
+        services.AddSingleton<DecoyClient>();
+        services.AddSingleton<SignInFailureTally>();
+        services.AddHostedService<SignInFailureWriter>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Keyward.Recovery;
 using Keyward.Scopes;
 
 namespace Keyward.Server.Auth;
@@ -11,14 +12,24 @@ public sealed class Authenticated
 {
     internal const string ItemKey = "keyward.access";
 
-    private Authenticated(AccessContext access) => Access = access;
+    private Authenticated(AccessContext access, Channel claimedChannel)
+    {
+        Access = access;
+        ClaimedChannel = claimedChannel;
+    }
 
     public AccessContext Access { get; }
+
+    /// <summary>
+    /// The channel the client names in its <c>Keyward-Channel</c> header (<see cref="ChannelHeader"/>), for history and
+    /// audit: what the client says it is, not something Keyward has checked. Never decide anything by it.
+    /// </summary>
+    public Channel ClaimedChannel { get; }
 
     public static ValueTask<Authenticated?> BindAsync(HttpContext context, ParameterInfo parameter)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return ValueTask.FromResult(context.Items[ItemKey] is AccessContext access ? new Authenticated(access) : null);
+        return ValueTask.FromResult(context.Items[ItemKey] is AccessContext access ? new Authenticated(access, ChannelHeader.Read(context.Request)) : null);
     }
 }
 

@@ -13,11 +13,14 @@ namespace Keyward.Server.Auth;
 /// </summary>
 internal static class TokenEndpoint
 {
-    /// <summary>Set on the HTTP context when Keyward has already audited this token request's refusal.</summary>
-    public const string AuditedMarker = "keyward.sign-in-audited";
+    /// <summary>
+    /// HTTP context item: the <see cref="Common.Error"/> for which Keyward refused this token request (and which
+    /// <see cref="ClientSignIn"/> has audited).
+    /// </summary>
+    public const string RefusalItem = "keyward.sign-in-refusal";
 
     public static void MapTokenEndpoint(this IEndpointRouteBuilder app) =>
-        app.MapPost("/connect/token", IssueAsync).ExcludeFromDescription();
+        app.MapPost("/connect/token", IssueAsync).RequireRateLimiting(SignInThrottle.PolicyName).ExcludeFromDescription();
 
     private static async Task<IResult> IssueAsync(HttpContext http, ClientSignIn signIn, CancellationToken cancellationToken)
     {
@@ -27,10 +30,10 @@ internal static class TokenEndpoint
             return Refuse(OpenIddictConstants.Errors.UnsupportedGrantType, "Only the client_credentials grant is supported.");
         }
 
-        var person = await signIn.ResolveAsync(request.ClientId, cancellationToken).ConfigureAwait(false);
+        var person = await signIn.ResolveAsync(request.ClientId, SignInAttempt.Of(http).Origin, cancellationToken).ConfigureAwait(false);
         if (!person.IsSuccess)
         {
-            http.Items[AuditedMarker] = true;
+            http.Items[RefusalItem] = person.Error;
             return Refuse(OpenIddictConstants.Errors.InvalidClient, person.Error.Detail);
         }
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Keyward.Certificates;
-using Keyward.Recovery;
 using Keyward.Server.Auth;
 using Keyward.Server.Problems;
 
@@ -17,7 +16,7 @@ internal static class CertificateEndpoints
             .WithName("ListCertificatePolicies").WithTags("Certificates");
 
         api.MapPost("/people/{id}/certificates", async (Authenticated caller, CertificateService certificates, string id, IssueBody body, CancellationToken ct) =>
-                Created(await certificates.IssueAsync(caller.Access, id, new IssueCertificateCommand(body.PolicyId ?? string.Empty, body.Csr is null ? null : Encoding.ASCII.GetBytes(body.Csr)), Channel.Api, ct)))
+                Created(await certificates.IssueAsync(caller.Access, id, new IssueCertificateCommand(body.PolicyId ?? string.Empty, body.Csr is null ? null : Encoding.ASCII.GetBytes(body.Csr)), caller.ClaimedChannel, ct)))
             .WithName("IssueCertificate").WithTags("Certificates");
 
         api.MapPost("/people/{id}/certificates/import", async (Authenticated caller, CertificateService certificates, string id, ImportBody body, CancellationToken ct) =>
@@ -27,7 +26,7 @@ internal static class CertificateEndpoints
                     return Problems.Problems.From(ProtocolErrors.MalformedBody.WithDetail("'pfx' must be the PFX file in base64."));
                 }
 
-                return Created(await certificates.ImportAsync(caller.Access, id, new ImportCertificateCommand(body.PolicyId ?? string.Empty, pfx, body.Password ?? string.Empty), Channel.Api, ct));
+                return Created(await certificates.ImportAsync(caller.Access, id, new ImportCertificateCommand(body.PolicyId ?? string.Empty, pfx, body.Password ?? string.Empty), caller.ClaimedChannel, ct));
             })
             .WithName("ImportCertificate").WithTags("Certificates");
 
@@ -41,7 +40,7 @@ internal static class CertificateEndpoints
             .WithName("GetCertificate").WithTags("Certificates");
 
         api.MapPost("/certificates/{id}/revoke", async (Authenticated caller, CertificateService certificates, string id, RevokeBody? body, CancellationToken ct) =>
-                Problems.Problems.Ok(await certificates.RevokeAsync(caller.Access, id, body?.Reason ?? RevocationReason.Unspecified, Channel.Api, ct)))
+                Problems.Problems.Ok(await certificates.RevokeAsync(caller.Access, id, body?.Reason ?? RevocationReason.Unspecified, caller.ClaimedChannel, ct)))
             .WithName("RevokeCertificate").WithTags("Certificates");
     }
 

@@ -104,6 +104,11 @@ public static class KeywardServer
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseMiddleware<BodySizeLimitMiddleware>(options.MaxRequestBodyBytes);
+        app.UseMiddleware<TokenInQueryMiddleware>();
+
+        // Before authentication: OpenIddict checks a client's secret there, and a client over its limit must not get that far.
+        app.UseMiddleware<SignInAttemptMiddleware>();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<CallerResolutionMiddleware>();

@@ -1,4 +1,5 @@
 using Keyward.Recovery;
+using Keyward.Server.Auth;
 using Keyward.Server.KeyArchive;
 using Keyward.Server.Notifications;
 using Keyward.Storage;
@@ -27,6 +28,9 @@ public sealed class KeywardServerOptions
 
     /// <summary>How long an access token is valid.</summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Limits on refused token requests (section <c>Keyward:SignIn</c>).</summary>
+    public SignInOptions SignIn { get; set; } = new();
 
     /// <summary>Largest request body accepted by default (bytes).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1 * 1024 * 1024;

@@ -1,7 +1,6 @@
 using Keyward.Common;
 using Keyward.People;
 using Keyward.People.Import;
-using Keyward.Recovery;
 using Keyward.Server.Auth;
 using Keyward.Server.Problems;
 
@@ -33,7 +32,7 @@ internal static class PeopleEndpoints
         people.MapPost("/", async (Authenticated caller, PeopleImporter importer, NewPerson body, CancellationToken ct) =>
             {
                 var row = new ImportRow("Body", body.LogonName, body.Name, body.Email, body.Group, body.Enabled?.ToString());
-                var person = await importer.UpsertAsync(caller.Access, row, Channel.Api, ct);
+                var person = await importer.UpsertAsync(caller.Access, row, caller.ClaimedChannel, ct);
                 return person.IsSuccess ? Results.Created($"/api/people/{person.Value.Id}", person.Value) : Problems.Problems.From(person.Error);
             })
             .WithName("CreateOrUpdatePerson");
@@ -49,7 +48,7 @@ internal static class PeopleEndpoints
                 using var reader = new StreamReader(request.Body);
                 var rows = ImportFileReader.Read(await reader.ReadToEndAsync(ct), format.Value);
                 return rows.IsSuccess
-                    ? Problems.Problems.Ok(await importer.ImportAsync(caller.Access, rows.Value, Channel.Api, ct))
+                    ? Problems.Problems.Ok(await importer.ImportAsync(caller.Access, rows.Value, caller.ClaimedChannel, ct))
                     : Problems.Problems.From(rows.Error);
             })
             .WithMetadata(new BodySizeLimit(maxImportBytes))

@@ -6,21 +6,19 @@ using Keyward.Server.Problems;
 namespace Keyward.Server.Recovery;
 
 /// <summary>
-/// The key recovery routes of docs/recovery.md: thin mapping onto <see cref="RecoveryWorkflow"/>. A client names its
-/// channel in the <c>Keyward-Channel</c> header (<c>cli</c>, <c>web</c>) so that history shows where a step came from.
+/// The key recovery routes of docs/recovery.md: thin mapping onto <see cref="RecoveryWorkflow"/>. History records the
+/// channel the client claims (<see cref="Authenticated.ClaimedChannel"/>).
 /// </summary>
 internal static class RecoveryEndpoints
 {
-    public const string ChannelHeader = "Keyward-Channel";
-
     public static void MapRecoveryEndpoints(this RouteGroupBuilder api)
     {
-        api.MapPost("/people/{id}/requests", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, RequestBody body, CancellationToken ct) =>
-                Created(await workflow.RequestAsync(caller.Access, id, new NewRequest(body.CredentialProfileId, body.RecoverCertificateIds), ChannelOf(http), ct)))
+        api.MapPost("/people/{id}/requests", async (Authenticated caller, RecoveryWorkflow workflow, string id, RequestBody body, CancellationToken ct) =>
+                Created(await workflow.RequestAsync(caller.Access, id, new NewRequest(body.CredentialProfileId, body.RecoverCertificateIds), caller.ClaimedChannel, ct)))
             .Produces<RequestView>(StatusCodes.Status201Created).WithName("RequestRecovery").WithTags("Recovery");
 
-        api.MapPost("/devices/{id}/certificateRecovery", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, RequestBody body, CancellationToken ct) =>
-                Created(await workflow.RequestDeviceUpdateAsync(caller.Access, id, new NewRequest(body.CredentialProfileId, body.RecoverCertificateIds), ChannelOf(http), ct)))
+        api.MapPost("/devices/{id}/certificateRecovery", async (Authenticated caller, RecoveryWorkflow workflow, string id, RequestBody body, CancellationToken ct) =>
+                Created(await workflow.RequestDeviceUpdateAsync(caller.Access, id, new NewRequest(body.CredentialProfileId, body.RecoverCertificateIds), caller.ClaimedChannel, ct)))
             .Produces<RequestView>(StatusCodes.Status201Created).WithName("RequestDeviceUpdate").WithTags("Recovery");
 
         var requests = api.MapGroup("/requests").WithTags("Recovery");
@@ -30,28 +28,28 @@ internal static class RecoveryEndpoints
         requests.MapGet("/{id}", async (Authenticated caller, RecoveryWorkflow workflow, string id, CancellationToken ct) =>
                 Problems.Problems.Ok(await workflow.GetAsync(caller.Access, id, ct)))
             .Produces<RequestView>().WithName("GetRequest");
-        requests.MapPost("/{id}/approve", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, NotesBody? body, CancellationToken ct) =>
-                Problems.Problems.Ok(await workflow.ApproveAsync(caller.Access, id, body?.Notes, ChannelOf(http), ct)))
+        requests.MapPost("/{id}/approve", async (Authenticated caller, RecoveryWorkflow workflow, string id, NotesBody? body, CancellationToken ct) =>
+                Problems.Problems.Ok(await workflow.ApproveAsync(caller.Access, id, body?.Notes, caller.ClaimedChannel, ct)))
             .Produces<RequestView>().WithName("ApproveRequest");
-        requests.MapPost("/{id}/reject", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, ReasonBody? body, CancellationToken ct) =>
-                Problems.Problems.Ok(await workflow.RejectAsync(caller.Access, id, body?.Reason, ChannelOf(http), ct)))
+        requests.MapPost("/{id}/reject", async (Authenticated caller, RecoveryWorkflow workflow, string id, ReasonBody? body, CancellationToken ct) =>
+                Problems.Problems.Ok(await workflow.RejectAsync(caller.Access, id, body?.Reason, caller.ClaimedChannel, ct)))
             .Produces<RequestView>().WithName("RejectRequest");
-        requests.MapPost("/{id}/cancel", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, ReasonBody? body, CancellationToken ct) =>
-                Problems.Problems.Ok(await workflow.CancelAsync(caller.Access, id, body?.Reason, ChannelOf(http), ct)))
+        requests.MapPost("/{id}/cancel", async (Authenticated caller, RecoveryWorkflow workflow, string id, ReasonBody? body, CancellationToken ct) =>
+                Problems.Problems.Ok(await workflow.CancelAsync(caller.Access, id, body?.Reason, caller.ClaimedChannel, ct)))
             .Produces<RequestView>().WithName("CancelRequest");
 
-        requests.MapPost("/{id}/collect", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, HttpResponse response, string id, CollectBody? body, CancellationToken ct) =>
+        requests.MapPost("/{id}/collect", async (Authenticated caller, RecoveryWorkflow workflow, HttpResponse response, string id, CollectBody? body, CancellationToken ct) =>
             {
                 // The answer carries a private key (inside the PFX) and perhaps its password: never cache it.
                 response.Headers.CacheControl = "no-store";
-                var collected = await workflow.CollectPfxAsync(caller.Access, id, body?.Password, ChannelOf(http), ct);
+                var collected = await workflow.CollectPfxAsync(caller.Access, id, body?.Password, caller.ClaimedChannel, ct);
                 return collected.IsSuccess
                     ? Results.Ok(new CollectResponse(collected.Value.Pfx, collected.Value.Password, collected.Value.Certificates, collected.Value.Request))
                     : Problems.Problems.From(collected.Error);
             })
             .Produces<CollectResponse>().WithName("CollectSoftCertificates");
 
-        requests.MapPost("/{id}/collections", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, HttpResponse response, string id, CollectionBody? body, CancellationToken ct) =>
+        requests.MapPost("/{id}/collections", async (Authenticated caller, RecoveryWorkflow workflow, HttpResponse response, string id, CollectionBody? body, CancellationToken ct) =>
             {
                 response.Headers.CacheControl = "no-store";
                 byte[]? transportKey = null;
@@ -60,28 +58,18 @@ internal static class RecoveryEndpoints
                     transportKey = [];
                 }
 
-                var begun = await workflow.BeginCollectionAsync(caller.Access, id, transportKey, ChannelOf(http), ct);
+                var begun = await workflow.BeginCollectionAsync(caller.Access, id, transportKey, caller.ClaimedChannel, ct);
                 return begun.IsSuccess
                     ? Results.Created($"/api/requests/{id}/collections/{begun.Value.CollectionId}", begun.Value)
                     : Problems.Problems.From(begun.Error);
             })
             .Produces<CollectionView>(StatusCodes.Status201Created).WithName("BeginCollection");
-        requests.MapPost("/{id}/collections/{collectionId}/complete", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, string collectionId, CompleteBody? body, CancellationToken ct) =>
-                Problems.Problems.Ok(await workflow.CompleteCollectionAsync(caller.Access, id, collectionId, body?.SerialNumber, ChannelOf(http), ct)))
+        requests.MapPost("/{id}/collections/{collectionId}/complete", async (Authenticated caller, RecoveryWorkflow workflow, string id, string collectionId, CompleteBody? body, CancellationToken ct) =>
+                Problems.Problems.Ok(await workflow.CompleteCollectionAsync(caller.Access, id, collectionId, body?.SerialNumber, caller.ClaimedChannel, ct)))
             .Produces<RequestView>().WithName("CompleteCollection");
-        requests.MapPost("/{id}/collections/{collectionId}/fail", async (Authenticated caller, RecoveryWorkflow workflow, HttpRequest http, string id, string collectionId, ReasonBody? body, CancellationToken ct) =>
-                Problems.Problems.Ok(await workflow.FailCollectionAsync(caller.Access, id, collectionId, body?.Reason, ChannelOf(http), ct)))
+        requests.MapPost("/{id}/collections/{collectionId}/fail", async (Authenticated caller, RecoveryWorkflow workflow, string id, string collectionId, ReasonBody? body, CancellationToken ct) =>
+                Problems.Problems.Ok(await workflow.FailCollectionAsync(caller.Access, id, collectionId, body?.Reason, caller.ClaimedChannel, ct)))
             .Produces<RequestView>().WithName("FailCollection");
-    }
-
-    /// <summary>The channel a client names; anything else is the API.</summary>
-    public static Channel ChannelOf(HttpRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var named = request.Headers[ChannelHeader].ToString();
-        return named.Equals("cli", StringComparison.OrdinalIgnoreCase) ? Channel.Cli
-            : named.Equals("web", StringComparison.OrdinalIgnoreCase) ? Channel.Web
-            : Channel.Api;
     }
 
     private static IResult Created(Result<RequestView> result) =>

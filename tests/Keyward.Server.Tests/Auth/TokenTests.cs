@@ -28,20 +28,51 @@ public sealed class TokenTests
         Assert.Equal(AuditOutcome.Refused, failure.Outcome);
     }
 
-    [Theory]
-    [InlineData("olivia-cli", "wrong-secret")]
-    [InlineData("nobody-cli", "olivia-secret")]
-    public async Task Token_WithBadClientCredentials_IsRefusedAndAuditedWithoutTheSecret(string clientId, string secret)
+    [Fact]
+    public async Task Token_WithWrongSecret_IsRefusedAndAuditedAgainstTheClientWithoutTheSecret()
     {
         await using var server = await DemoServer.StartAsync();
 
-        using var response = await server.RequestTokenAsync(clientId, secret);
+        using var response = await server.RequestTokenAsync("olivia-cli", "wrong-secret");
 
         var body = await Json.ReadAsync(response, HttpStatusCode.Unauthorized);
         Assert.Equal("invalid_client", body.GetProperty("error").GetString());
         var failure = Assert.Single(await SignInFailuresAsync(server));
-        Assert.Equal(clientId, failure.ActorName);
-        Assert.DoesNotContain(secret, failure.Details, StringComparison.Ordinal);
+        Assert.Equal(("olivia-cli", "auth.invalid_client"), (failure.ActorName, failure.Code));
+        Assert.DoesNotContain("wrong-secret", failure.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Token_WithUnknownClient_IsRefusedAndAuditedAgainstTheAddressNamingTheClientId()
+    {
+        await using var server = await DemoServer.StartAsync();
+
+        using var response = await server.RequestTokenAsync("nobody-cli", "olivia-secret");
+
+        var body = await Json.ReadAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Equal("invalid_client", body.GetProperty("error").GetString());
+        var failure = Assert.Single(await SignInFailuresAsync(server));
+        Assert.NotEqual("nobody-cli", failure.ActorName);
+        Assert.Contains("Client id presented: 'nobody-cli'.", failure.Details, StringComparison.Ordinal);
+        Assert.DoesNotContain("olivia-secret", failure.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Token_UnknownClientAndWrongSecret_AnswerTheSameStatusBodyAndChallenge()
+    {
+        await using var server = await DemoServer.StartAsync();
+
+        using var unknown = await server.RequestTokenAsync("nobody-cli", "some-secret");
+        using var wrong = await server.RequestTokenAsync("olivia-cli", "some-secret");
+
+        var unknownBody = await unknown.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        Assert.Equal(unknown.StatusCode, wrong.StatusCode);
+        Assert.Equal(unknownBody, await wrong.Content.ReadAsStringAsync());
+        Assert.Equal(unknown.Headers.WwwAuthenticate.ToString(), wrong.Headers.WwwAuthenticate.ToString());
+        var body = await Json.ReadAsync(unknown, HttpStatusCode.Unauthorized);
+        Assert.Equal(("invalid_client", "The client id or secret is not valid."), (body.GetProperty("error").GetString(), body.GetProperty("error_description").GetString()));
+        Assert.False(body.TryGetProperty("error_uri", out _));
     }
 
     [Fact]
@@ -128,6 +159,21 @@ public sealed class TokenTests
         await Json.ProblemAsync(response, HttpStatusCode.Unauthorized, "auth.person_disabled");
         using var token = await server.RequestTokenAsync("carol-cli", "carol-secret");
         Assert.Equal(HttpStatusCode.Unauthorized, token.StatusCode);
+    }
+
+    [Fact]
+    public async Task Api_WithTokenInQueryString_IsRefusedEvenWithAValidHeader()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var olivia = await server.SignInAsync("olivia");
+        var token = olivia.DefaultRequestHeaders.Authorization!.Parameter;
+
+        using var withHeader = await olivia.GetAsync(new Uri($"/api/me?access_token={token}", UriKind.Relative));
+        using var queryOnly = await server.Client.GetAsync(new Uri($"/api/people?Access_Token={token}", UriKind.Relative));
+
+        await Json.ProblemAsync(withHeader, HttpStatusCode.BadRequest, "auth.token_in_query");
+        await Json.ProblemAsync(queryOnly, HttpStatusCode.BadRequest, "auth.token_in_query");
+        Assert.Equal("olivia", (await Json.GetAsync(olivia, "/api/me")).GetProperty("logonName").GetString());
     }
 
     private static async Task<List<AuditEvent>> SignInFailuresAsync(DemoServer server)
