@@ -27,10 +27,14 @@ public interface IKeyRecovery
     Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordGenerated);
 
     /// <summary>Each key wrapped for the collector's one-time transport key (SubjectPublicKeyInfo DER).</summary>
+    /// <remarks>A transport key that is refused, or that cannot be encrypted to, is <see cref="RequestErrors.TransportKeyInvalid"/> (the client's error), never an archive failure.</remarks>
     Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey);
 
-    /// <summary>Whether <paramref name="transportPublicKey"/> is a transport key this server accepts.</summary>
-    bool IsValidTransportKey(byte[] transportPublicKey);
+    /// <summary>
+    /// Null when <paramref name="transportPublicKey"/> (SubjectPublicKeyInfo DER) is a transport key this server
+    /// wraps keys for; otherwise <see cref="RequestErrors.TransportKeyInvalid"/> with a detail naming the check it failed.
+    /// </summary>
+    Error? CheckTransportKey(byte[] transportPublicKey);
 
     /// <summary>A random password that satisfies <paramref name="policy"/>, with enough entropy that no KDF needs to protect it.</summary>
     string GeneratePassword(SecretPolicy policy);

@@ -106,7 +106,7 @@ public sealed partial class RecoveryWorkflow
                       ?? (request.Kind == RequestKind.SoftCertificate && profile.SoftCertificateLocation == SoftCertificateLocation.FileStore
                           ? RequestErrors.WrongCollectionMethod.WithDetail("This request is collected as a PFX file: POST /api/requests/{id}/collect.")
                           : null)
-                      ?? (transportPublicKey is null || !_keys.IsValidTransportKey(transportPublicKey) ? RequestErrors.TransportKeyInvalid : null);
+                      ?? (transportPublicKey is not { Length: > 0 } ? RequestErrors.TransportKeyInvalid : _keys.CheckTransportKey(transportPublicKey));
         if (refused is not null)
         {
             return await RefuseAsync(access, action, request.TargetId, request.Id, refused, channel, cancellationToken).ConfigureAwait(false);

@@ -45,7 +45,8 @@ internal sealed class KeyRecoveryAdapter(IKeyProtector protector, ICertificateAu
         }
         catch (KeyRecoveryException ex) when (ex.Failure == RecoveryFailure.TransportKeyInvalid)
         {
-            return RequestErrors.TransportKeyInvalid;
+            // The client's key (refused, or RSA-OAEP encryption to it failed), not the archive: a 400 for the client.
+            return RequestErrors.TransportKeyInvalid.WithDetail(ex.Message);
         }
         catch (Exception ex) when (ex is KeyRecoveryException or KeyArchiveException or CryptographicException)
         {
@@ -53,7 +54,8 @@ internal sealed class KeyRecoveryAdapter(IKeyProtector protector, ICertificateAu
         }
     }
 
-    public bool IsValidTransportKey(byte[] transportPublicKey) => TransportWrap.IsValidTransportKey(transportPublicKey);
+    public Error? CheckTransportKey(byte[] transportPublicKey) =>
+        TransportKeyCheck.Check(transportPublicKey) is { } refusal ? RequestErrors.TransportKeyInvalid.WithDetail(refusal) : null;
 
     public string GeneratePassword(SecretPolicy policy)
     {
