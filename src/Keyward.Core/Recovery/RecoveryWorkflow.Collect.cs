@@ -48,8 +48,9 @@ public sealed partial class RecoveryWorkflow
 
         var keys = await KeysAsync(request, cancellationToken).ConfigureAwait(false);
         var generated = password is null;
-        var secret = password ?? _keys.GeneratePassword(profile.PasswordPolicy);
-        var pfx = _keys.BuildPfx(keys, secret, profile.PfxProtection, generated);
+        var drawn = generated ? _keys.GeneratePassword(profile.PasswordPolicy) : null;
+        var secret = password ?? drawn!.Value;
+        var pfx = _keys.BuildPfx(keys, secret, profile.PfxProtection, drawn is { HasFullEntropy: true });
         if (!pfx.IsSuccess)
         {
             return await FailCollectionAsync(access, action, request, pfx.Error, channel, cancellationToken).ConfigureAwait(false);
