@@ -32,7 +32,7 @@ public sealed partial class RecoveryWorkflow
                               ? "This request installs into the owner's certificate store: collect it with `keyward collect` on the owner's computer."
                               : "This request writes to a smart card: collect it with `keyward collect --module …` at a card reader.")
                           : null)
-                      ?? (password is not null && profile.PasswordPolicy.Check(password) is { } broken
+                      ?? (password is not null && profile.PasswordPolicy.Check(password, _commonPasswords) is { } broken
                           ? RequestErrors.PasswordPolicy.WithDetail($"The PFX password {broken}.")
                           : null);
         if (refused is not null)

@@ -29,13 +29,15 @@ public sealed partial class RecoveryWorkflow
     private readonly IKeywardStore _store;
     private readonly AuditTrail _audit;
     private readonly IKeyRecovery _keys;
+    private readonly CommonPasswords _commonPasswords;
     private readonly TimeProvider _clock;
 
-    public RecoveryWorkflow(IKeywardStore store, AuditTrail audit, IKeyRecovery keys, TimeProvider clock)
+    public RecoveryWorkflow(IKeywardStore store, AuditTrail audit, IKeyRecovery keys, CommonPasswords commonPasswords, TimeProvider clock)
     {
         _store = store;
         _audit = audit;
         _keys = keys;
+        _commonPasswords = commonPasswords;
         _clock = clock;
     }
 
