@@ -29,11 +29,11 @@ internal sealed class CryptoFloor : IDisposable
         _folder = folder;
         _requests = requests;
         _chain = chain;
-        _iterations = PfxPackager.IterationsFor(passwordGenerated: true, keysPerRequest);
-
         // The demo's soft-certificate profile keeps the default password policy; a collect draws one like it.
         var policy = Keyward.Profiles.SecretPolicy.DefaultPassword;
-        _password = PfxPackager.GeneratePassword(policy.MinLength, policy.MaxLength, policy.RequireUpper, policy.RequireLower, policy.RequireDigit, policy.RequireSymbol, policy.DigitsOnly);
+        var drawn = PfxPackager.GeneratePassword(policy.MinLength, policy.MaxLength, policy.RequireUpper, policy.RequireLower, policy.RequireDigit, policy.RequireSymbol, policy.DigitsOnly);
+        _password = drawn.Value;
+        _iterations = PfxPackager.IterationsFor(drawn.HasFullEntropy, keysPerRequest);
     }
 
     public int Iterations => _iterations;

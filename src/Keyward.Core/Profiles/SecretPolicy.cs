@@ -3,8 +3,8 @@ using Keyward.Common;
 namespace Keyward.Profiles;
 
 /// <summary>
-/// Length and character-class rules for a secret a person chooses (a PFX password or a card PIN).
-/// Checking a candidate never records or logs it.
+/// Length and character-class rules for a secret a person chooses (a PFX password or a card PIN), and the
+/// refusal of common ones. Checking a candidate never records or logs it.
 /// </summary>
 public sealed record SecretPolicy(int MinLength, int MaxLength, bool RequireUpper, bool RequireLower, bool RequireDigit, bool RequireSymbol, bool DigitsOnly)
 {
@@ -13,10 +13,18 @@ public sealed record SecretPolicy(int MinLength, int MaxLength, bool RequireUppe
     /// <summary>PIV and most PKCS#11 tokens take 6 to 8 characters.</summary>
     public static SecretPolicy DefaultPin { get; } = new(6, 8, false, false, false, false, true);
 
-    /// <summary>Null when the candidate satisfies the policy; otherwise a sentence naming the first rule it breaks.</summary>
-    public string? Check(string candidate)
+    /// <summary>Null when the candidate satisfies the policy; otherwise a sentence fragment naming the first rule it breaks.</summary>
+    /// <remarks>
+    /// <para>Character classes count ASCII only — A–Z, a–z, 0–9, and printable ASCII punctuation, symbols and the
+    /// space — because a password is retyped on other keyboards and read by other programs: an Arabic-Indic digit,
+    /// an accented capital or a no-break space may look right and not be typed back the same way. Other characters
+    /// are allowed; they just do not count for a class.</para>
+    /// <para>Last, the candidate must not be common (<paramref name="commonPasswords"/>).</para>
+    /// </remarks>
+    public string? Check(string candidate, CommonPasswords commonPasswords)
     {
         ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(commonPasswords);
         if (candidate.Length < MinLength || candidate.Length > MaxLength)
         {
             return $"must be {MinLength} to {MaxLength} characters long";
@@ -24,31 +32,34 @@ public sealed record SecretPolicy(int MinLength, int MaxLength, bool RequireUppe
 
         if (DigitsOnly && !candidate.All(char.IsAsciiDigit))
         {
-            return "must contain digits only";
+            return "must contain digits (0-9) only";
         }
 
-        if (RequireUpper && !candidate.Any(char.IsUpper))
+        if (RequireUpper && !candidate.Any(char.IsAsciiLetterUpper))
         {
-            return "must contain an upper-case letter";
+            return "must contain an upper-case letter (A-Z)";
         }
 
-        if (RequireLower && !candidate.Any(char.IsLower))
+        if (RequireLower && !candidate.Any(char.IsAsciiLetterLower))
         {
-            return "must contain a lower-case letter";
+            return "must contain a lower-case letter (a-z)";
         }
 
-        if (RequireDigit && !candidate.Any(char.IsDigit))
+        if (RequireDigit && !candidate.Any(char.IsAsciiDigit))
         {
-            return "must contain a digit";
+            return "must contain a digit (0-9)";
         }
 
-        if (RequireSymbol && candidate.All(char.IsLetterOrDigit))
+        if (RequireSymbol && !candidate.Any(IsAsciiSymbol))
         {
-            return "must contain a symbol";
+            return "must contain a symbol (ASCII punctuation such as ! # - _ or a space)";
         }
 
-        return null;
+        return commonPasswords.Check(candidate);
     }
+
+    /// <summary>Printable ASCII that is neither a letter nor a digit: the space and <c>!"#$%&amp;'()*+,-./:;&lt;=&gt;?@[\]^_`{|}~</c>.</summary>
+    private static bool IsAsciiSymbol(char c) => c is >= ' ' and <= '~' && !char.IsAsciiLetterOrDigit(c);
 
     internal Error? Validate(string what)
     {

@@ -12,6 +12,18 @@ public sealed record WrappedKeyView(string CertificateId, byte[] WrappedKey);
 /// <summary>The keys of one collection wrapped for its transport key, and the transport key wrapped for the collector.</summary>
 public sealed record TransportPackage(string Algorithm, byte[] WrappedTransportKey, IReadOnlyList<WrappedKeyView> Keys);
 
+/// <summary>A PFX password the server generated.</summary>
+/// <param name="Value">The password: returned to the collector once, never stored or logged (<see cref="ToString"/> leaves it out).</param>
+/// <param name="HasFullEntropy">
+/// At least 128 bits of entropy, so the PFX needs no costly key derivation to protect it. False when the policy's
+/// maximum length kept the password shorter: the file then gets the iteration count of a chosen password.
+/// </param>
+public sealed record GeneratedPassword(string Value, bool HasFullEntropy)
+{
+    /// <summary>Describes the password without showing it.</summary>
+    public override string ToString() => $"GeneratedPassword {{ Length = {Value.Length}, HasFullEntropy = {HasFullEntropy} }}";
+}
+
 /// <summary>
 /// Releases archived keys, as the key-material project implements it: inside a password-protected PFX or
 /// wrapped for a collecting client. The core hands over envelopes and receives protected packages; it never
@@ -23,15 +35,26 @@ public interface IKeyRecovery
     IReadOnlyList<byte[]> Chain { get; }
 
     /// <summary>A PFX holding each certificate with its key, and the chain.</summary>
-    /// <remarks>When the server generated the password (<c>passwordGenerated</c>), its entropy protects the file and the KDF iteration count is chosen for compatibility.</remarks>
-    Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordGenerated);
+    /// <remarks>
+    /// When the password carries at least 128 bits of entropy (<paramref name="passwordHasFullEntropy"/>: a
+    /// <see cref="GeneratedPassword.HasFullEntropy"/> one), its entropy protects the file and the KDF iteration count
+    /// is chosen for compatibility; otherwise the file gets as many iterations as every reader accepts.
+    /// </remarks>
+    Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordHasFullEntropy);
 
     /// <summary>Each key wrapped for the collector's one-time transport key (SubjectPublicKeyInfo DER).</summary>
+    /// <remarks>A transport key that is refused, or that cannot be encrypted to, is <see cref="RequestErrors.TransportKeyInvalid"/> (the client's error), never an archive failure.</remarks>
     Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey);
 
-    /// <summary>Whether <paramref name="transportPublicKey"/> is a transport key this server accepts.</summary>
-    bool IsValidTransportKey(byte[] transportPublicKey);
+    /// <summary>
+    /// Null when <paramref name="transportPublicKey"/> (SubjectPublicKeyInfo DER) is a transport key this server
+    /// wraps keys for; otherwise <see cref="RequestErrors.TransportKeyInvalid"/> with a detail naming the check it failed.
+    /// </summary>
+    Error? CheckTransportKey(byte[] transportPublicKey);
 
-    /// <summary>A random password that satisfies <paramref name="policy"/>, with enough entropy that no KDF needs to protect it.</summary>
-    string GeneratePassword(SecretPolicy policy);
+    /// <summary>
+    /// A random password that satisfies <paramref name="policy"/>: 128 bits of entropy when the policy's maximum
+    /// length allows it, else as long as the policy allows (<see cref="GeneratedPassword.HasFullEntropy"/> says which).
+    /// </summary>
+    GeneratedPassword GeneratePassword(SecretPolicy policy);
 }

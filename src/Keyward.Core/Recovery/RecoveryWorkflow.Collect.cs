@@ -35,7 +35,7 @@ public sealed partial class RecoveryWorkflow
                               ? "This request installs into the owner's certificate store: collect it with `keyward collect` on the owner's computer."
                               : "This request writes to a smart card: collect it with `keyward collect --module …` at a card reader.")
                           : null)
-                      ?? (password is not null && profile.PasswordPolicy.Check(password) is { } broken
+                      ?? (password is not null && profile.PasswordPolicy.Check(password, _commonPasswords) is { } broken
                           ? RequestErrors.PasswordPolicy.WithDetail($"The PFX password {broken}.")
                           : null);
         if (refused is not null)
@@ -62,8 +62,9 @@ public sealed partial class RecoveryWorkflow
         {
             var keys = await KeysAsync(request, cancellationToken).ConfigureAwait(false);
             var generated = password is null;
-            var secret = password ?? _keys.GeneratePassword(profile.PasswordPolicy);
-            var built = _keys.BuildPfx(keys, secret, profile.PfxProtection, generated);
+            var drawn = generated ? _keys.GeneratePassword(profile.PasswordPolicy) : null;
+            var secret = password ?? drawn!.Value;
+            var built = _keys.BuildPfx(keys, secret, profile.PfxProtection, drawn is { HasFullEntropy: true });
             if (!built.IsSuccess)
             {
                 return await FailClaimedAsync(access, action, request.Id, collectionId, built.Error, channel).ConfigureAwait(false);
@@ -138,7 +139,7 @@ public sealed partial class RecoveryWorkflow
                       ?? (request.Kind == RequestKind.SoftCertificate && profile.SoftCertificateLocation == SoftCertificateLocation.FileStore
                           ? RequestErrors.WrongCollectionMethod.WithDetail("This request is collected as a PFX file: POST /api/requests/{id}/collect.")
                           : null)
-                      ?? (transportPublicKey is null || !_keys.IsValidTransportKey(transportPublicKey) ? RequestErrors.TransportKeyInvalid : null);
+                      ?? (transportPublicKey is not { Length: > 0 } ? RequestErrors.TransportKeyInvalid : _keys.CheckTransportKey(transportPublicKey));
         if (refused is not null)
         {
             return await RefuseAsync(access, action, request.TargetId, request.Id, refused, channel, cancellationToken).ConfigureAwait(false);
@@ -431,8 +432,9 @@ public sealed partial class RecoveryWorkflow
 
         var keys = await KeysAsync(request, cancellationToken).ConfigureAwait(false);
         var generated = password is null;
-        var secret = password ?? _keys.GeneratePassword(profile.PasswordPolicy);
-        var built = _keys.BuildPfx(keys, secret, profile.PfxProtection, generated);
+        var drawn = generated ? _keys.GeneratePassword(profile.PasswordPolicy) : null;
+        var secret = password ?? drawn!.Value;
+        var built = _keys.BuildPfx(keys, secret, profile.PfxProtection, drawn is { HasFullEntropy: true });
         if (!built.IsSuccess)
         {
             return await RefuseAsync(access, action, request.TargetId, request.Id, built.Error, channel, cancellationToken).ConfigureAwait(false);

@@ -32,15 +32,17 @@ public sealed partial class RecoveryWorkflow
     private readonly IKeywardStore _store;
     private readonly AuditTrail _audit;
     private readonly IKeyRecovery _keys;
+    private readonly CommonPasswords _commonPasswords;
     private readonly TimeProvider _clock;
     private readonly ServerInstance _instance;
     private readonly CollectionOptions _collection;
 
-    public RecoveryWorkflow(IKeywardStore store, AuditTrail audit, IKeyRecovery keys, TimeProvider clock, ServerInstance instance, CollectionOptions collection)
+    public RecoveryWorkflow(IKeywardStore store, AuditTrail audit, IKeyRecovery keys, CommonPasswords commonPasswords, TimeProvider clock, ServerInstance instance, CollectionOptions collection)
     {
         _store = store;
         _audit = audit;
         _keys = keys;
+        _commonPasswords = commonPasswords;
         _clock = clock;
         _instance = instance;
         _collection = collection;

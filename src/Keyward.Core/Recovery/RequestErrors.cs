@@ -79,7 +79,7 @@ public static class RequestErrors
 
     public static readonly Error ReleaseLimit = new("recovery.release_limit", ErrorKind.Conflict, "Release limit reached", "The keys of this request were released as often as one approval allows; it needs a new approval.");
 
-    public static readonly Error TransportKeyInvalid = new("recovery.transport_key_invalid", ErrorKind.Validation, "Transport key not usable", "The transport key must be an RSA public key (SubjectPublicKeyInfo, base64) of 2048 to 8192 bits.");
+    public static readonly Error TransportKeyInvalid = new("recovery.transport_key_invalid", ErrorKind.Validation, "Transport key not usable", "Send the collecting client's one-time RSA public key: a DER SubjectPublicKeyInfo (base64) of 2048 to 8192 bits with a public exponent of at least 65537.");
 
     public static readonly Error DeviceMismatch = new("recovery.device_mismatch", ErrorKind.Validation, "Wrong device", "The token presented is not the device this request updates.");
 

@@ -17,7 +17,7 @@ public enum RecoveryFailure
     /// <summary>The certificate's public key is neither RSA nor elliptic-curve, so its key cannot be recovered.</summary>
     UnsupportedKey = 3,
 
-    /// <summary>The transport public key is not an RSA SubjectPublicKeyInfo of 2048 to 8192 bits.</summary>
+    /// <summary>The transport public key is refused by <see cref="TransportKeyCheck"/>, or encrypting to it failed: the client's error, not the archive's.</summary>
     TransportKeyInvalid = 4,
 }
 

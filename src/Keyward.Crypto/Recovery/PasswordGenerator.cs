@@ -20,9 +20,7 @@ internal static class PasswordGenerator
     /// <summary>Symbols that need no quoting in a shell argument list and survive copying: no quotes, backslash, space or brackets.</summary>
     public const string Symbols = "!#$%&*+-=?@^_~";
 
-    public const double TargetEntropyBits = 128;
-
-    public static string Generate(int minLength, int maxLength, bool requireUpper, bool requireLower, bool requireDigit, bool requireSymbol, bool digitsOnly)
+    public static GeneratedPassword Generate(int minLength, int maxLength, bool requireUpper, bool requireLower, bool requireDigit, bool requireSymbol, bool digitsOnly)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(minLength, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, minLength);
@@ -55,8 +53,9 @@ internal static class PasswordGenerator
             throw new ArgumentException($"The policy requires {required.Count} kinds of characters but allows at most {maxLength} characters.", nameof(maxLength));
         }
 
+        var classSizes = required.ConvertAll(c => c.Length);
         var length = Math.Max(minLength, required.Count);
-        while (length < maxLength && EntropyBits(alphabet.Length, required.Select(c => c.Length).ToList(), length) < TargetEntropyBits)
+        while (length < maxLength && EntropyBits(alphabet.Length, classSizes, length) < GeneratedPassword.FullEntropyBits)
         {
             length++;
         }
@@ -73,7 +72,7 @@ internal static class PasswordGenerator
             }
             while (!required.TrueForAll(set => buffer.AsSpan().IndexOfAny(set) >= 0));
 
-            return new string(buffer);
+            return new GeneratedPassword(new string(buffer), EntropyBits(alphabet.Length, classSizes, length));
         }
         finally
         {

@@ -21,7 +21,7 @@ public static class PfxPackager
     /// <summary>.NET's default loader: PBKDF2 iterations allowed over all the key derivations of a file.</summary>
     private const int LoaderTotalIterations = 1_000_000;
 
-    /// <summary>A server-generated password carries at least 128 bits of entropy; OpenSSL 3's default count is enough.</summary>
+    /// <summary>For a password of at least 128 bits of entropy OpenSSL 3's default count is enough.</summary>
     private const int GeneratedPasswordIterations = 2_048;
 
     /// <summary>The most a collector-chosen password gets, whatever the loader would allow.</summary>
@@ -91,10 +91,12 @@ public static class PfxPackager
     /// The PBKDF2 iteration count for a PFX of <paramref name="keyCount"/> keys, chosen so that .NET's default
     /// loader, OpenSSL 3 and Windows all open it.
     /// </summary>
-    /// <param name="passwordGenerated">
-    /// True when the server generated the password (≥ 128 bits of entropy): 2,048, OpenSSL 3's default, since no
-    /// count adds meaningfully to such a password. False when a person chose it, or when the policy's maximum length
-    /// kept a generated one below 128 bits: as many iterations as the loader allows for that many keys, at most 100,000.
+    /// <param name="passwordHasFullEntropy">
+    /// True only for a password of at least 128 bits of entropy — a generated one whose
+    /// <see cref="GeneratedPassword.HasFullEntropy"/> is true: 2,048, OpenSSL 3's default, since no count adds
+    /// meaningfully to such a password. False for a password a person chose, and for a generated one that the
+    /// policy's maximum length kept below 128 bits: as many iterations as the loader allows for that many keys, at
+    /// most 100,000.
     /// </param>
     /// <param name="keyCount">How many keys the file holds (1 to 200).</param>
     /// <remarks>
@@ -103,11 +105,11 @@ public static class PfxPackager
     /// encrypted certificate bag; counting the MAC as well keeps one derivation of headroom:
     /// <c>min(100,000, floor(1,000,000 / (keyCount + 2)))</c>, rounded down to a thousand.
     /// </remarks>
-    public static int IterationsFor(bool passwordGenerated, int keyCount)
+    public static int IterationsFor(bool passwordHasFullEntropy, int keyCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(keyCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(keyCount, ArchivedKeys.MaxKeys);
-        if (passwordGenerated)
+        if (passwordHasFullEntropy)
         {
             return GeneratedPasswordIterations;
         }
@@ -118,7 +120,7 @@ public static class PfxPackager
 
     /// <summary>
     /// A random password that satisfies a secret policy, with at least 128 bits of entropy when
-    /// <paramref name="maxLength"/> allows it (otherwise as long as the policy allows).
+    /// <paramref name="maxLength"/> allows it (otherwise as long as the policy allows), and the entropy it has.
     /// </summary>
     /// <remarks>
     /// Characters are drawn uniformly (<see cref="RandomNumberGenerator.GetInt32(int)"/>) from upper- and
@@ -126,10 +128,11 @@ public static class PfxPackager
     /// 0 O o 1 l I; a draw that misses a required class is discarded and drawn again, so every password the
     /// policy accepts at that length is equally likely. The length is the shortest, within the policy, whose
     /// entropy reaches 128 bits — 23 characters for letters and digits, 21 with symbols. A digits-only policy
-    /// draws from all ten digits.
+    /// draws from all ten digits. Pass <see cref="GeneratedPassword.HasFullEntropy"/> to <see cref="IterationsFor"/>:
+    /// a password the policy kept short needs the iterations of a chosen one.
     /// </remarks>
     /// <exception cref="ArgumentException">The policy cannot be met (lengths out of order, more required classes than characters, or digits-only with letters or symbols required).</exception>
-    public static string GeneratePassword(int minLength, int maxLength, bool requireUpper, bool requireLower, bool requireDigit, bool requireSymbol, bool digitsOnly) =>
+    public static GeneratedPassword GeneratePassword(int minLength, int maxLength, bool requireUpper, bool requireLower, bool requireDigit, bool requireSymbol, bool digitsOnly) =>
         PasswordGenerator.Generate(minLength, maxLength, requireUpper, requireLower, requireDigit, requireSymbol, digitsOnly);
 
     private static X509Certificate2 WithPrivateKey(IKeyProtector protector, RecoverableKey key)

@@ -30,28 +30,28 @@ public static class TransportWrap
     /// <summary>The scheme's name, for a protocol message that says how a package is wrapped.</summary>
     public const string Algorithm = "RSA-OAEP-256+AES-KWP";
 
-    private const int MinTransportKeyBits = 2048;
-    private const int MaxTransportKeyBits = 8192;
     private const int TransportKeySize = 32;
 
     /// <summary>Wraps every key of <paramref name="keys"/> for the holder of <paramref name="transportPublicKeySpki"/>.</summary>
     /// <param name="protector">The protector holding the storage keys the envelopes are wrapped under.</param>
     /// <param name="keys">The keys to recover (1 to 200, no certificate twice).</param>
-    /// <param name="transportPublicKeySpki">The client's one-time RSA public key (SubjectPublicKeyInfo, DER), 2048 to 8192 bits.</param>
+    /// <param name="transportPublicKeySpki">The client's one-time RSA public key (SubjectPublicKeyInfo, DER) that <see cref="TransportKeyCheck"/> accepts.</param>
     /// <exception cref="KeyRecoveryException">
-    /// <see cref="RecoveryFailure.TransportKeyInvalid"/>, or an envelope does not open, or its key does not belong to its certificate.
+    /// <see cref="RecoveryFailure.TransportKeyInvalid"/> when <see cref="TransportKeyCheck"/> refuses the transport key
+    /// or RSA-OAEP encryption to it fails (the message says which; both are the client's doing, checked before any
+    /// envelope is opened); otherwise an envelope does not open, or its key does not belong to its certificate.
     /// </exception>
     public static WrappedPackage Wrap(IKeyProtector protector, IReadOnlyList<RecoverableKey> keys, ReadOnlySpan<byte> transportPublicKeySpki)
     {
         ArgumentNullException.ThrowIfNull(protector);
         ArchivedKeys.Validate(keys, nameof(keys));
-        using var recipient = ImportTransportKey(transportPublicKeySpki)
-                              ?? throw new KeyRecoveryException(RecoveryFailure.TransportKeyInvalid, $"The transport key is not an RSA public key (SubjectPublicKeyInfo) of {MinTransportKeyBits} to {MaxTransportKeyBits} bits.");
+        using var recipient = TransportKeyCheck.Import(transportPublicKeySpki, out var refusal)
+                              ?? throw new KeyRecoveryException(RecoveryFailure.TransportKeyInvalid, refusal!);
 
         var transportKey = RandomNumberGenerator.GetBytes(TransportKeySize);
         try
         {
-            var wrappedTransportKey = recipient.Encrypt(transportKey, RSAEncryptionPadding.OaepSHA256);
+            var wrappedTransportKey = EncryptTo(recipient, transportKey);
             using var aes = Aes.Create();
             aes.Key = transportKey;
             var wrapped = new List<WrappedKey>(keys.Count);
@@ -68,31 +68,17 @@ public static class TransportWrap
         }
     }
 
-    /// <summary>Whether <paramref name="spki"/> is acceptable as a transport key: an RSA SubjectPublicKeyInfo of 2048 to 8192 bits, nothing after it.</summary>
-    public static bool IsValidTransportKey(ReadOnlySpan<byte> spki)
+    private static byte[] EncryptTo(RSA recipient, byte[] transportKey)
     {
-        using var key = ImportTransportKey(spki);
-        return key is not null;
-    }
-
-    private static RSA? ImportTransportKey(ReadOnlySpan<byte> spki)
-    {
-        var rsa = RSA.Create();
         try
         {
-            rsa.ImportSubjectPublicKeyInfo(spki, out var read);
-            if (read == spki.Length && rsa.KeySize is >= MinTransportKeyBits and <= MaxTransportKeyBits)
-            {
-                return rsa;
-            }
+            return recipient.Encrypt(transportKey, RSAEncryptionPadding.OaepSHA256);
         }
-        catch (CryptographicException)
+        catch (CryptographicException ex)
         {
-            // Not DER, not an SPKI, or not an RSA key: refused below.
+            // The client's key, not the archive: the request must not be failed as if an archived key were damaged.
+            throw new KeyRecoveryException(RecoveryFailure.TransportKeyInvalid, "RSA-OAEP-SHA256 encryption to the transport key failed.", inner: ex);
         }
-
-        rsa.Dispose();
-        return null;
     }
 
     private static byte[] WrapOne(IKeyProtector protector, RecoverableKey key, Aes transportKey)

@@ -51,6 +51,7 @@ public static class KeywardServer
         options.DataDirectory = Path.GetFullPath(options.DataDirectory);
         Directory.CreateDirectory(options.DataDirectory);
         ConfigureMail(options);
+        var commonPasswords = options.Passwords.Load();
         var urls = builder.Configuration["urls"] ?? DefaultUrls;
         builder.WebHost.UseUrls(urls);
         options.AllowHttp |= AllLoopback(urls);
@@ -74,6 +75,7 @@ public static class KeywardServer
         services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<EmbeddedCertificateAuthority>());
         services.AddSingleton<IKeyArchive, KeyArchiveAdapter>();
         services.TryAddSingleton<IKeyRecovery, KeyRecoveryAdapter>();
+        services.AddSingleton(commonPasswords);
         services.AddKeywardStorage(options.Database, options.DataDirectory);
         services.AddKeywardAuth(options, keys);
         services.AddKeywardProblemDetails();

@@ -2,6 +2,7 @@ using Keyward.Recovery;
 using Keyward.Server.Auth;
 using Keyward.Server.KeyArchive;
 using Keyward.Server.Notifications;
+using Keyward.Server.Profiles;
 using Keyward.Storage;
 
 namespace Keyward.Server.Hosting;
@@ -49,6 +50,9 @@ public sealed class KeywardServerOptions
 
     /// <summary>Largest people-import file accepted (bytes).</summary>
     public long MaxImportBodyBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Passwords people choose (section <c>Keyward:Passwords</c>): the organisation's own list of passwords to refuse.</summary>
+    public PasswordOptions Passwords { get; set; } = new();
 
     /// <summary>Where owner notifications go (section <c>Keyward:Mail</c>). The demo writes them to <c>mail/</c> in the data folder.</summary>
     public MailOptions Mail { get; set; } = new();

@@ -5,6 +5,7 @@ using Keyward.Crypto.Protection;
 using Keyward.Crypto.Recovery;
 using Keyward.Profiles;
 using Keyward.Recovery;
+using GeneratedPassword = Keyward.Recovery.GeneratedPassword;
 
 namespace Keyward.Server.KeyArchive;
 
@@ -16,7 +17,7 @@ internal sealed class KeyRecoveryAdapter(IKeyProtector protector, ICertificateAu
 {
     public IReadOnlyList<byte[]> Chain => [authority.CaCertificate];
 
-    public Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordGenerated)
+    public Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordHasFullEntropy)
     {
         ArgumentNullException.ThrowIfNull(keys);
         try
@@ -27,7 +28,7 @@ internal sealed class KeyRecoveryAdapter(IKeyProtector protector, ICertificateAu
                 Chain,
                 password,
                 protection == PfxProtection.TripleDesSha1 ? PfxEncryption.TripleDesSha1 : PfxEncryption.Aes256Sha256,
-                PfxPackager.IterationsFor(passwordGenerated, keys.Count));
+                PfxPackager.IterationsFor(passwordHasFullEntropy, keys.Count));
         }
         catch (Exception ex) when (ex is KeyRecoveryException or KeyArchiveException or CryptographicException)
         {
@@ -45,7 +46,8 @@ internal sealed class KeyRecoveryAdapter(IKeyProtector protector, ICertificateAu
         }
         catch (KeyRecoveryException ex) when (ex.Failure == RecoveryFailure.TransportKeyInvalid)
         {
-            return RequestErrors.TransportKeyInvalid;
+            // The client's key (refused, or RSA-OAEP encryption to it failed), not the archive: a 400 for the client.
+            return RequestErrors.TransportKeyInvalid.WithDetail(ex.Message);
         }
         catch (Exception ex) when (ex is KeyRecoveryException or KeyArchiveException or CryptographicException)
         {
@@ -53,12 +55,14 @@ internal sealed class KeyRecoveryAdapter(IKeyProtector protector, ICertificateAu
         }
     }
 
-    public bool IsValidTransportKey(byte[] transportPublicKey) => TransportWrap.IsValidTransportKey(transportPublicKey);
+    public Error? CheckTransportKey(byte[] transportPublicKey) =>
+        TransportKeyCheck.Check(transportPublicKey) is { } refusal ? RequestErrors.TransportKeyInvalid.WithDetail(refusal) : null;
 
-    public string GeneratePassword(SecretPolicy policy)
+    public GeneratedPassword GeneratePassword(SecretPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        return PfxPackager.GeneratePassword(policy.MinLength, policy.MaxLength, policy.RequireUpper, policy.RequireLower, policy.RequireDigit, policy.RequireSymbol, policy.DigitsOnly);
+        var drawn = PfxPackager.GeneratePassword(policy.MinLength, policy.MaxLength, policy.RequireUpper, policy.RequireLower, policy.RequireDigit, policy.RequireSymbol, policy.DigitsOnly);
+        return new GeneratedPassword(drawn.Value, drawn.HasFullEntropy);
     }
 
     private static List<RecoverableKey> Recoverable(IReadOnlyList<KeyToRecover> keys) =>

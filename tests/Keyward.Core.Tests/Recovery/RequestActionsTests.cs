@@ -233,7 +233,7 @@ public class RequestActionsTests
             store.Seed(certificate);
             store.Seed(new ArchivedKey("key-1", certificate.Id, [1], "storage-1", now));
             store.Seed(request);
-            return new RecoveryWorkflow(store, new AuditTrail(store, clock), new ReleasedKeys(), clock, new ServerInstance("test"), new CollectionOptions());
+            return new RecoveryWorkflow(store, new AuditTrail(store, clock), new ReleasedKeys(), CommonPasswords.BuiltIn, clock, new ServerInstance("test"), new CollectionOptions());
         }
 
         private static Result Steps(Result first, params Func<Result>[] rest)
@@ -282,13 +282,13 @@ public class RequestActionsTests
     {
         public IReadOnlyList<byte[]> Chain => [];
 
-        public Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordGenerated) => new byte[] { 1 };
+        public Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordHasFullEntropy) => new byte[] { 1 };
 
         public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey) =>
             new TransportPackage("test", [1], keys.Select(k => new WrappedKeyView(k.CertificateId, [2])).ToList());
 
-        public bool IsValidTransportKey(byte[] transportPublicKey) => true;
+        public Error? CheckTransportKey(byte[] transportPublicKey) => null;
 
-        public string GeneratePassword(SecretPolicy policy) => "generated";
+        public GeneratedPassword GeneratePassword(SecretPolicy policy) => new("generated", HasFullEntropy: true);
     }
 }

@@ -5,8 +5,8 @@ using Keyward.Crypto.Tests.Support;
 namespace Keyward.Crypto.Tests.Recovery;
 
 /// <summary>
-/// The PBKDF2 iteration count of a recovered PFX: low for a generated password, as high as .NET's default loader
-/// lets the file still open for a chosen one.
+/// The PBKDF2 iteration count of a recovered PFX: low for a password of 128 bits of entropy, as high as .NET's default
+/// loader lets the file still open for a chosen one (or a generated one the policy kept shorter).
 /// </summary>
 public sealed class IterationCountTests
 {
@@ -15,7 +15,7 @@ public sealed class IterationCountTests
     [InlineData(2)]
     [InlineData(10)]
     [InlineData(200)]
-    public void IterationsFor_GeneratedPassword_IsOpensslDefault(int keyCount)
+    public void IterationsFor_PasswordOfFullEntropy_IsOpensslDefault(int keyCount)
     {
         Assert.Equal(2_048, PfxPackager.IterationsFor(true, keyCount));
     }

@@ -67,15 +67,47 @@ public sealed class PasswordGenerationTests
     [Fact]
     public void GeneratePassword_ShortMaximum_UsesTheMaximum()
     {
-        var password = PfxPackager.GeneratePassword(8, 16, true, true, true, false, false);
+        var password = PfxPackager.GeneratePassword(8, 16, true, true, true, false, false).Value;
 
         Assert.Equal(16, password.Length);
+    }
+
+    [Theory]
+    [InlineData(12, 128, true, true, true, false, false, 23)]
+    [InlineData(12, 128, true, true, true, true, false, 21)]
+    [InlineData(12, 23, true, true, true, false, false, 23)]
+    [InlineData(40, 64, true, true, true, false, false, 40)]
+    public void GeneratePassword_PolicyThatAllows128Bits_HasFullEntropy(int minLength, int maxLength, bool upper, bool lower, bool digit, bool symbol, bool digitsOnly, int length)
+    {
+        var drawn = PfxPackager.GeneratePassword(minLength, maxLength, upper, lower, digit, symbol, digitsOnly);
+
+        Assert.Equal(length, drawn.Value.Length);
+        Assert.True(drawn.HasFullEntropy, $"{drawn.EntropyBits:F1} bits.");
+        Assert.True(drawn.EntropyBits >= GeneratedPassword.FullEntropyBits);
+    }
+
+    [Theory]
+    [InlineData(8, 16, true, true, true, false, false, 16)]
+    [InlineData(12, 22, true, true, true, false, false, 22)]
+    [InlineData(12, 20, true, true, true, true, false, 20)]
+    [InlineData(6, 8, false, false, false, false, true, 8)]
+    public void GeneratePassword_MaximumTooShortFor128Bits_ReportsTheLowerEntropy(int minLength, int maxLength, bool upper, bool lower, bool digit, bool symbol, bool digitsOnly, int length)
+    {
+        var drawn = PfxPackager.GeneratePassword(minLength, maxLength, upper, lower, digit, symbol, digitsOnly);
+
+        // A PFX under this password must not get the 2,048 iterations that only 128 bits justify (finding 9).
+        Assert.Equal(length, drawn.Value.Length);
+        Assert.False(drawn.HasFullEntropy, $"{drawn.EntropyBits:F1} bits counted as full entropy.");
+        var alphabet = digitsOnly ? "0123456789" : Upper + Lower + Digits + (symbol ? Symbols : string.Empty);
+        string[] required = digitsOnly ? [] : [.. new[] { (upper, Upper), (lower, Lower), (digit, Digits), (symbol, Symbols) }.Where(c => c.Item1).Select(c => c.Item2)];
+        Assert.InRange(drawn.EntropyBits, EntropyAtLeast(length, alphabet, required), length * Math.Log2(alphabet.Length));
+        Assert.DoesNotContain(drawn.Value, drawn.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public void GeneratePassword_LongMinimum_NeverShorterThanIt()
     {
-        var password = PfxPackager.GeneratePassword(40, 64, true, true, true, false, false);
+        var password = PfxPackager.GeneratePassword(40, 64, true, true, true, false, false).Value;
 
         Assert.Equal(40, password.Length);
     }
@@ -83,7 +115,7 @@ public sealed class PasswordGenerationTests
     [Fact]
     public void GeneratePassword_NoRequiredClass_StillLettersAndDigitsOf128Bits()
     {
-        var password = PfxPackager.GeneratePassword(1, 128, false, false, false, false, false);
+        var password = PfxPackager.GeneratePassword(1, 128, false, false, false, false, false).Value;
 
         Assert.All(password, c => Assert.Contains(c, Upper + Lower + Digits));
         Assert.True(password.Length * Math.Log2(56) >= 128);
@@ -123,7 +155,7 @@ public sealed class PasswordGenerationTests
         Assert.ThrowsAny<ArgumentException>(() => PfxPackager.GeneratePassword(minLength, maxLength, upper, lower, digit, symbol, digitsOnly));
     }
 
-    private static List<string> Generate(int count, Func<string> next) => Enumerable.Range(0, count).Select(_ => next()).ToList();
+    private static List<string> Generate(int count, Func<GeneratedPassword> next) => Enumerable.Range(0, count).Select(_ => next().Value).ToList();
 
     /// <summary>
     /// A lower bound on the entropy of a uniform draw among the strings of <paramref name="length"/> characters of

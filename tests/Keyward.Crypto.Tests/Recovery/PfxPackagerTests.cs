@@ -38,7 +38,7 @@ public sealed class PfxPackagerTests
     public void Build_RsaKeysWithChain_OpensWithDefaultLimitsAndEveryKeyMatchesItsCertificate(int keyCount, PfxEncryption encryption, bool passwordGenerated)
     {
         var keys = Archive.RsaKeys(keyCount);
-        var password = passwordGenerated ? PfxPackager.GeneratePassword(12, 128, true, true, true, false, false) : ChosenPassword;
+        var password = passwordGenerated ? PfxPackager.GeneratePassword(12, 128, true, true, true, false, false).Value : ChosenPassword;
 
         var pfx = PfxPackager.Build(Archive.Protector, keys, [Archive.Chain], password, encryption, PfxPackager.IterationsFor(passwordGenerated, keyCount));
 

@@ -149,43 +149,6 @@ public sealed class TransportWrapTests
         Assert.Equal(RecoveryFailure.KeyMismatch, refused.Failure);
     }
 
-    public static TheoryData<string, byte[]> UnacceptableTransportKeys()
-    {
-        using var rsa1024 = RSA.Create(1024);
-        using var p256 = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var rsa2048 = RSA.Create(2048);
-        return new TheoryData<string, byte[]>
-        {
-            { "RSA-1024", rsa1024.ExportSubjectPublicKeyInfo() },
-            { "EC P-256", p256.ExportSubjectPublicKeyInfo() },
-            { "garbage", "not a public key at all"u8.ToArray() },
-            { "empty", [] },
-            { "RSA-2048 with trailing bytes", [.. rsa2048.ExportSubjectPublicKeyInfo(), 0x00] },
-            { "RSA-2048 as PKCS#1, not SPKI", rsa2048.ExportRSAPublicKey() },
-        };
-    }
-
-    [Theory]
-    [MemberData(nameof(UnacceptableTransportKeys))]
-    public void Wrap_UnacceptableTransportKey_ThrowsTransportKeyInvalid(string kind, byte[] spki)
-    {
-        Assert.False(TransportWrap.IsValidTransportKey(spki), $"{kind} was accepted.");
-
-        var refused = Assert.Throws<KeyRecoveryException>(() => TransportWrap.Wrap(Archive.Protector, [Archive.Rsa[0].Recoverable], spki));
-
-        Assert.Equal(RecoveryFailure.TransportKeyInvalid, refused.Failure);
-    }
-
-    [Theory]
-    [InlineData(2048)]
-    [InlineData(4096)]
-    public void IsValidTransportKey_RsaOfAcceptedSize_True(int bits)
-    {
-        using var rsa = RSA.Create(bits);
-
-        Assert.True(TransportWrap.IsValidTransportKey(rsa.ExportSubjectPublicKeyInfo()));
-    }
-
     [Fact]
     public void Create_PublicKey_IsAnRsa3072SubjectPublicKeyInfo()
     {
@@ -196,7 +159,7 @@ public sealed class TransportWrapTests
 
         Assert.Equal(client.PublicKey.Length, read);
         Assert.Equal(3072, rsa.KeySize);
-        Assert.True(TransportWrap.IsValidTransportKey(client.PublicKey));
+        Assert.Null(TransportKeyCheck.Check(client.PublicKey));
     }
 
     [Fact]

@@ -125,10 +125,10 @@ public sealed class CollectionFaultTests
             }
         }
 
-        public Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordGenerated)
+        public Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordHasFullEntropy)
         {
             faults.At(nameof(BuildPfx));
-            return inner.BuildPfx(keys, password, protection, passwordGenerated);
+            return inner.BuildPfx(keys, password, protection, passwordHasFullEntropy);
         }
 
         public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey)
@@ -137,9 +137,9 @@ public sealed class CollectionFaultTests
             return inner.WrapForTransport(keys, transportPublicKey);
         }
 
-        public bool IsValidTransportKey(byte[] transportPublicKey) => inner.IsValidTransportKey(transportPublicKey);
+        public Error? CheckTransportKey(byte[] transportPublicKey) => inner.CheckTransportKey(transportPublicKey);
 
-        public string GeneratePassword(SecretPolicy policy)
+        public GeneratedPassword GeneratePassword(SecretPolicy policy)
         {
             faults.At(nameof(GeneratePassword));
             return inner.GeneratePassword(policy);
