@@ -497,38 +497,55 @@ public sealed class Pkcs11KeyProtector : IKeyProtector
     private static (IObjectHandle Handle, long Sequence, string Id)? Winner(List<(IObjectHandle Handle, long Sequence, string Id)> markers) =>
         markers.Count == 0 ? null : markers.OrderByDescending(m => m.Sequence).ThenByDescending(m => m.Id, StringComparer.Ordinal).First();
 
+    /// <summary>How often a marker is written again when a concurrent writer left none visible.</summary>
+    private const int MarkerAttempts = 5;
+
     /// <summary>Records <paramref name="id"/> as the active storage key on the token (see the class remarks).</summary>
     private void WriteActiveMarker(string id)
     {
         var winner = _sessions.Run(session =>
         {
-            var sequence = ReadMarkers(session).Select(m => m.Sequence).DefaultIfEmpty(0).Max() + 1;
-            using (var marker = new Template()
-                .Add(CKA.CKA_CLASS, CKO.CKO_DATA)
-                .Add(CKA.CKA_TOKEN, true)
-                .Add(CKA.CKA_PRIVATE, true)
-                .Add(CKA.CKA_APPLICATION, "keyward")
-                .Add(CKA.CKA_LABEL, MarkerLabel)
-                .Add(CKA.CKA_VALUE, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{sequence} {id}"))))
+            // Another process writing at the same moment may remove this marker before its own is visible to this
+            // session; the token then shows no marker at all, and this one is written again.
+            for (var attempt = 1; ; attempt++)
             {
-                session.CreateObject(marker.Attributes);
-            }
-
-            var markers = ReadMarkers(session);
-            var best = Winner(markers)!.Value;
-            foreach (var older in markers.Where(m => m.Handle.ObjectId != best.Handle.ObjectId))
-            {
-                try
+                var sequence = ReadMarkers(session).Select(m => m.Sequence).DefaultIfEmpty(0).Max() + 1;
+                using (var marker = new Template()
+                    .Add(CKA.CKA_CLASS, CKO.CKO_DATA)
+                    .Add(CKA.CKA_TOKEN, true)
+                    .Add(CKA.CKA_PRIVATE, true)
+                    .Add(CKA.CKA_APPLICATION, "keyward")
+                    .Add(CKA.CKA_LABEL, MarkerLabel)
+                    .Add(CKA.CKA_VALUE, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{sequence} {id}"))))
                 {
-                    session.DestroyObject(older.Handle);
+                    session.CreateObject(marker.Attributes);
                 }
-                catch (Pkcs11Exception ex) when (IsStaleHandle(ex.RV))
-                {
-                    // Another process removed it first.
-                }
-            }
 
-            return best.Id;
+                var markers = ReadMarkers(session);
+                if (Winner(markers) is not { } best)
+                {
+                    if (attempt < MarkerAttempts)
+                    {
+                        continue;
+                    }
+
+                    return id;
+                }
+
+                foreach (var older in markers.Where(m => m.Handle.ObjectId != best.Handle.ObjectId))
+                {
+                    try
+                    {
+                        session.DestroyObject(older.Handle);
+                    }
+                    catch (Pkcs11Exception ex) when (IsStaleHandle(ex.RV))
+                    {
+                        // Another process removed it first.
+                    }
+                }
+
+                return best.Id;
+            }
         });
         SetActive(winner);
     }
