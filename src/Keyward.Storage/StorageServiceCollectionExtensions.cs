@@ -58,11 +58,42 @@ public static class StorageServiceCollectionExtensions
         }.ToString();
     }
 
+    /// <summary>
+    /// Creates a missing SQLite database file empty, readable and writable by this process's user alone (Unix 0600),
+    /// before SQLite opens it. SQLite gives the files it makes beside the database (<c>-wal</c>, <c>-shm</c>,
+    /// <c>-journal</c>) the database file's mode, so they are owner-only too, whatever the process's umask.
+    /// An existing file keeps its mode; an in-memory database has no file.
+    /// </summary>
+    private static void CreateOwnerOnlySqliteFile(string? connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        var path = builder.DataSource;
+        if (OperatingSystem.IsWindows() || builder.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(path) || path == ":memory:"
+            || path.StartsWith("file:", StringComparison.OrdinalIgnoreCase) || File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }).Dispose();
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another server process created it a moment ago.
+        }
+    }
+
     /// <summary>Brings the database schema up to date (creating the database file when needed).</summary>
     public static async Task MigrateKeywardDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KeywardDbContext>();
+        if (db.Database.IsSqlite())
+        {
+            CreateOwnerOnlySqliteFile(db.Database.GetConnectionString());
+        }
+
         await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
         if (db.Database.IsSqlite())
         {

@@ -49,7 +49,7 @@ public static class KeywardServer
         builder.Configuration.GetSection("Keyward").Bind(options);
         configure?.Invoke(options);
         options.DataDirectory = Path.GetFullPath(options.DataDirectory);
-        Directory.CreateDirectory(options.DataDirectory);
+        DataFolder.Create(options.DataDirectory);
         ConfigureMail(options);
         var urls = builder.Configuration["urls"] ?? DefaultUrls;
         builder.WebHost.UseUrls(urls);
@@ -127,8 +127,9 @@ public static class KeywardServer
     public static async Task<bool> InitialiseAsync(WebApplication app, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(app);
-        await app.Services.MigrateKeywardDatabaseAsync(cancellationToken).ConfigureAwait(false);
         var options = app.Services.GetRequiredService<KeywardServerOptions>();
+        DataFolder.WarnAboutLooseModes(options.DataDirectory, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DataFolder).FullName!));
+        await app.Services.MigrateKeywardDatabaseAsync(cancellationToken).ConfigureAwait(false);
         await CaInitializer.InitialiseAsync(app.Services, new Uri(options.PublicUrl!, "/ca/crl"), cancellationToken).ConfigureAwait(false);
         if (!options.Demo)
         {
