@@ -100,7 +100,7 @@ public static class KeywardServer
         AddNotificationsAndExpiry(services, options);
 
         var app = builder.Build();
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemHandling.HandleExceptionAsync });
+        app.UseExceptionHandler(ProblemHandling.ExceptionHandlerOptions());
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseMiddleware<BodySizeLimitMiddleware>(options.MaxRequestBodyBytes);

@@ -40,7 +40,20 @@ internal static partial class ProblemHandling
             }
         });
 
-    /// <summary>Maps exceptions that reach the top: bad request bodies to 400/413, anything else to a logged 500.</summary>
+    /// <summary>
+    /// The options of the exception handler: <see cref="HandleExceptionAsync"/> answers and logs every exception
+    /// itself, so the middleware's own log entry (a full stack trace at error level, even for a malformed body) is off.
+    /// </summary>
+    public static ExceptionHandlerOptions ExceptionHandlerOptions() => new()
+    {
+        ExceptionHandler = HandleExceptionAsync,
+        SuppressDiagnosticsCallback = _ => true,
+    };
+
+    /// <summary>
+    /// Maps exceptions that reach the top: bad input to 400/413/415 and a lost race to 409, each with one log line;
+    /// anything else to a 500 logged with its stack trace. Only the last is Keyward's fault; only it deserves a trace.
+    /// </summary>
     public static async Task HandleExceptionAsync(HttpContext context)
     {
         var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -55,11 +68,22 @@ internal static partial class ProblemHandling
             _ => ProtocolErrors.Internal,
         };
         var status = Problems.StatusFor(error.Kind);
-
-        if (status == StatusCodes.Status500InternalServerError)
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.Server.Problems");
+        var request = context.Request;
+        switch (error.Kind)
         {
-            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.Server");
-            LogUnhandled(logger, context.TraceIdentifier, exception);
+            case ErrorKind.Internal:
+                LogUnhandled(logger, context.TraceIdentifier, exception);
+                break;
+            default:
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    var path = OneLine(request.Path.Value);
+                    var detail = OneLine(error.Detail);
+                    LogRefused(logger, request.Method, path, status, error.Code, detail, context.TraceIdentifier);
+                }
+
+                break;
         }
 
         var problem = Problems.Details(error.Code, status, error.Title, error.Detail);
@@ -74,6 +98,19 @@ internal static partial class ProblemHandling
             ? "The request body is not valid JSON."
             : $"The request body is not valid: the value at '{json.Path}' has the wrong type or shape.";
 
+    /// <summary>Text as one log line: a caller's input must not be able to start a line of its own.</summary>
+    private static string OneLine(string? text) =>
+        text is null ? string.Empty : string.Create(Math.Min(text.Length, 300), text, static (span, t) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(t[i]) ? ' ' : t[i];
+            }
+        });
+
     [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled error in request {TraceId}")]
     private static partial void LogUnhandled(ILogger logger, string traceId, Exception? exception);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Refused {Method} {Path}: {Status} {Code}: {Detail} (request {TraceId})")]
+    private static partial void LogRefused(ILogger logger, string method, string path, int status, string code, string detail, string traceId);
 }

@@ -41,9 +41,11 @@ public sealed class DemoServer : IAsyncDisposable
 
     public Uri? Address { get; private set; }
 
-    public static Task<DemoServer> StartAsync(Action<KeywardServerOptions>? configure = null) => StartCoreAsync(configure, loopback: false);
+    /// <summary>Starts a server on the in-memory transport; <paramref name="configureBuilder"/> may add services (a log capture, a fault).</summary>
+    public static Task<DemoServer> StartAsync(Action<KeywardServerOptions>? configure = null, Action<WebApplicationBuilder>? configureBuilder = null) =>
+        StartCoreAsync(configure, configureBuilder, loopback: false);
 
-    public static Task<DemoServer> StartOnLoopbackAsync(Action<KeywardServerOptions>? configure = null) => StartCoreAsync(configure, loopback: true);
+    public static Task<DemoServer> StartOnLoopbackAsync(Action<KeywardServerOptions>? configure = null) => StartCoreAsync(configure, null, loopback: true);
 
     /// <summary>The instant every test server's clock starts at.</summary>
     public static readonly DateTimeOffset Start = new(2026, 11, 1, 9, 0, 0, TimeSpan.Zero);
@@ -75,7 +77,7 @@ public sealed class DemoServer : IAsyncDisposable
         return data;
     }
 
-    private static async Task<DemoServer> StartCoreAsync(Action<KeywardServerOptions>? configure, bool loopback)
+    private static async Task<DemoServer> StartCoreAsync(Action<KeywardServerOptions>? configure, Action<WebApplicationBuilder>? configureBuilder, bool loopback)
     {
         var data = Directory.CreateTempSubdirectory("keyward-test-").FullName;
         var probe = new KeywardServerOptions { Demo = true, DataDirectory = data };
@@ -111,6 +113,8 @@ public sealed class DemoServer : IAsyncDisposable
                 {
                     b.WebHost.UseTestServer();
                 }
+
+                configureBuilder?.Invoke(b);
             });
         await KeywardServer.InitialiseAsync(app, CancellationToken.None);
         await app.StartAsync();
