@@ -29,6 +29,9 @@ public enum ErrorKind
 
     /// <summary>An unexpected failure inside Keyward (a bug); nothing was changed.</summary>
     Internal = 8,
+
+    /// <summary>Something Keyward depends on (the database, its disk) is away for now; the same call may succeed shortly.</summary>
+    Unavailable = 9,
 }
 
 /// <summary>

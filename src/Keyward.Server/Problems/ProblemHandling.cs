@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Keyward.Common;
+using Keyward.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -40,6 +41,9 @@ internal static partial class ProblemHandling
             }
         });
 
+    /// <summary>How many seconds a caller should wait before retrying a call answered 503.</summary>
+    public const int RetryAfterSeconds = 2;
+
     /// <summary>
     /// The options of the exception handler: <see cref="HandleExceptionAsync"/> answers and logs every exception
     /// itself, so the middleware's own log entry (a full stack trace at error level, even for a malformed body) is off.
@@ -51,8 +55,9 @@ internal static partial class ProblemHandling
     };
 
     /// <summary>
-    /// Maps exceptions that reach the top: bad input to 400/413/415 and a lost race to 409, each with one log line;
-    /// anything else to a 500 logged with its stack trace. Only the last is Keyward's fault; only it deserves a trace.
+    /// Maps exceptions that reach the top: bad input to 400/413/415 with one log line, a database that is away to
+    /// 503 with <c>Retry-After</c> and one warning line, a lost race to 409, anything else to a 500 logged with its
+    /// stack trace. Only the last is Keyward's fault; only it deserves a trace.
     /// </summary>
     public static async Task HandleExceptionAsync(HttpContext context)
     {
@@ -65,7 +70,12 @@ internal static partial class ProblemHandling
             BadHttpRequestException bad when bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) => ProtocolErrors.MalformedBody,
             BadHttpRequestException => ProtocolErrors.InvalidParameter,
             ConcurrencyConflictException => ProtocolErrors.Conflict,
-            _ => ProtocolErrors.Internal,
+            _ => StorageFaults.Classify(exception) switch
+            {
+                StorageFault.DatabaseUnavailable => ProtocolErrors.DatabaseUnavailable,
+                StorageFault.StorageUnavailable => ProtocolErrors.StorageUnavailable,
+                _ => ProtocolErrors.Internal,
+            },
         };
         var status = Problems.StatusFor(error.Kind);
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.Server.Problems");
@@ -74,6 +84,15 @@ internal static partial class ProblemHandling
         {
             case ErrorKind.Internal:
                 LogUnhandled(logger, context.TraceIdentifier, exception);
+                break;
+            case ErrorKind.Unavailable:
+                // The operator needs to know, once per call, but the cause is outside Keyward: no stack trace.
+                if (logger.IsEnabled(LogLevel.Warning))
+                {
+                    LogUnavailable(logger, request.Method, OneLine(request.Path.Value), error.Code, exception?.GetType().Name, OneLine(exception?.GetBaseException().Message), context.TraceIdentifier);
+                }
+
+                context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 break;
             default:
                 if (logger.IsEnabled(LogLevel.Information))
@@ -113,4 +132,7 @@ internal static partial class ProblemHandling
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Refused {Method} {Path}: {Status} {Code}: {Detail} (request {TraceId})")]
     private static partial void LogRefused(ILogger logger, string method, string path, int status, string code, string detail, string traceId);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "{Method} {Path} answered 503 {Code}: {ExceptionType}: {Reason} (request {TraceId})")]
+    private static partial void LogUnavailable(ILogger logger, string method, string path, string code, string? exceptionType, string reason, string traceId);
 }

@@ -20,6 +20,7 @@ public static class Problems
         ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorKind.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
         ErrorKind.NotSupported => StatusCodes.Status405MethodNotAllowed,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
