@@ -2,6 +2,8 @@ using Keyward.Common;
 using Keyward.Notifications;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -20,11 +22,11 @@ public static class StorageServiceCollectionExtensions
         switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:
-                services.AddDbContext<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(SqliteUnicodeCaseInterceptor.Instance));
+                services.AddDbContext<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(SqliteUnicodeCaseInterceptor.Instance).ConfigureWarnings(FailuresAtDebug));
                 services.AddSingleton(_ => WriteGate.ForSqlite());
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContext<KeywardDbContext, PostgresKeywardDbContext>(o => o.UseNpgsql(connectionString));
+                services.AddDbContext<KeywardDbContext, PostgresKeywardDbContext>(o => o.UseNpgsql(connectionString).ConfigureWarnings(FailuresAtDebug));
                 services.AddSingleton(_ => WriteGate.None());
                 break;
             default:
@@ -36,6 +38,21 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IKeywardStoreFactory, KeywardStoreFactory>();
         return services;
     }
+
+    /// <summary>
+    /// EF Core logs every failed command, connection, query and save as an error with its stack trace, before the
+    /// exception reaches whoever called. Those callers log it once themselves, and know what it was: the server's
+    /// problem handler a line for a lost race (409) or an unreachable database (503) and a stack trace only for a
+    /// fault of Keyward's own (500), a background service a line for an outage. So EF's entries go to Debug, where
+    /// the failed SQL stays available (<c>Logging:LogLevel:Microsoft.EntityFrameworkCore=Debug</c>).
+    /// </summary>
+    private static void FailuresAtDebug(WarningsConfigurationBuilder warnings) => warnings.Log(
+        (RelationalEventId.CommandError, LogLevel.Debug),
+        (RelationalEventId.ConnectionError, LogLevel.Debug),
+        (RelationalEventId.TransactionError, LogLevel.Debug),
+        (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+        (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+        (CoreEventId.OptimisticConcurrencyException, LogLevel.Debug));
 
     /// <summary>The effective connection string: SQLite defaults to <c>keyward.db</c> in the data folder.</summary>
     public static string ConnectionStringFor(StorageOptions options, string dataDirectory)
@@ -58,11 +75,42 @@ public static class StorageServiceCollectionExtensions
         }.ToString();
     }
 
+    /// <summary>
+    /// Creates a missing SQLite database file empty, readable and writable by this process's user alone (Unix 0600),
+    /// before SQLite opens it. SQLite gives the files it makes beside the database (<c>-wal</c>, <c>-shm</c>,
+    /// <c>-journal</c>) the database file's mode, so they are owner-only too, whatever the process's umask.
+    /// An existing file keeps its mode; an in-memory database has no file.
+    /// </summary>
+    private static void CreateOwnerOnlySqliteFile(string? connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        var path = builder.DataSource;
+        if (OperatingSystem.IsWindows() || builder.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(path) || path == ":memory:"
+            || path.StartsWith("file:", StringComparison.OrdinalIgnoreCase) || File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }).Dispose();
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another server process created it a moment ago.
+        }
+    }
+
     /// <summary>Brings the database schema up to date (creating the database file when needed).</summary>
     public static async Task MigrateKeywardDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KeywardDbContext>();
+        if (db.Database.IsSqlite())
+        {
+            CreateOwnerOnlySqliteFile(db.Database.GetConnectionString());
+        }
+
         await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
         if (db.Database.IsSqlite())
         {

@@ -19,6 +19,8 @@ internal static class ServerCommand
         var command = new Command("server", "Run the Keyward server (Core API).") { demo, urls, data };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // Before anything is created: the data folder, its database and key files are for the server's user alone.
+            FileCreationMask.Set(FileCreationMask.OwnerOnly);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
 
             // Redirected output (a log file, CI) reports 80 columns; the credentials table needs more.

@@ -31,6 +31,8 @@ public static class CertificateErrors
     // Says no more than the refusal itself unless the caller may see the recorded certificate (CertificateService).
     public static readonly Error ImportDuplicate = new("certificates.import_duplicate", ErrorKind.Conflict, "Already in the archive", "This certificate is already recorded in Keyward.");
 
+    public static readonly Error InvalidEmail = new("certificates.invalid_email", ErrorKind.Conflict, "E-mail address not usable", "The person's e-mail address cannot go into a certificate; correct the person's address and issue again.");
+
     public static readonly Error Forbidden = new("certificates.forbidden", ErrorKind.Forbidden, "Not allowed", "None of your roles allows issuing certificates for this person.");
 
     public static readonly Error SigningKeyArchival = new("certificates.signing_key_archival", ErrorKind.Validation, "Signing keys are never archived", "Key archival is allowed only for encryption keys; a signing key must stay with its holder alone.");

@@ -55,6 +55,13 @@ public sealed class CertificateService
             return await RefuseAsync(access, "certificates.issue", personId, CertificateErrors.PolicyNotFound, channel, cancellationToken).ConfigureAwait(false);
         }
 
+        // The address becomes the certificate's rfc822Name (ASCII only). People are checked when they are imported;
+        // this catches a record stored before that check or written around it.
+        if (!EmailAddress.IsValid(target.Value.Email))
+        {
+            return await RefuseAsync(access, "certificates.issue", personId, CertificateErrors.InvalidEmail.WithDetail($"The e-mail address of {target.Value.LogonName} is not one a certificate can carry (ASCII local@domain); correct it with POST /api/people and issue again."), channel, cancellationToken).ConfigureAwait(false);
+        }
+
         var now = _clock.GetUtcNow().UtcDateTime;
         var from = command.ValidFrom ?? now.AddMinutes(-5);
         var order = new CertificateOrder(Ids.New(), target.Value.Name, target.Value.Email, policy.KeyAlgorithm, policy.KeyUsage, from, from.AddDays(policy.ValidityDays));

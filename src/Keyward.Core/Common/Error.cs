@@ -32,6 +32,9 @@ public enum ErrorKind
 
     /// <summary>The caller has been refused too often lately and must wait before trying again.</summary>
     TooManyRequests = 9,
+
+    /// <summary>Something Keyward depends on (the database, its disk) is away for now; the same call may succeed shortly.</summary>
+    Unavailable = 10,
 }
 
 /// <summary>

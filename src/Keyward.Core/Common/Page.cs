@@ -1,10 +1,18 @@
 namespace Keyward.Common;
 
 /// <summary>Paging parameters as clients send them, clamped to sane bounds.</summary>
+/// <remarks>
+/// Any <c>int</c> is accepted for either value: a page below 1 is page 1, a size below 1 is the default and one above
+/// <see cref="MaxSize"/> is <see cref="MaxSize"/>. The offset is computed in 64 bits and capped at
+/// <see cref="MaxSkip"/>, so a page far past the end (up to <c>page=2147483647</c>) is simply empty.
+/// </remarks>
 public readonly record struct PageRequest
 {
     public const int DefaultSize = 50;
     public const int MaxSize = 500;
+
+    /// <summary>The largest offset a query is given; a list never holds that many rows, so a page there is empty.</summary>
+    public const int MaxSkip = int.MaxValue;
 
     public PageRequest(int? page, int? pageSize)
     {
@@ -16,7 +24,8 @@ public readonly record struct PageRequest
 
     public int Size { get; }
 
-    public int Skip => (Page - 1) * Size;
+    /// <summary>How many rows come before this page: <c>(Page - 1) × Size</c>, at most <see cref="MaxSkip"/>.</summary>
+    public int Skip => (int)Math.Min(((long)Page - 1) * Size, MaxSkip);
 }
 
 /// <summary>One page of a list: the shape every list of the Core API answers.</summary>

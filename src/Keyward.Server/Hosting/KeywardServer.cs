@@ -49,7 +49,7 @@ public static class KeywardServer
         builder.Configuration.GetSection("Keyward").Bind(options);
         configure?.Invoke(options);
         options.DataDirectory = Path.GetFullPath(options.DataDirectory);
-        Directory.CreateDirectory(options.DataDirectory);
+        DataFolder.Create(options.DataDirectory);
         ConfigureMail(options);
         var commonPasswords = options.Passwords.Load();
         var urls = builder.Configuration["urls"] ?? DefaultUrls;
@@ -102,7 +102,7 @@ public static class KeywardServer
         AddNotificationsAndExpiry(services, options);
 
         var app = builder.Build();
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemHandling.HandleExceptionAsync });
+        app.UseExceptionHandler(ProblemHandling.ExceptionHandlerOptions());
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseMiddleware<BodySizeLimitMiddleware>(options.MaxRequestBodyBytes);
@@ -134,8 +134,9 @@ public static class KeywardServer
     public static async Task<bool> InitialiseAsync(WebApplication app, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(app);
-        await app.Services.MigrateKeywardDatabaseAsync(cancellationToken).ConfigureAwait(false);
         var options = app.Services.GetRequiredService<KeywardServerOptions>();
+        DataFolder.WarnAboutLooseModes(options.DataDirectory, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DataFolder).FullName!));
+        await app.Services.MigrateKeywardDatabaseAsync(cancellationToken).ConfigureAwait(false);
         await CaInitializer.InitialiseAsync(app.Services, new Uri(options.PublicUrl!, "/ca/crl"), cancellationToken).ConfigureAwait(false);
         if (!options.Demo)
         {

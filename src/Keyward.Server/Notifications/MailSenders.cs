@@ -1,5 +1,6 @@
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using Keyward.Server.Hosting;
 using MimeKit;
 
 namespace Keyward.Server.Notifications;
@@ -27,12 +28,13 @@ internal sealed class PickupDirectoryMailSender(string directory) : IMailSender
 {
     public async Task SendAsync(string notificationId, MimeMessage message, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(directory);
+        // Messages name people and what happened to their keys: the folder and the files are the server user's alone.
+        DataFolder.Create(directory);
         var final = Path.Combine(directory, notificationId + ".eml");
         var temporary = Path.Combine(directory, $".{notificationId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            await using (var file = new FileStream(temporary, DataFolder.NewFile(asynchronous: true)))
             {
                 await message.WriteToAsync(file, cancellationToken).ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using Keyward.Common;
 using Keyward.Notifications;
+using Keyward.Storage;
 
 namespace Keyward.Server.Notifications;
 
@@ -111,9 +112,14 @@ internal sealed partial class NotificationDispatcher : BackgroundService
         {
             throw;
         }
+        catch (Exception ex) when (StorageFaults.Classify(ex) != StorageFault.None)
+        {
+            // The database is away for now: one line, no stack trace (it is not Keyward's fault); the next round tries again.
+            LogRoundUnavailable(_logger, ex.GetType().Name, ex.GetBaseException().Message);
+        }
         catch (Exception ex)
         {
-            // The database is unreachable, or something else is wrong for the whole round: try again next time.
+            // Something else is wrong for the whole round: try again next time.
             LogRoundFailed(_logger, ex);
         }
 
@@ -191,4 +197,7 @@ internal sealed partial class NotificationDispatcher : BackgroundService
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Notification delivery round failed; the next round tries again")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Notification delivery round stopped: the database is unavailable ({ExceptionType}: {Reason}); the next round tries again")]
+    private static partial void LogRoundUnavailable(ILogger logger, string exceptionType, string reason);
 }

@@ -21,6 +21,7 @@ public static class Problems
         ErrorKind.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
         ErrorKind.NotSupported => StatusCodes.Status405MethodNotAllowed,
         ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 

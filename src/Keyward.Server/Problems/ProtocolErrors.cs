@@ -19,5 +19,9 @@ public static class ProtocolErrors
 
     public static readonly Error Conflict = new("request.conflict", ErrorKind.Conflict, "Conflict", "The record was changed by someone else; read it again and retry.");
 
+    public static readonly Error DatabaseUnavailable = new("server.database_unavailable", ErrorKind.Unavailable, "Database unavailable", "The database cannot be reached right now. Retry after the seconds in Retry-After; if the connection broke while a change was being saved, it may have been saved, so read the record before repeating the step.");
+
+    public static readonly Error StorageUnavailable = new("server.storage_unavailable", ErrorKind.Unavailable, "Storage unavailable", "The database cannot write right now (its disk is full or failing); nothing was changed. Retry later; the operator has been told in the server log.");
+
     public static readonly Error Internal = new("server.internal_error", ErrorKind.Internal, "Internal error", "Keyward hit an unexpected error; nothing was changed. The server log has a trace id.");
 }

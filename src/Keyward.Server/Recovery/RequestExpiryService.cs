@@ -1,5 +1,6 @@
 using Keyward.Recovery;
 using Keyward.Server.Hosting;
+using Keyward.Storage;
 
 namespace Keyward.Server.Recovery;
 
@@ -69,6 +70,11 @@ internal sealed partial class RequestExpiryService : BackgroundService
         {
             throw;
         }
+        catch (Exception ex) when (StorageFaults.Classify(ex) != StorageFault.None)
+        {
+            LogRunUnavailable(_logger, ex.GetType().Name, ex.GetBaseException().Message);
+            return 0;
+        }
         catch (Exception ex)
         {
             LogRunFailed(_logger, ex);
@@ -84,4 +90,7 @@ internal sealed partial class RequestExpiryService : BackgroundService
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Error, Message = "Request expiry run failed; the next run tries again")]
     private static partial void LogRunFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Request expiry run stopped: the database is unavailable ({ExceptionType}: {Reason}); the next run tries again")]
+    private static partial void LogRunUnavailable(ILogger logger, string exceptionType, string reason);
 }

@@ -42,7 +42,10 @@ public sealed class KeywardProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>dotnet keyward.dll server --urls http://127.0.0.1:PORT --data DIR [arguments]</c> with <paramref name="environment"/> added.</summary>
+    /// <summary>
+    /// Starts <c>dotnet keyward.dll server --urls http://127.0.0.1:PORT --data DIR [arguments]</c> with
+    /// <paramref name="environment"/> added. DIR need not exist yet (its parent must).
+    /// </summary>
     public static KeywardProcess StartServer(string name, string dataDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -54,7 +57,9 @@ public sealed class KeywardProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = dataDirectory,
+
+            // The data folder itself when it is there; else the folder it will be made in, so the server makes it.
+            WorkingDirectory = Directory.Exists(dataDirectory) ? dataDirectory : Path.GetDirectoryName(Path.GetFullPath(dataDirectory))!,
         };
         foreach (var argument in new[] { program, "server", "--urls", address.ToString().TrimEnd('/'), "--data", dataDirectory }.Concat(arguments))
         {

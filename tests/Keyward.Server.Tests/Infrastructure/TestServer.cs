@@ -47,12 +47,11 @@ public sealed class DemoServer : IAsyncDisposable
 
     public Uri? Address { get; private set; }
 
-    public static Task<DemoServer> StartAsync(Action<KeywardServerOptions>? configure = null) => StartCoreAsync(configure, loopback: false);
+    /// <summary>Starts a server on the in-memory transport; <paramref name="configureBuilder"/> may add services (a log capture, a fault).</summary>
+    public static Task<DemoServer> StartAsync(Action<KeywardServerOptions>? configure = null, Action<WebApplicationBuilder>? configureBuilder = null) =>
+        StartCoreAsync(configure, configureBuilder, loopback: false);
 
-    /// <summary>A server whose services <paramref name="services"/> may replace first (Keyward adds its own only where none is registered).</summary>
-    public static Task<DemoServer> StartAsync(Action<IServiceCollection> services) => StartCoreAsync(null, loopback: false, services);
-
-    public static Task<DemoServer> StartOnLoopbackAsync(Action<KeywardServerOptions>? configure = null) => StartCoreAsync(configure, loopback: true);
+    public static Task<DemoServer> StartOnLoopbackAsync(Action<KeywardServerOptions>? configure = null) => StartCoreAsync(configure, null, loopback: true);
 
     /// <summary>The instant every test server's clock starts at.</summary>
     public static readonly DateTimeOffset Start = new(2026, 11, 1, 9, 0, 0, TimeSpan.Zero);
@@ -84,7 +83,7 @@ public sealed class DemoServer : IAsyncDisposable
         return data;
     }
 
-    private static async Task<DemoServer> StartCoreAsync(Action<KeywardServerOptions>? configure, bool loopback, Action<IServiceCollection>? services = null)
+    private static async Task<DemoServer> StartCoreAsync(Action<KeywardServerOptions>? configure, Action<WebApplicationBuilder>? configureBuilder, bool loopback)
     {
         var data = Directory.CreateTempSubdirectory("keyward-test-").FullName;
         var probe = new KeywardServerOptions { Demo = true, DataDirectory = data };
@@ -113,7 +112,6 @@ public sealed class DemoServer : IAsyncDisposable
             b =>
             {
                 b.Services.AddSingleton<TimeProvider>(clock);
-                services?.Invoke(b.Services);
                 b.Services.AddSingleton<IStartupFilter>(new AccessLog(served));
                 if (loopback)
                 {
@@ -123,6 +121,8 @@ public sealed class DemoServer : IAsyncDisposable
                 {
                     b.WebHost.UseTestServer();
                 }
+
+                configureBuilder?.Invoke(b);
             });
         await KeywardServer.InitialiseAsync(app, CancellationToken.None);
         await app.StartAsync();

@@ -141,4 +141,28 @@ public sealed class ImportTests
 
         await Json.ProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "request.unsupported_media_type");
     }
+
+    /// <summary>
+    /// Values a group or person record cannot hold are refused at the row, not by the database at the save: a group
+    /// name is at most 200 characters, and names carry no control characters (PostgreSQL cannot store NUL at all).
+    /// </summary>
+    [Theory]
+    [InlineData("name", "Zoe\u0000Quinn")]
+    [InlineData("name", "Zoe\nQuinn")]
+    [InlineData("group", "Acme/Le\u0000gal")]
+    [InlineData("group", "Acme/LONG")]
+    public async Task CreatePerson_ValueTheRecordCannotHold_AnswersImportInvalidNamingTheField(string field, string value)
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var admin = await server.SignInAsync("admin");
+        value = System.Text.RegularExpressions.Regex.Unescape(value).Replace("LONG", new string('g', 201), StringComparison.Ordinal);
+        var person = new Dictionary<string, string> { ["logonName"] = "zoe", ["name"] = "Zoe Quinn", ["email"] = "zoe@acme.example", ["group"] = "Acme/Legal" };
+        person[field] = value;
+
+        using var response = await admin.PostAsync(new Uri("/api/people", UriKind.Relative), Json.Body(person));
+
+        var detail = await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "people.import_invalid");
+        Assert.StartsWith($"Body, field '{field}':", detail, StringComparison.Ordinal);
+        Assert.Equal(7, (await Json.GetAsync(admin, "/api/people")).GetProperty("total").GetInt32());
+    }
 }

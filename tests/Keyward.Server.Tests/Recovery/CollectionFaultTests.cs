@@ -38,7 +38,7 @@ public sealed class CollectionFaultTests
     public async Task Collect_FaultAfterTheClaim_FailsClosedAndCollectsAfterwards(string step, string exception)
     {
         var faults = new Faults();
-        await using var server = await DemoServer.StartAsync(s => s.AddSingleton<IKeyRecovery>(sp => new FaultyKeyRecovery(ActivatorUtilities.CreateInstance<KeyRecoveryAdapter>(sp), faults)));
+        await using var server = await DemoServer.StartAsync(configureBuilder: b => b.Services.AddSingleton<IKeyRecovery>(sp => new FaultyKeyRecovery(ActivatorUtilities.CreateInstance<KeyRecoveryAdapter>(sp), faults)));
         using var carol = await server.SignInAsync("carol");
         using var olivia = await server.SignInAsync("olivia");
         var certificates = await CardholderCertificates.OfAsync(olivia, await Json.PersonIdAsync(olivia, "carol"));
@@ -60,7 +60,7 @@ public sealed class CollectionFaultTests
     public async Task BeginCollection_FaultAfterTheClaim_FailsClosedAndCollectsAfterwards(string step, string exception)
     {
         var faults = new Faults();
-        await using var server = await DemoServer.StartAsync(s => s.AddSingleton<IKeyRecovery>(sp => new FaultyKeyRecovery(ActivatorUtilities.CreateInstance<KeyRecoveryAdapter>(sp), faults)));
+        await using var server = await DemoServer.StartAsync(configureBuilder: b => b.Services.AddSingleton<IKeyRecovery>(sp => new FaultyKeyRecovery(ActivatorUtilities.CreateInstance<KeyRecoveryAdapter>(sp), faults)));
         using var carol = await server.SignInAsync("carol");
         var (id, _) = await ReleaseTests.ApprovedSystemStoreRequestAsync(server);
 

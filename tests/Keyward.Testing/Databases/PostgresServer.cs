@@ -43,6 +43,7 @@ public sealed class PostgresServer : ITestDatabaseSource, IAsyncLifetime
     private bool _ownServer;
     private bool _started;
     private string? _template;
+    private string? _serverOptions;
 
     /// <summary>The maintenance connection (database <c>postgres</c>) of the server in use.</summary>
     public string AdminConnectionString { get; private set; } = string.Empty;
@@ -84,6 +85,29 @@ public sealed class PostgresServer : ITestDatabaseSource, IAsyncLifetime
             await ExecuteAsync($"DROP DATABASE IF EXISTS \"{_template}\" WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Restarts the server the fixture started as an operator would, <c>pg_ctl restart -m fast</c>: connected sessions
+    /// are terminated, the server stops and starts again on the same port, and the call returns once it accepts
+    /// connections. For fault tests: give such a test a fixture instance of its own (an xunit class fixture is one
+    /// per test class), so that no other test's server goes away under it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The fixture uses a server it did not start.</exception>
+    public Task RestartAsync(CancellationToken cancellationToken) =>
+        RunAsync("pg_ctl", ["-D", DataFolderOfOwnServer, "-l", Path.Combine(_folder!, "server.log"), "-m", "fast", "-w", "restart"], cancellationToken);
+
+    /// <summary>Stops the server the fixture started (<c>pg_ctl stop -m fast</c>) until <see cref="StartAgainAsync"/>.</summary>
+    /// <exception cref="InvalidOperationException">The fixture uses a server it did not start.</exception>
+    public Task StopForNowAsync(CancellationToken cancellationToken) =>
+        RunAsync("pg_ctl", ["-D", DataFolderOfOwnServer, "-m", "fast", "-w", "stop"], cancellationToken);
+
+    /// <summary>Starts the server <see cref="StopForNowAsync"/> stopped, on the same port; returns once it accepts connections.</summary>
+    public Task StartAgainAsync(CancellationToken cancellationToken) =>
+        RunAsync("pg_ctl", ["-D", DataFolderOfOwnServer, "-l", Path.Combine(_folder!, "server.log"), "-o", _serverOptions!, "-w", "start"], cancellationToken);
+
+    private string DataFolderOfOwnServer => _ownServer && _started
+        ? DataFolder
+        : throw new InvalidOperationException($"Only a PostgreSQL server the tests started can be stopped or restarted; unset {ConnectionStringVariable}.");
 
     /// <inheritdoc/>
     /// <remarks>Named <c>keyward_test_&lt;guid&gt;</c>; disposing it drops it on a server the fixture did not start.</remarks>
@@ -177,9 +201,10 @@ public sealed class PostgresServer : ITestDatabaseSource, IAsyncLifetime
             var port = FreeLoopbackPort();
             try
             {
+                _serverOptions = $"-p {port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off";
                 await RunAsync(
                     "pg_ctl",
-                    ["-D", DataFolder, "-l", Path.Combine(_folder, "server.log"), "-o", $"-p {port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off", "-w", "start"],
+                    ["-D", DataFolder, "-l", Path.Combine(_folder, "server.log"), "-o", _serverOptions, "-w", "start"],
                     cancellationToken).ConfigureAwait(false);
                 _started = true;
                 AdminConnectionString = new NpgsqlConnectionStringBuilder

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Mail;
 using System.Text.RegularExpressions;
 using Keyward.Audit;
 using Keyward.Common;
@@ -16,6 +15,9 @@ public sealed partial class PeopleImporter
 {
     /// <summary>More rows than this is a job for a directory connector, not a file upload.</summary>
     public const int MaxRows = 50_000;
+
+    /// <summary>The longest name of one group in a path (what a group record holds).</summary>
+    public const int MaxGroupNameLength = 200;
 
     private readonly IKeywardStore _store;
     private readonly AuditTrail _audit;
@@ -184,7 +186,7 @@ public sealed partial class PeopleImporter
 
         if (!LogonNamePattern().IsMatch(logon))
         {
-            return Bad("logonName", $"'{logon}' must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
+            return Bad("logonName", $"'{Shown(logon)}' must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
         }
 
         var name = row.Name?.Trim();
@@ -193,10 +195,20 @@ public sealed partial class PeopleImporter
             return Bad("name", "is required, at most 200 characters.");
         }
 
-        var email = row.Email?.Trim();
-        if (string.IsNullOrEmpty(email) || email.Length > 254 || !MailAddress.TryCreate(email, out var address) || address.Address != email)
+        if (name.Any(char.IsControl))
         {
-            return Bad("email", $"'{email}' is not an e-mail address.");
+            return Bad("name", "must not contain control characters (line breaks, tabs, NUL).");
+        }
+
+        var email = row.Email?.Trim();
+        if (string.IsNullOrEmpty(email))
+        {
+            return Bad("email", "is required.");
+        }
+
+        if (!EmailAddress.IsValid(email))
+        {
+            return Bad("email", $"'{Shown(email)}' is not an e-mail address Keyward accepts: ASCII local@domain, such as jane.doe@acme.example, at most {EmailAddress.MaxLength} characters.");
         }
 
         var groupPath = row.Group?.Trim().Trim(Group.PathSeparator);
@@ -205,9 +217,15 @@ public sealed partial class PeopleImporter
             return Bad("group", "is required: a path such as Acme/Finance/Payroll.");
         }
 
-        if (groupPath.Split(Group.PathSeparator).Any(s => s.Trim().Length == 0 || s.Trim() != s))
+        var segments = groupPath.Split(Group.PathSeparator);
+        if (segments.Any(s => s.Trim().Length == 0 || s.Trim() != s))
         {
-            return Bad("group", $"'{groupPath}' has an empty or padded segment.");
+            return Bad("group", $"'{Shown(groupPath)}' has an empty or padded segment.");
+        }
+
+        if (segments.Any(s => s.Length > MaxGroupNameLength) || groupPath.Any(char.IsControl))
+        {
+            return Bad("group", $"each group name in the path must be at most {MaxGroupNameLength} characters, without control characters.");
         }
 
         bool enabled;
@@ -220,11 +238,15 @@ public sealed partial class PeopleImporter
                 enabled = false;
                 break;
             default:
-                return Bad("enabled", $"'{row.Enabled}' must be true or false.");
+                return Bad("enabled", $"'{Shown(row.Enabled)}' must be true or false.");
         }
 
         return new ValidRow(row.Location, logon, name, email, groupPath, enabled);
     }
+
+    /// <summary>A value quoted in a refusal: at most 100 characters, so that a huge field does not make a huge answer.</summary>
+    private static string Shown(string? value) =>
+        value is null ? string.Empty : value.Length <= 100 ? value : string.Concat(value.AsSpan(0, char.IsHighSurrogate(value[99]) ? 99 : 100), "…");
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex LogonNamePattern();
