@@ -48,15 +48,18 @@ public sealed partial class RecoveryWorkflow
             return await CollectPfxAgainAsync(access, request, target, profile, password, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var claimed = await ClaimAsync(access, action, request, channel, cancellationToken).ConfigureAwait(false);
+        var collectionId = Ids.New();
+        using var working = _instance.WorkOn(collectionId);
+        var claimed = await ClaimAsync(access, action, request, collectionId, channel, cancellationToken).ConfigureAwait(false);
         if (claimed is not null)
         {
             return claimed;
         }
 
         // Rule 10, fail-closed: from here on every failure — expected or not, the caller gone included — runs the
-        // failure path, so the request never stays InProgress and nothing leaves unaudited.
-        var collectionId = request.CollectionId!;
+        // failure path, so the request never stays InProgress and nothing leaves unaudited. Should even the failure
+        // fail to save (the database full or away), the collection still names this process's lease once the call
+        // has ended, and the next heartbeat returns it (ServerLeases).
         byte[]? pfx = null;
         try
         {
@@ -144,13 +147,14 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, request.TargetId, request.Id, refused, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var claimed = await ClaimAsync(access, action, request, channel, cancellationToken).ConfigureAwait(false);
+        var collectionId = Ids.New();
+        using var working = _instance.WorkOn(collectionId);
+        var claimed = await ClaimAsync(access, action, request, collectionId, channel, cancellationToken).ConfigureAwait(false);
         if (claimed is not null)
         {
             return claimed;
         }
 
-        var collectionId = request.CollectionId!;
         try
         {
             var keys = await KeysAsync(request, cancellationToken).ConfigureAwait(false);
@@ -356,10 +360,14 @@ public sealed partial class RecoveryWorkflow
         };
     }
 
-    /// <summary>Takes the request for this collector, or answers why not. Null when taken.</summary>
-    private async Task<Error?> ClaimAsync(AccessContext access, string action, RecoveryRequest request, Channel channel, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the request for this collector as collection <paramref name="collectionId"/>, held by this process's lease,
+    /// or answers why not. Null when taken. The caller marks the collection as worked on (<see cref="ServerInstance.WorkOn"/>)
+    /// before, so a taken collection is never mistaken for one left behind.
+    /// </summary>
+    private async Task<Error?> ClaimAsync(AccessContext access, string action, RecoveryRequest request, string collectionId, Channel channel, CancellationToken cancellationToken)
     {
-        var begun = request.BeginCollection(access.Caller.PersonId, _instance.Id, Now, channel);
+        var begun = request.BeginCollection(access.Caller.PersonId, _instance.Id, Now, channel, collectionId);
         if (!begun.IsSuccess)
         {
             return await RefuseAsync(access, action, request.TargetId, request.Id, begun.Error, channel, cancellationToken).ConfigureAwait(false);
