@@ -15,18 +15,3 @@ public sealed record CollectionOptions
     /// <summary>How often a server process renews its lease and looks for interrupted collections.</summary>
     public TimeSpan LeaseHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
 }
-
-/// <summary>This server process: the id of its lease, which marks the collections it works on.</summary>
-public sealed class ServerInstance
-{
-    public ServerInstance(string host)
-    {
-        Host = host;
-    }
-
-    /// <summary>A fresh id per process start: a restarted process never inherits its predecessor's collections.</summary>
-    public string Id { get; } = Common.Ids.New();
-
-    /// <summary>Machine and process id, for people reading the lease table.</summary>
-    public string Host { get; }
-}

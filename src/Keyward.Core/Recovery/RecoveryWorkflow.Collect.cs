@@ -48,15 +48,18 @@ public sealed partial class RecoveryWorkflow
             return await CollectPfxAgainAsync(access, request, target, profile, password, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var claimed = await ClaimAsync(access, action, request, channel, cancellationToken).ConfigureAwait(false);
+        var collectionId = Ids.New();
+        using var working = _instance.WorkOn(collectionId);
+        var claimed = await ClaimAsync(access, action, request, collectionId, channel, cancellationToken).ConfigureAwait(false);
         if (claimed is not null)
         {
             return claimed;
         }
 
         // Fail-closed (docs/recovery.md#collecting): from here on every failure — expected or not, the caller gone included — runs the
-        // failure path, so the request never stays InProgress and nothing leaves unaudited.
-        var collectionId = request.CollectionId!;
+        // failure path, so the request never stays InProgress and nothing leaves unaudited. Should even the failure
+        // fail to save (the database full or away), the collection still names this process's lease once the call
+        // has ended, and the next heartbeat returns it (ServerLeases).
         byte[]? pfx = null;
         try
         {
@@ -110,8 +113,10 @@ public sealed partial class RecoveryWorkflow
                 ? RequestErrors.CollectionFailed.WithDetail("The collection was abandoned before the keys were released (the caller went away); the request can be collected again.")
                 : RequestErrors.CollectionFailed;
             var failed = await FailClaimedAsync(access, action, request.Id, collectionId, error, channel).ConfigureAwait(false);
-            if (ex is OperationCanceledException)
+            if (ex is OperationCanceledException || IsStorageFault(ex))
             {
+                // The caller went away, or the database did: the request is back (or the heartbeat returns it), and the
+                // server's one mapping answers a storage fault with 503 and Retry-After rather than a collection bug.
                 throw;
             }
 
@@ -145,13 +150,14 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, request.TargetId, request.Id, refused, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var claimed = await ClaimAsync(access, action, request, channel, cancellationToken).ConfigureAwait(false);
+        var collectionId = Ids.New();
+        using var working = _instance.WorkOn(collectionId);
+        var claimed = await ClaimAsync(access, action, request, collectionId, channel, cancellationToken).ConfigureAwait(false);
         if (claimed is not null)
         {
             return claimed;
         }
 
-        var collectionId = request.CollectionId!;
         try
         {
             var keys = await KeysAsync(request, cancellationToken).ConfigureAwait(false);
@@ -208,8 +214,10 @@ public sealed partial class RecoveryWorkflow
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             var failed = await FailClaimedAsync(access, action, request.Id, collectionId, RequestErrors.CollectionFailed, channel).ConfigureAwait(false);
-            if (ex is OperationCanceledException)
+            if (ex is OperationCanceledException || IsStorageFault(ex))
             {
+                // The caller went away, or the database did: the request is back (or the heartbeat returns it), and the
+                // server's one mapping answers a storage fault with 503 and Retry-After rather than a collection bug.
                 throw;
             }
 
@@ -362,10 +370,14 @@ public sealed partial class RecoveryWorkflow
         };
     }
 
-    /// <summary>Takes the request for this collector, or answers why not. Null when taken.</summary>
-    private async Task<Error?> ClaimAsync(AccessContext access, string action, RecoveryRequest request, Channel channel, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the request for this collector as collection <paramref name="collectionId"/>, held by this process's lease,
+    /// or answers why not. Null when taken. The caller marks the collection as worked on (<see cref="ServerInstance.WorkOn"/>)
+    /// before, so a taken collection is never mistaken for one left behind.
+    /// </summary>
+    private async Task<Error?> ClaimAsync(AccessContext access, string action, RecoveryRequest request, string collectionId, Channel channel, CancellationToken cancellationToken)
     {
-        var begun = request.BeginCollection(access.Caller.PersonId, _instance.Id, Now, channel);
+        var begun = request.BeginCollection(access.Caller.PersonId, _instance.Id, Now, channel, collectionId);
         if (!begun.IsSuccess)
         {
             return await RefuseAsync(access, action, request.TargetId, request.Id, begun.Error, channel, cancellationToken).ConfigureAwait(false);
@@ -485,6 +497,20 @@ public sealed partial class RecoveryWorkflow
             RequestStatus.AwaitingValidation when reapprove => $"Its {request.ReleasesAllowed} release(s) are used up: the request needs a new approval.",
             _ => $"The request is {request.Status}.",
         };
+
+    /// <summary>Whether <paramref name="ex"/> comes from the database (its driver's exception anywhere in the chain), not from Keyward.</summary>
+    private static bool IsStorageFault(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static string Fingerprint(byte[] spki) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spki));
 

@@ -144,6 +144,20 @@ public sealed class KeywardProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Kills the process as a crash or the kernel's OOM killer would: SIGKILL on Linux, so nothing of the server runs
+    /// after it — no shutdown, no flushing, no rollback. Returns once the process has gone.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -240,9 +240,14 @@ public abstract class RaceTests(ITestOutputHelper output)
     /// <summary>The PFX opens with the password it came with and holds exactly the requested certificates, each with its own private key.</summary>
     internal static void AssertPfxHoldsTheKeys(JsonElement collected, IReadOnlyCollection<string> serials)
     {
-        var pfx = collected.GetProperty("pfx").GetBytesFromBase64();
         var password = collected.GetProperty("password").GetString();
         Assert.False(string.IsNullOrEmpty(password));
+        AssertPfxHoldsTheKeys(collected.GetProperty("pfx").GetBytesFromBase64(), password, serials);
+    }
+
+    /// <summary>The PFX opens with <paramref name="password"/> and holds exactly the requested certificates, each with its own private key.</summary>
+    internal static void AssertPfxHoldsTheKeys(byte[] pfx, string password, IReadOnlyCollection<string> serials)
+    {
         var certificates = X509CertificateLoader.LoadPkcs12Collection(pfx, password, X509KeyStorageFlags.EphemeralKeySet);
         try
         {
