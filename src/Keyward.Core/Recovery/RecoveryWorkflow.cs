@@ -520,6 +520,8 @@ public sealed partial class RecoveryWorkflow
                 r.RequestedById,
                 Name(r.RequestedById),
                 r.ApprovalsRequired,
+                r.Releases,
+                r.ReleasesAllowed,
                 r.Approvals.Select(a => new ApprovalView(a.ApproverId, Name(a.ApproverId), a.At, a.Notes)).ToList(),
                 r.History.OrderBy(h => h.Sequence).Select(h => new HistoryView(h.Sequence, h.At, h.ActorId, Name(h.ActorId), h.Action, h.Notes, h.Channel)).ToList(),
                 r.CreatedAt,

@@ -20,6 +20,8 @@ public sealed record RequestView(
     string RequestedBy,
     string? RequestedByName,
     int ApprovalsRequired,
+    int Releases,
+    int ReleasesAllowed,
     IReadOnlyList<ApprovalView> Approvals,
     IReadOnlyList<HistoryView> History,
     DateTime CreatedAt,

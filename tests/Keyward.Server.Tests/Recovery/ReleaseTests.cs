@@ -108,6 +108,8 @@ public sealed class ReleaseTests
         AssertOpens(first);
         AssertOpens(again);
         Assert.Equal("Completed", again.GetProperty("request").GetProperty("status").GetString());
+        Assert.Equal((1, 2), (first.GetProperty("request").GetProperty("releases").GetInt32(), first.GetProperty("request").GetProperty("releasesAllowed").GetInt32()));
+        Assert.Equal(2, again.GetProperty("request").GetProperty("releases").GetInt32());
         Assert.Equal(["Requested", "Approved", "CollectionStarted", "Released", "Completed", "ReleasedAgain"], RecoverySteps.History(again.GetProperty("request")));
         Assert.Equal(2, (await AuditAsync(server, id, RecoveryWorkflow.ReleaseAction)).Count(e => e.Outcome == AuditOutcome.Succeeded));
 

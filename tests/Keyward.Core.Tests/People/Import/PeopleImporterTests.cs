@@ -49,7 +49,7 @@ public class PeopleImporterTests
         var result = await ImportAsync(Scope.All, rows);
 
         Assert.Equal("people.import_invalid", result.Error?.Code);
-        Assert.Equal($"{location}, field 'email': 'hal.at.acme.test' is not an e-mail address.", result.Error?.Detail);
+        Assert.Equal($"{location}, field 'email': 'hal.at.acme.test' is not an e-mail address Keyward accepts: ASCII local@domain, such as jane.doe@acme.example, at most {EmailAddress.MaxLength} characters.", result.Error?.Detail);
         Assert.Equal(["carol", "dave"], _store.People.Select(p => p.LogonName).Order());
         Assert.Equal(TestOrg.Groups.Count, _store.Groups.Count());
         var audit = Assert.Single(_store.AuditEvents);
