@@ -104,7 +104,7 @@ public sealed class CollectSystemStoreTests
         var request = await keyward.RequestAsync(id);
         Assert.Equal("AwaitingIssue", request.GetProperty("status").GetString());
         Assert.Equal(["Requested", "Approved", "CollectionStarted", "Released", "CollectionFailed"], KeywardProcess.HistoryActions(request));
-        var failure = request.GetProperty("history")[3];
+        var failure = request.GetProperty("history")[4];
         Assert.Equal("Cli", failure.GetProperty("channel").GetString());
         Assert.Contains("pk12util", failure.GetProperty("notes").GetString(), StringComparison.Ordinal);
 

@@ -85,7 +85,7 @@ public sealed class PostgresRaceTests(PostgresServer postgres, ITestOutputHelper
             var store = scope.ServiceProvider.GetRequiredService<IKeywardStore>();
             var collected = AssertOneCollected(outcomes, await DescribeAsync(store, id));
             AssertPfxHoldsTheKeys(collected, serials);
-            await AssertCollectedOnceAsync(store, id);
+            await AssertCollectedOnceAsync(store, id, outcomes);
         }
         catch (Exception ex)
         {
