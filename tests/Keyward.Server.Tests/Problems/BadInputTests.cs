@@ -141,6 +141,19 @@ public sealed class BadInputTests(DemoServerFixture fixture) : IClassFixture<Dem
         Assert.Equal(404, page.GetProperty("status").GetInt32());
     }
 
+    /// <summary>Found by the fuzz test (finding 8): a null in the certificate list of a device update reached the save, answered 500.</summary>
+    [Fact]
+    public async Task RequestDeviceUpdate_NullCertificateId_AnswersUnknownCertificate()
+    {
+        using var olivia = await Server.SignInAsync("olivia");
+        var carolId = await Json.PersonIdAsync(olivia, "carol");
+        var card = await Recovery.RecoverySteps.DeviceIdAsync(olivia, carolId, "DEMO-CARD-CAROL");
+
+        using var response = await olivia.PostAsync(new Uri($"/api/devices/{card}/certificateRecovery", UriKind.Relative), new StringContent("{\"recoverCertificateIds\": [null]}", Encoding.UTF8, "application/json"));
+
+        await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "recovery.unknown_certificate");
+    }
+
     private static async Task<int> CountPeopleAsync(DemoServer server)
     {
         await using var scope = server.App.Services.CreateAsyncScope();
