@@ -17,7 +17,7 @@ internal static class TokenEndpoint
     public const string AuditedMarker = "keyward.sign-in-audited";
 
     public static void MapTokenEndpoint(this IEndpointRouteBuilder app) =>
-        app.MapPost("/connect/token", IssueAsync).ExcludeFromDescription();
+        app.MapPost("/connect/token", IssueAsync).WithMetadata(new Problems.ReadsForm()).ExcludeFromDescription();
 
     private static async Task<IResult> IssueAsync(HttpContext http, ClientSignIn signIn, CancellationToken cancellationToken)
     {

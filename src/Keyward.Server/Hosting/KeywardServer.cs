@@ -81,6 +81,7 @@ public static class KeywardServer
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            o.SerializerOptions.Converters.Add(new NulRefusingStringConverter());
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         });
         services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
@@ -104,6 +105,7 @@ public static class KeywardServer
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseMiddleware<BodySizeLimitMiddleware>(options.MaxRequestBodyBytes);
+        app.UseMiddleware<TextInputMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<CallerResolutionMiddleware>();
