@@ -76,20 +76,54 @@ public sealed class AuditEvent
     /// An entry as a use case records it: its fields and instant, not yet in the chain. The store chains it
     /// (<see cref="ChainAfter"/>) when it saves, under a lock that serialises every writer of the trail.
     /// </summary>
+    /// <remarks>
+    /// Text is recorded as the database can hold it, since a refusal must be recorded whatever the caller sent: each
+    /// field is cut to its column's length (<see cref="MaxIdLength"/>, <see cref="MaxNameLength"/>,
+    /// <see cref="MaxCodeLength"/>, <see cref="MaxDetailsLength"/>; an id longer than any real id is a caller's invention) and NUL, which
+    /// PostgreSQL cannot store in text, becomes U+FFFD. The hash covers the recorded text.
+    /// </remarks>
     internal static AuditEvent Record(AuditEntry entry, DateTime at) => new()
     {
         // The hash covers At, so it must cover what the database gives back: PostgreSQL keeps microseconds.
         At = new DateTime(at.Ticks - (at.Ticks % TimeSpan.TicksPerMicrosecond), at.Kind),
-        ActorId = entry.ActorId,
-        ActorName = entry.ActorName,
-        Action = entry.Action,
+        ActorId = Fit(entry.ActorId, MaxIdLength),
+        ActorName = Fit(entry.ActorName, MaxNameLength)!,
+        Action = Fit(entry.Action, MaxCodeLength)!,
         Outcome = entry.Outcome,
-        Code = entry.Code,
-        SubjectId = entry.SubjectId,
-        TargetId = entry.TargetId,
-        Details = entry.Details,
+        Code = Fit(entry.Code, MaxCodeLength),
+        SubjectId = Fit(entry.SubjectId, MaxIdLength),
+        TargetId = Fit(entry.TargetId, MaxIdLength),
+        Details = Fit(entry.Details, MaxDetailsLength)!,
         Channel = entry.Channel,
     };
+
+    /// <summary>The longest <see cref="ActorId"/>, <see cref="SubjectId"/> or <see cref="TargetId"/> stored.</summary>
+    public const int MaxIdLength = 64;
+
+    /// <summary>The longest <see cref="ActorName"/> stored.</summary>
+    public const int MaxNameLength = 200;
+
+    /// <summary>The longest <see cref="Action"/> or <see cref="Code"/> stored.</summary>
+    public const int MaxCodeLength = 100;
+
+    /// <summary>The longest <see cref="Details"/> stored.</summary>
+    public const int MaxDetailsLength = 4000;
+
+    private static string? Fit(string? text, int max)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (text.Length > max)
+        {
+            var cut = char.IsHighSurrogate(text[max - 2]) ? max - 2 : max - 1;
+            text = string.Concat(text.AsSpan(0, cut), "…");
+        }
+
+        return text.Replace('\0', '\uFFFD');
+    }
 
     /// <summary>
     /// Places this entry right after <paramref name="previous"/> (null: first of the trail): assigns its

@@ -421,6 +421,11 @@ public sealed partial class RecoveryWorkflow
             return RequestErrors.TooManyCertificates;
         }
 
+        if (ids.Any(string.IsNullOrWhiteSpace))
+        {
+            return RequestErrors.UnknownCertificate.WithDetail("A certificate id in the list is empty or null.");
+        }
+
         var duplicate = ids.GroupBy(id => id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {

@@ -20,7 +20,7 @@ internal static class TokenEndpoint
     public const string RefusalItem = "keyward.sign-in-refusal";
 
     public static void MapTokenEndpoint(this IEndpointRouteBuilder app) =>
-        app.MapPost("/connect/token", IssueAsync).RequireRateLimiting(SignInThrottle.PolicyName).ExcludeFromDescription();
+        app.MapPost("/connect/token", IssueAsync).RequireRateLimiting(SignInThrottle.PolicyName).WithMetadata(new Problems.ReadsForm()).ExcludeFromDescription();
 
     private static async Task<IResult> IssueAsync(HttpContext http, ClientSignIn signIn, CancellationToken cancellationToken)
     {

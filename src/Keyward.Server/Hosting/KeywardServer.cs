@@ -83,6 +83,7 @@ public static class KeywardServer
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            o.SerializerOptions.Converters.Add(new NulRefusingStringConverter());
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         });
         services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
@@ -106,6 +107,7 @@ public static class KeywardServer
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseMiddleware<BodySizeLimitMiddleware>(options.MaxRequestBodyBytes);
+        app.UseMiddleware<TextInputMiddleware>();
         app.UseMiddleware<TokenInQueryMiddleware>();
 
         // Before authentication: OpenIddict checks a client's secret there, and a client over its limit must not get that far.

@@ -113,9 +113,11 @@ internal static partial class ProblemHandling
     }
 
     private static string Describe(JsonException json) =>
-        string.IsNullOrEmpty(json.Path) || json.Path == "$"
-            ? "The request body is not valid JSON."
-            : $"The request body is not valid: the value at '{json.Path}' has the wrong type or shape.";
+        json.Message.StartsWith(TextInput.NulInJson, StringComparison.Ordinal)
+            ? $"The request body is not valid: the string at '{json.Path}' holds a NUL character."
+            : string.IsNullOrEmpty(json.Path) || json.Path == "$"
+                ? "The request body is not valid JSON."
+                : $"The request body is not valid: the value at '{json.Path}' has the wrong type or shape.";
 
     /// <summary>Text as one log line: a caller's input must not be able to start a line of its own.</summary>
     private static string OneLine(string? text) =>

@@ -96,13 +96,13 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         // somehow chained onto a stale tail collides here instead of forking the chain.
         builder.HasKey(e => e.Sequence);
         builder.Property(e => e.Sequence).ValueGeneratedNever();
-        builder.Property(e => e.ActorId).HasMaxLength(64);
-        builder.Property(e => e.ActorName).HasMaxLength(200);
-        builder.Property(e => e.Action).HasMaxLength(100);
-        builder.Property(e => e.Code).HasMaxLength(100);
-        builder.Property(e => e.SubjectId).HasMaxLength(64);
-        builder.Property(e => e.TargetId).HasMaxLength(64);
-        builder.Property(e => e.Details).HasMaxLength(4000);
+        builder.Property(e => e.ActorId).HasMaxLength(AuditEvent.MaxIdLength);
+        builder.Property(e => e.ActorName).HasMaxLength(AuditEvent.MaxNameLength);
+        builder.Property(e => e.Action).HasMaxLength(AuditEvent.MaxCodeLength);
+        builder.Property(e => e.Code).HasMaxLength(AuditEvent.MaxCodeLength);
+        builder.Property(e => e.SubjectId).HasMaxLength(AuditEvent.MaxIdLength);
+        builder.Property(e => e.TargetId).HasMaxLength(AuditEvent.MaxIdLength);
+        builder.Property(e => e.Details).HasMaxLength(AuditEvent.MaxDetailsLength);
         builder.Property(e => e.PreviousHash).HasMaxLength(64);
         builder.Property(e => e.Hash).HasMaxLength(64);
         builder.HasIndex(e => e.SubjectId);
