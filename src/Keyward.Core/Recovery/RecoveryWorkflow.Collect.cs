@@ -461,8 +461,7 @@ public sealed partial class RecoveryWorkflow
         catch (ConcurrencyConflictException)
         {
             CryptographicZero(built.Value);
-            _store.DiscardChanges();
-            return RequestErrors.NotCollectable.WithDetail("Another collection of this request was recorded a moment ago; this PFX was withheld.");
+            return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.NotCollectable.WithDetail("Another collection of this request was recorded a moment ago; this PFX was withheld."), channel, CancellationToken.None).ConfigureAwait(false);
         }
 
         var view = await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);

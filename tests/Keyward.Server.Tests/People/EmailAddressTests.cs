@@ -43,7 +43,6 @@ public sealed class EmailAddressTests(DemoServerFixture fixture) : IClassFixture
         "jane@",
         new string('j', 65) + "@acme.example",
         "jane@" + string.Join('.', Enumerable.Repeat(new string('a', 60), 5)),
-        "jane@acme.example\u0000",
         "jane@acme.example\u2028x",
     ];
 
