@@ -12,6 +12,16 @@ public sealed record WrappedKeyView(string CertificateId, byte[] WrappedKey);
 /// <summary>The keys of one collection wrapped for its transport key, and the transport key wrapped for the collector.</summary>
 public sealed record TransportPackage(string Algorithm, byte[] WrappedTransportKey, IReadOnlyList<WrappedKeyView> Keys);
 
+/// <summary>
+/// The hash of the RSA-OAEP encryption to a collecting client's transport key: SHA-256 unless the client says its
+/// token unwraps with SHA-1 only (docs/recovery.md#the-collecting-client).
+/// </summary>
+public enum TransportHash
+{
+    Sha256,
+    Sha1,
+}
+
 /// <summary>A PFX password the server generated.</summary>
 /// <param name="Value">The password: returned to the collector once, never stored or logged (<see cref="ToString"/> leaves it out).</param>
 /// <param name="HasFullEntropy">
@@ -42,9 +52,9 @@ public interface IKeyRecovery
     /// </remarks>
     Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordHasFullEntropy);
 
-    /// <summary>Each key wrapped for the collector's one-time transport key (SubjectPublicKeyInfo DER).</summary>
+    /// <summary>Each key wrapped for the collector's one-time transport key (SubjectPublicKeyInfo DER), with OAEP over <paramref name="hash"/>.</summary>
     /// <remarks>A transport key that is refused, or that cannot be encrypted to, is <see cref="RequestErrors.TransportKeyInvalid"/> (the client's error), never an archive failure.</remarks>
-    Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey);
+    Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey, TransportHash hash);
 
     /// <summary>
     /// Null when <paramref name="transportPublicKey"/> (SubjectPublicKeyInfo DER) is a transport key this server

@@ -68,6 +68,13 @@ public sealed class RecoveryRequest
     /// </summary>
     public string? CollectionHolder { get; private set; }
 
+    /// <summary>
+    /// While a card collection is <see cref="RequestStatus.InProgress"/>: the serial number of the token the collecting
+    /// client reported at its start — read from the token, checked against the request's device for an update — which
+    /// the collection's completion records.
+    /// </summary>
+    public string? CollectionSerial { get; private set; }
+
     /// <summary>How many times the keys left the server since the last approval (docs/recovery.md, "Releases").</summary>
     public int Releases { get; private set; }
 
@@ -258,9 +265,10 @@ public sealed class RecoveryRequest
     /// <summary>
     /// A collector takes the request. Single-use: a second collector finds it InProgress. The collection gets an
     /// id (<c>collectionId</c>, or a new one) that the collector quotes to complete or fail it; <paramref name="holder"/>
-    /// is the lease of the server process that works on it until the keys are released.
+    /// is the lease of the server process that works on it until the keys are released; <paramref name="serial"/> the
+    /// token a card collection writes to.
     /// </summary>
-    public Result BeginCollection(string collectorId, string holder, DateTime now, Channel channel, string? collectionId = null)
+    public Result BeginCollection(string collectorId, string holder, DateTime now, Channel channel, string? collectionId = null, string? serial = null)
     {
         if (Status != RequestStatus.AwaitingIssue)
         {
@@ -272,6 +280,7 @@ public sealed class RecoveryRequest
         CollectorId = collectorId;
         CollectionStartedAt = now;
         CollectionHolder = holder;
+        CollectionSerial = serial;
         Record(now, collectorId, "CollectionStarted", null, channel);
         Touch();
         return Result.Ok();
@@ -394,6 +403,7 @@ public sealed class RecoveryRequest
         CollectorId = null;
         CollectionStartedAt = null;
         CollectionHolder = null;
+        CollectionSerial = null;
     }
 
     private void Touch() => ConcurrencyStamp = Guid.NewGuid();

@@ -10,6 +10,9 @@ namespace Keyward.Recovery;
 /// <summary>Collection (docs/recovery.md#collecting): single-use, atomic, audited, and never a plaintext key outside a protected package.</summary>
 public sealed partial class RecoveryWorkflow
 {
+    /// <summary>The longest token serial number (and other token field) Keyward keeps; PKCS#11 gives 16 to 32 characters.</summary>
+    public const int MaxSerialLength = 64;
+
     /// <summary>
     /// Collects a File Store soft-certificate request: a PFX with every recovered key, protected per the profile
     /// by the collector's password (checked against the profile's policy) or by one the server generates and
@@ -50,7 +53,7 @@ public sealed partial class RecoveryWorkflow
 
         var collectionId = Ids.New();
         using var working = _instance.WorkOn(collectionId);
-        var claimed = await ClaimAsync(access, action, request, collectionId, channel, cancellationToken).ConfigureAwait(false);
+        var claimed = await ClaimAsync(access, action, request, collectionId, null, channel, cancellationToken).ConfigureAwait(false);
         if (claimed is not null)
         {
             return claimed;
@@ -126,13 +129,18 @@ public sealed partial class RecoveryWorkflow
 
     /// <summary>
     /// Begins a collection by a collecting client (System Store soft certificates, a new smart card, a device
-    /// update): takes the request and releases each key wrapped for the client's one-time transport key. The
-    /// release is counted, audited (with the transport key's fingerprint) and notified in the same transaction
-    /// that records it, before the answer leaves; any failure before that returns the request to AwaitingIssue.
+    /// update): takes the request and releases each key wrapped for the client's one-time transport key. A card
+    /// collection names the token it writes to, as the client read it: an update must present the request's card,
+    /// a new card one not on record — both checked, and refused with an audit entry, before any key leaves. The
+    /// release is counted, audited (with the transport key's fingerprint and the token reported) and notified in the
+    /// same transaction that records it, before the answer leaves; any failure before that returns the request to
+    /// AwaitingIssue. The collector whose earlier collection is still open (its client died after the release) may
+    /// begin again: the earlier one is recorded as failed first (docs/recovery.md#cards).
     /// </summary>
-    public async Task<Result<CollectionView>> BeginCollectionAsync(AccessContext access, string requestId, byte[]? transportPublicKey, Channel channel, CancellationToken cancellationToken)
+    public async Task<Result<CollectionView>> BeginCollectionAsync(AccessContext access, string requestId, CollectionStart start, Channel channel, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(start);
         const string action = "recovery.collect";
         var (request, target, profile) = await LoadVisibleAsync(access, requestId, cancellationToken).ConfigureAwait(false);
         if (request is null || target is null || profile is null)
@@ -140,19 +148,41 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, null, null, RequestErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
         }
 
+        var transportPublicKey = start.TransportKey;
+        var card = request.Kind is RequestKind.NewDevice or RequestKind.DeviceUpdate;
         var refused = CollectRules(access, request, target, profile)
                       ?? (request.Kind == RequestKind.SoftCertificate && profile.SoftCertificateLocation == SoftCertificateLocation.FileStore
                           ? RequestErrors.WrongCollectionMethod.WithDetail("This request is collected as a PFX file: POST /api/requests/{id}/collect.")
                           : null)
-                      ?? (transportPublicKey is not { Length: > 0 } ? RequestErrors.TransportKeyInvalid : _keys.CheckTransportKey(transportPublicKey));
+                      ?? (transportPublicKey is not { Length: > 0 } ? RequestErrors.TransportKeyInvalid : _keys.CheckTransportKey(transportPublicKey))
+                      ?? (card ? await TokenRefusalAsync(request, target, start.Token, cancellationToken).ConfigureAwait(false) : null);
         if (refused is not null)
         {
             return await RefuseAsync(access, action, request.TargetId, request.Id, refused, channel, cancellationToken).ConfigureAwait(false);
         }
 
+        if (request.Status == RequestStatus.InProgress && request.CollectorId == access.Caller.PersonId && request.CollectionHolder is null && request.CollectionId is { } abandoned)
+        {
+            // The collector's client died after the release (it never reported back): its collection is failed
+            // first, counted like any failed release, so that beginning again resumes rather than waits.
+            var released = request.Releases;
+            var reapprove = request.Fail(access.Caller.PersonId, "Abandoned by the collecting client: the collector began a new collection.", Now, channel).Value;
+            await _audit.AppendAsync(
+                new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, action, AuditOutcome.Failed, channel,
+                    $"Collection {abandoned} of recovery request {request.Id}: keys released (release {released} of {request.ReleasesAllowed}), then abandoned — the collector began a new collection. {AfterFailure(request, reapprove)}",
+                    SubjectId: request.TargetId, TargetId: request.Id),
+                cancellationToken).ConfigureAwait(false);
+            if (request.Status != RequestStatus.AwaitingIssue)
+            {
+                await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.ReleaseLimit, channel, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var serial = card ? start.Token!.SerialNumber!.Trim() : null;
         var collectionId = Ids.New();
         using var working = _instance.WorkOn(collectionId);
-        var claimed = await ClaimAsync(access, action, request, collectionId, channel, cancellationToken).ConfigureAwait(false);
+        var claimed = await ClaimAsync(access, action, request, collectionId, serial, channel, cancellationToken).ConfigureAwait(false);
         if (claimed is not null)
         {
             return claimed;
@@ -161,21 +191,10 @@ public sealed partial class RecoveryWorkflow
         try
         {
             var keys = await KeysAsync(request, cancellationToken).ConfigureAwait(false);
-            var wrapped = _keys.WrapForTransport(keys, transportPublicKey!);
+            var wrapped = _keys.WrapForTransport(keys, transportPublicKey!, start.TransportHash);
             if (!wrapped.IsSuccess)
             {
                 return await FailClaimedAsync(access, action, request.Id, collectionId, wrapped.Error, channel).ConfigureAwait(false);
-            }
-
-            string? serial = null;
-            IReadOnlyList<string> remove = [];
-            if (request.Kind == RequestKind.DeviceUpdate && request.DeviceId is { } deviceId)
-            {
-                serial = (await _store.FirstOrDefaultAsync(_store.Devices.Where(d => d.Id == deviceId), cancellationToken).ConfigureAwait(false))?.SerialNumber;
-                var keep = request.Certificates.Select(c => c.CertificateId).ToList();
-                remove = await _store.ToListAsync(
-                    _store.Certificates.Where(c => c.DeviceId == deviceId && c.ArchivedKeyId != null && !keep.Contains(c.Id)).Select(c => c.Id),
-                    cancellationToken).ConfigureAwait(false);
             }
 
             var released = request.Release(access.Caller.PersonId, Now, channel);
@@ -184,11 +203,13 @@ public sealed partial class RecoveryWorkflow
                 return await FailClaimedAsync(access, action, request.Id, collectionId, released.Error, channel).ConfigureAwait(false);
             }
 
-            await AuditReleaseAsync(access, request, keys, $"wrapped for the collecting client's transport key (RSA, SHA-256 fingerprint {Fingerprint(transportPublicKey!)})", channel, cancellationToken).ConfigureAwait(false);
+            var how = $"wrapped for the collecting client's transport key ({wrapped.Value.Algorithm}, RSA key SHA-256 fingerprint {Fingerprint(transportPublicKey!)})";
+            await AuditReleaseAsync(access, request, keys, card ? $"{how}; {Describe(start.Token!)}" : how, channel, cancellationToken).ConfigureAwait(false);
             StageNotice(
                 target,
                 "Your recovered keys were released for collection",
-                $"{access.Caller.LogonName} began collecting the recovered keys of {keys.Count} of your encryption certificate(s): they were sent, encrypted for this collection only, to the collecting program.\n" +
+                $"{access.Caller.LogonName} began collecting the recovered keys of {keys.Count} of your encryption certificate(s): they were sent, encrypted for this collection only, to the collecting program" +
+                (serial is null ? ".\n" : $", to be written to smart card {serial}.\n") +
                 $"Request: {request.Id}\n\nIf you did not expect this, contact your security team.");
             try
             {
@@ -207,8 +228,6 @@ public sealed partial class RecoveryWorkflow
                 wrapped.Value.WrappedTransportKey,
                 wrapped.Value.Keys.Select(k => new CollectedKeyView(k.CertificateId, serials.GetValueOrDefault(k.CertificateId, string.Empty), keys.First(x => x.CertificateId == k.CertificateId).CertificateDer, k.WrappedKey)).ToList(),
                 _keys.Chain,
-                serial,
-                remove,
                 view);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -225,10 +244,15 @@ public sealed partial class RecoveryWorkflow
         }
     }
 
-    /// <summary>The collecting client reports success: the keys are installed (and, for a card, on which token).</summary>
-    public async Task<Result<RequestView>> CompleteCollectionAsync(AccessContext access, string requestId, string collectionId, string? serialNumber, Channel channel, CancellationToken cancellationToken)
+    /// <summary>
+    /// The collecting client reports success: the keys are installed. For a card, the token is the one reported at the
+    /// start of the collection; a new card is recorded as a device of the owner holding the recovered certificates, and
+    /// an update's card record gains them and loses those the client removed (only certificates the request removes).
+    /// </summary>
+    public async Task<Result<RequestView>> CompleteCollectionAsync(AccessContext access, string requestId, string collectionId, CollectionReport report, Channel channel, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(report);
         const string action = "recovery.collect";
         var (request, target, profile, refused) = await LoadCollectionAsync(access, action, requestId, collectionId, channel, cancellationToken).ConfigureAwait(false);
         if (refused is not null)
@@ -237,33 +261,40 @@ public sealed partial class RecoveryWorkflow
         }
 
         var now = Now;
-        var serial = string.IsNullOrWhiteSpace(serialNumber) ? null : serialNumber.Trim();
+        var reported = Trim(report.SerialNumber);
+        var serial = request.CollectionSerial;
+        if (serial is not null && reported is not null && !string.Equals(reported, serial, StringComparison.Ordinal))
+        {
+            return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.DeviceMismatch.WithDetail($"This collection writes to the token reported when it began; the token reported now is '{Shorten(reported)}'."), channel, cancellationToken).ConfigureAwait(false);
+        }
+
+        var removedIds = (report.RemovedCertificateIds ?? []).Distinct(StringComparer.Ordinal).ToList();
+        var removable = request.Kind == RequestKind.DeviceUpdate
+            ? (await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false)).Removes.Select(c => c.Id).ToHashSet(StringComparer.Ordinal)
+            : [];
+        if (removedIds.FirstOrDefault(id => !removable.Contains(id)) is { } stray)
+        {
+            return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.RemovalNotAllowed.WithDetail($"Certificate '{Shorten(stray)}' is not one this request removes from the card."), channel, cancellationToken).ConfigureAwait(false);
+        }
+
         string? deviceId = null;
         string where;
         switch (request.Kind)
         {
             case RequestKind.DeviceUpdate:
-                var device = await _store.FirstOrDefaultAsync(_store.Devices.Where(d => d.Id == request.DeviceId), cancellationToken).ConfigureAwait(false);
-                if (serial is null || device is null || !string.Equals(device.SerialNumber, serial, StringComparison.Ordinal))
-                {
-                    return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.DeviceMismatch.WithDetail($"The request updates card {device?.SerialNumber}; the token reported is '{serial}'."), channel, cancellationToken).ConfigureAwait(false);
-                }
-
-                where = $"onto smart card {device.SerialNumber}";
+                where = $"onto smart card {serial}" + (removedIds.Count > 0 ? $", removing {removedIds.Count} certificate(s) the request did not keep ({string.Join(", ", removedIds)})" : string.Empty);
+                await PlaceAsync(request.Certificates.Select(c => c.CertificateId).ToList(), request.DeviceId, cancellationToken).ConfigureAwait(false);
+                await PlaceAsync(removedIds, null, cancellationToken).ConfigureAwait(false);
                 break;
             case RequestKind.NewDevice:
-                if (serial is null || serial.Length > 64)
-                {
-                    return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.SerialNumberRequired, channel, cancellationToken).ConfigureAwait(false);
-                }
-
-                var card = new Device(Ids.New(), DeviceType.SmartCard, serial, target!.Id, profile!.Id, now);
+                var card = new Device(Ids.New(), DeviceType.SmartCard, serial!, target.Id, profile.Id, now);
                 _store.Add(card);
                 deviceId = card.Id;
                 where = $"onto new smart card {serial}";
+                await PlaceAsync(request.Certificates.Select(c => c.CertificateId).ToList(), card.Id, cancellationToken).ConfigureAwait(false);
                 break;
             default:
-                var package = new Device(Ids.New(), DeviceType.SoftCertificatePackage, $"STORE-{request.Id}", target!.Id, profile!.Id, now);
+                var package = new Device(Ids.New(), DeviceType.SoftCertificatePackage, $"STORE-{request.Id}", target.Id, profile.Id, now);
                 _store.Add(package);
                 deviceId = package.Id;
                 where = "into the owner's certificate store";
@@ -273,7 +304,7 @@ public sealed partial class RecoveryWorkflow
         request.Complete(access.Caller.PersonId, deviceId, now, channel);
         await AuditAsync(access, action, request, $"Collected recovery request {request.Id}: {request.Certificates.Count} recovered key(s) installed {where}.", channel, cancellationToken).ConfigureAwait(false);
         StageNotice(
-            target!,
+            target,
             "Your recovered keys were collected",
             $"{access.Caller.LogonName} collected the recovered keys of {request.Certificates.Count} of your encryption certificate(s) {where}.\n" +
             $"Request: {request.Id}\n\nIf you did not expect this, contact your security team.");
@@ -283,9 +314,9 @@ public sealed partial class RecoveryWorkflow
         }
         catch (ConcurrencyConflictException)
         {
-            // The token serial is unique per type: another card with this serial is already on record.
+            // The token serial is unique per type: another card with this serial was recorded since the collection began.
             _store.DiscardChanges();
-            return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.DeviceMismatch.WithDetail($"The token's serial number '{serial}' cannot be used for a new card."), channel, cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.DeviceMismatch.WithDetail($"The token's serial number '{serial}' cannot be used for a new card: a card with it is on record."), channel, cancellationToken).ConfigureAwait(false);
         }
 
         return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
@@ -375,9 +406,9 @@ public sealed partial class RecoveryWorkflow
     /// or answers why not. Null when taken. The caller marks the collection as worked on (<see cref="ServerInstance.WorkOn"/>)
     /// before, so a taken collection is never mistaken for one left behind.
     /// </summary>
-    private async Task<Error?> ClaimAsync(AccessContext access, string action, RecoveryRequest request, string collectionId, Channel channel, CancellationToken cancellationToken)
+    private async Task<Error?> ClaimAsync(AccessContext access, string action, RecoveryRequest request, string collectionId, string? serial, Channel channel, CancellationToken cancellationToken)
     {
-        var begun = request.BeginCollection(access.Caller.PersonId, _instance.Id, Now, channel, collectionId);
+        var begun = request.BeginCollection(access.Caller.PersonId, _instance.Id, Now, channel, collectionId, serial);
         if (!begun.IsSuccess)
         {
             return await RefuseAsync(access, action, request.TargetId, request.Id, begun.Error, channel, cancellationToken).ConfigureAwait(false);
@@ -509,6 +540,63 @@ public sealed partial class RecoveryWorkflow
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Why the token a card collection reports cannot take this request's keys, or null: it must name a serial; an
+    /// update's card must be the request's, still active and the owner's; a new card must not be on record. The
+    /// refusal never names the expected serial: the client must read it from the token.
+    /// </summary>
+    private async Task<Error?> TokenRefusalAsync(RecoveryRequest request, Person target, TokenReport? token, CancellationToken cancellationToken)
+    {
+        var serial = Trim(token?.SerialNumber);
+        if (serial is null || serial.Length > MaxSerialLength)
+        {
+            return RequestErrors.SerialNumberRequired.WithDetail($"Report the serial number of the token the keys are written to, as the token gives it (1 to {MaxSerialLength} characters).");
+        }
+
+        if (request.Kind == RequestKind.DeviceUpdate)
+        {
+            var device = await _store.FirstOrDefaultAsync(_store.Devices.Where(d => d.Id == request.DeviceId), cancellationToken).ConfigureAwait(false);
+            if (device is null || device.OwnerId != target.Id || device.Type != DeviceType.SmartCard || device.Status != DeviceStatus.Active)
+            {
+                return RequestErrors.DeviceNotUpdatable.WithDetail($"The card this request updates is no longer an active card of {target.LogonName}{(device is null ? string.Empty : $" (it is {device.Status})")}.");
+            }
+
+            return string.Equals(device.SerialNumber, serial, StringComparison.Ordinal)
+                ? null
+                : RequestErrors.DeviceMismatch.WithDetail($"The token presented (serial '{serial}') is not the card this request updates; nothing was released.");
+        }
+
+        var onRecord = await _store.FirstOrDefaultAsync(_store.Devices.Where(d => d.Type == DeviceType.SmartCard && d.SerialNumber == serial), cancellationToken).ConfigureAwait(false);
+        return onRecord is null
+            ? null
+            : RequestErrors.DeviceMismatch.WithDetail($"The token presented (serial '{serial}') is already on record as a card; a new card must be one Keyward has not issued.");
+    }
+
+    /// <summary>The token as the audit records it: what the client reported, and that it was not proven.</summary>
+    private static string Describe(TokenReport token) =>
+        $"to be written to token serial '{Field(token.SerialNumber)}', label '{Field(token.Label)}', " +
+        $"manufacturer '{Field(token.Manufacturer)}', model '{Field(token.Model)}' (client-reported, not attested); " +
+        (token.TransportKeyOnToken
+            ? "transport key generated on the token (client-reported non-extractable): the keys are unwrapped inside the token"
+            : "transport key generated in software: the keys pass through the collecting client's memory");
+
+    /// <summary>A token information field as the audit keeps it: PKCS#11 gives at most 32 characters, so more is cut.</summary>
+    private static string Field(string? text) => Trim(text) is { } field ? (field.Length <= MaxSerialLength ? field : field[..MaxSerialLength] + "…") : string.Empty;
+
+    /// <summary>Records that the certificates <paramref name="ids"/> are now on device <paramref name="deviceId"/> (null: on none).</summary>
+    private async Task PlaceAsync(List<string> ids, string? deviceId, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var certificate in await _store.ToListAsync(_store.Certificates.Where(c => ids.Contains(c.Id)), cancellationToken).ConfigureAwait(false))
+        {
+            certificate.PlaceOn(deviceId);
+        }
     }
 
     private static string Fingerprint(byte[] spki) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spki));

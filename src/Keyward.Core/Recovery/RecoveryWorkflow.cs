@@ -501,6 +501,7 @@ public sealed partial class RecoveryWorkflow
                 .Concat(r.Approvals.Select(a => a.ApproverId))
                 .Concat(r.History.Select(h => h.ActorId))),
             cancellationToken).ConfigureAwait(false);
+        var removals = await RemovalsAsync(requests, cancellationToken).ConfigureAwait(false);
         var profiles = known is not null && requests.All(r => r.CredentialProfileId == known.Id)
             ? new Dictionary<string, CredentialProfile>(StringComparer.Ordinal) { [known.Id] = known }
             : await ProfilesAsync(requests.Select(r => r.CredentialProfileId), cancellationToken).ConfigureAwait(false);
@@ -522,6 +523,7 @@ public sealed partial class RecoveryWorkflow
                         ? CertificateView(cert, now)
                         : new RequestCertificateView(c.CertificateId, string.Empty, string.Empty, CertificateStatus.Issued, default, default, false))
                     .ToList(),
+                removals.TryGetValue(r.Id, out var removes) ? removes.Select(c => CertificateView(c, now)).ToList() : [],
                 r.RequestedById,
                 Name(r.RequestedById),
                 r.ApprovalsRequired,
@@ -533,6 +535,26 @@ public sealed partial class RecoveryWorkflow
                 r.ExpiresAt,
                 Actions(r, profiles.GetValueOrDefault(r.CredentialProfileId))))
             .ToList();
+    }
+
+    /// <summary>
+    /// For each outstanding device update of <paramref name="requests"/>: the certificates with archived keys on its card
+    /// that it does not recover, which collecting it removes from the card (docs/recovery.md#cards).
+    /// </summary>
+    private async Task<Dictionary<string, List<Certificate>>> RemovalsAsync(IReadOnlyList<RecoveryRequest> requests, CancellationToken cancellationToken)
+    {
+        var updates = requests.Where(r => r.Kind == RequestKind.DeviceUpdate && !r.IsFinal && r.DeviceId is not null).ToList();
+        if (updates.Count == 0)
+        {
+            return [];
+        }
+
+        var deviceIds = updates.Select(r => r.DeviceId!).Distinct(StringComparer.Ordinal).ToList();
+        var onCards = await _store.ToListAsync(_store.Certificates.Where(c => c.DeviceId != null && deviceIds.Contains(c.DeviceId) && c.ArchivedKeyId != null), cancellationToken).ConfigureAwait(false);
+        return updates.ToDictionary(
+            r => r.Id,
+            r => onCards.Where(c => c.DeviceId == r.DeviceId && r.Certificates.All(k => k.CertificateId != c.Id)).OrderBy(c => c.NotBefore).ToList(),
+            StringComparer.Ordinal);
     }
 
     private static RequestCertificateView CertificateView(Certificate c, DateTime now) =>

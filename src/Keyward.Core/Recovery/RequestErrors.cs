@@ -83,6 +83,8 @@ public static class RequestErrors
 
     public static readonly Error DeviceMismatch = new("recovery.device_mismatch", ErrorKind.Validation, "Wrong device", "The token presented is not the device this request updates.");
 
+    public static readonly Error RemovalNotAllowed = new("recovery.removal_not_allowed", ErrorKind.Validation, "Removal not allowed", "A collection reports removing only certificates the request removes from the card.");
+
     public static readonly Error SerialNumberRequired = new("recovery.serial_number_required", ErrorKind.Validation, "Serial number required", "Report the serial number of the token the keys were written to.");
 
     public static readonly Error CollectionFailed = new("recovery.collection_failed", ErrorKind.Internal, "Collection failed", "The collection failed inside Keyward and no answer carrying keys was sent; the failure is on record and the request can be collected again.");

@@ -5,6 +5,8 @@ namespace Keyward.Recovery;
 /// <summary>
 /// A recovery request as the caller sees it (docs/recovery.md#what-a-request-answer-carries): with how it is collected
 /// and what the caller may do with it now, both decided by the core so that every client shows the same.
+/// <see cref="Removes"/> lists, while a device update is outstanding, the certificates with archived keys on the card that
+/// the request does not recover: collecting it removes them from the card, so a client shows them before it writes.
 /// </summary>
 public sealed record RequestView(
     string Id,
@@ -17,6 +19,7 @@ public sealed record RequestView(
     string CredentialProfileId,
     string? CredentialProfileName,
     IReadOnlyList<RequestCertificateView> Certificates,
+    IReadOnlyList<RequestCertificateView> Removes,
     string RequestedBy,
     string? RequestedByName,
     int ApprovalsRequired,
@@ -49,16 +52,37 @@ public sealed record RequestFilter(RequestStatus? Status, string? TargetId);
 /// <summary>A collected File Store request: the PFX and, when the server generated it, its password (shown once).</summary>
 public sealed record CollectedPfx(byte[] Pfx, string? Password, IReadOnlyList<RequestCertificateView> Certificates, RequestView Request);
 
-/// <summary>A collection begun by a collecting client: the certificates, their keys wrapped for its transport key, the chain.</summary>
+/// <summary>
+/// A collection begun by a collecting client: the certificates, their keys wrapped for its transport key, the chain.
+/// It never names the device a card update is for: the client reads the serial from the token and reports it.
+/// </summary>
 public sealed record CollectionView(
     string CollectionId,
     string Algorithm,
     byte[] WrappedTransportKey,
     IReadOnlyList<CollectedKeyView> Keys,
     IReadOnlyList<byte[]> Chain,
-    string? DeviceSerialNumber,
-    IReadOnlyList<string> RemoveCertificateIds,
     RequestView Request);
+
+/// <summary>
+/// How a collecting client begins a collection (docs/recovery.md#the-collecting-client): its one-time transport public key
+/// (SubjectPublicKeyInfo DER), the OAEP hash that key unwraps with, and — for a card — the token it writes to.
+/// </summary>
+public sealed record CollectionStart(byte[]? TransportKey, TransportHash TransportHash, TokenReport? Token);
+
+/// <summary>
+/// The token a card collection writes to, as the collecting client read it from the token's information
+/// (<c>C_GetTokenInfo</c>). Client-reported: Keyward records it as such and never claims more.
+/// </summary>
+/// <param name="SerialNumber">The token's serial number (<c>serialNumber</c> of its token information).</param>
+/// <param name="Label">The token's label.</param>
+/// <param name="Manufacturer">The token's manufacturer.</param>
+/// <param name="Model">The token's model.</param>
+/// <param name="TransportKeyOnToken">Whether the transport key pair was generated on the token (non-extractable), so that the keys are unwrapped inside it.</param>
+public sealed record TokenReport(string? SerialNumber, string? Label, string? Manufacturer, string? Model, bool TransportKeyOnToken);
+
+/// <summary>What a collecting client reports at completion: the token's serial again (optional) and the certificates it removed from a card.</summary>
+public sealed record CollectionReport(string? SerialNumber, IReadOnlyList<string>? RemovedCertificateIds);
 
 /// <summary>One certificate with its key wrapped for the collection.</summary>
 public sealed record CollectedKeyView(string CertificateId, string SerialNumber, byte[] Certificate, byte[] WrappedKey);

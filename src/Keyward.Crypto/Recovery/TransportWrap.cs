@@ -9,9 +9,20 @@ namespace Keyward.Crypto.Recovery;
 public sealed record WrappedKey(string CertificateId, byte[] WrappedPkcs8);
 
 /// <summary>Keys wrapped for one collecting client (<see cref="TransportWrap"/>).</summary>
-/// <param name="WrappedTransportKey">The AES-256 transport key, encrypted with RSA-OAEP-SHA256 to the client's key.</param>
+/// <param name="WrappedTransportKey">The AES-256 transport key, encrypted with RSA-OAEP to the client's key (<see cref="TransportOaep"/>).</param>
 /// <param name="Keys">Each key, wrapped under the transport key.</param>
 public sealed record WrappedPackage(byte[] WrappedTransportKey, IReadOnlyList<WrappedKey> Keys);
+
+/// <summary>
+/// The hash of the RSA-OAEP encryption of the transport key (OAEP and MGF1 alike, no label). SHA-256 unless the
+/// collecting client says its token can only unwrap with SHA-1, as SoftHSM2 and several cards can: OAEP with SHA-1
+/// is still sound for key transport, since its security rests on the hash as a random oracle, not on collision resistance.
+/// </summary>
+public enum TransportOaep
+{
+    Sha256,
+    Sha1,
+}
 
 /// <summary>
 /// Wraps recovered keys for a client that collects them as keys rather than as a PFX: a client application that
@@ -19,7 +30,7 @@ public sealed record WrappedPackage(byte[] WrappedTransportKey, IReadOnlyList<Wr
 /// </summary>
 /// <remarks>
 /// <para>The client makes a one-time RSA key pair and sends its public key. The server makes a fresh 256-bit AES
-/// transport key, encrypts it with RSA-OAEP (SHA-256, MGF1-SHA-256, no label) to the client's key, and wraps each
+/// transport key, encrypts it with RSA-OAEP (SHA-256 and MGF1-SHA-256, or SHA-1 for a token that knows no other: <see cref="TransportOaep"/>; no label) to the client's key, and wraps each
 /// PKCS#8 key under it with AES key wrap with padding (RFC 5649). A PKCS#11 token unwraps the same package inside
 /// itself: <c>CKM_RSA_PKCS_OAEP</c> for the transport key, then <c>CKM_AES_KEY_WRAP_PAD</c> for each key.</para>
 /// <para>The transport key and every PKCS#8 buffer are zeroed before <see cref="Wrap"/> returns. Each key is checked
@@ -27,8 +38,11 @@ public sealed record WrappedPackage(byte[] WrappedTransportKey, IReadOnlyList<Wr
 /// </remarks>
 public static class TransportWrap
 {
-    /// <summary>The scheme's name, for a protocol message that says how a package is wrapped.</summary>
+    /// <summary>The scheme's name with OAEP over SHA-256, for a protocol message that says how a package is wrapped.</summary>
     public const string Algorithm = "RSA-OAEP-256+AES-KWP";
+
+    /// <summary>The scheme's name with OAEP over SHA-1 (<see cref="TransportOaep.Sha1"/>).</summary>
+    public const string AlgorithmSha1 = "RSA-OAEP+AES-KWP";
 
     private const int TransportKeySize = 32;
 
@@ -36,12 +50,13 @@ public static class TransportWrap
     /// <param name="protector">The protector holding the storage keys the envelopes are wrapped under.</param>
     /// <param name="keys">The keys to recover (1 to 200, no certificate twice).</param>
     /// <param name="transportPublicKeySpki">The client's one-time RSA public key (SubjectPublicKeyInfo, DER) that <see cref="TransportKeyCheck"/> accepts.</param>
+    /// <param name="oaep">The OAEP hash the client's key unwraps with.</param>
     /// <exception cref="KeyRecoveryException">
     /// <see cref="RecoveryFailure.TransportKeyInvalid"/> when <see cref="TransportKeyCheck"/> refuses the transport key
     /// or RSA-OAEP encryption to it fails (the message says which; both are the client's doing, checked before any
     /// envelope is opened); otherwise an envelope does not open, or its key does not belong to its certificate.
     /// </exception>
-    public static WrappedPackage Wrap(IKeyProtector protector, IReadOnlyList<RecoverableKey> keys, ReadOnlySpan<byte> transportPublicKeySpki)
+    public static WrappedPackage Wrap(IKeyProtector protector, IReadOnlyList<RecoverableKey> keys, ReadOnlySpan<byte> transportPublicKeySpki, TransportOaep oaep = TransportOaep.Sha256)
     {
         ArgumentNullException.ThrowIfNull(protector);
         ArchivedKeys.Validate(keys, nameof(keys));
@@ -51,7 +66,7 @@ public static class TransportWrap
         var transportKey = RandomNumberGenerator.GetBytes(TransportKeySize);
         try
         {
-            var wrappedTransportKey = EncryptTo(recipient, transportKey);
+            var wrappedTransportKey = EncryptTo(recipient, transportKey, oaep);
             using var aes = Aes.Create();
             aes.Key = transportKey;
             var wrapped = new List<WrappedKey>(keys.Count);
@@ -68,16 +83,22 @@ public static class TransportWrap
         }
     }
 
-    private static byte[] EncryptTo(RSA recipient, byte[] transportKey)
+    /// <summary>The name of the scheme with <paramref name="oaep"/>, as the collection answer states it.</summary>
+    public static string AlgorithmOf(TransportOaep oaep) => oaep == TransportOaep.Sha1 ? AlgorithmSha1 : Algorithm;
+
+    /// <summary>The OAEP padding of <paramref name="oaep"/>.</summary>
+    public static RSAEncryptionPadding PaddingOf(TransportOaep oaep) => oaep == TransportOaep.Sha1 ? RSAEncryptionPadding.OaepSHA1 : RSAEncryptionPadding.OaepSHA256;
+
+    private static byte[] EncryptTo(RSA recipient, byte[] transportKey, TransportOaep oaep)
     {
         try
         {
-            return recipient.Encrypt(transportKey, RSAEncryptionPadding.OaepSHA256);
+            return recipient.Encrypt(transportKey, PaddingOf(oaep));
         }
         catch (CryptographicException ex)
         {
             // The client's key, not the archive: the request must not be failed as if an archived key were damaged.
-            throw new KeyRecoveryException(RecoveryFailure.TransportKeyInvalid, "RSA-OAEP-SHA256 encryption to the transport key failed.", inner: ex);
+            throw new KeyRecoveryException(RecoveryFailure.TransportKeyInvalid, $"{AlgorithmOf(oaep)} encryption to the transport key failed.", inner: ex);
         }
     }
 

@@ -36,13 +36,14 @@ internal sealed class KeyRecoveryAdapter(IKeyProtector protector, ICertificateAu
         }
     }
 
-    public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey)
+    public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey, TransportHash hash)
     {
         ArgumentNullException.ThrowIfNull(keys);
         try
         {
-            var package = TransportWrap.Wrap(protector, Recoverable(keys), transportPublicKey);
-            return new TransportPackage(TransportWrap.Algorithm, package.WrappedTransportKey, package.Keys.Select(k => new WrappedKeyView(k.CertificateId, k.WrappedPkcs8)).ToList());
+            var oaep = hash == TransportHash.Sha1 ? TransportOaep.Sha1 : TransportOaep.Sha256;
+            var package = TransportWrap.Wrap(protector, Recoverable(keys), transportPublicKey, oaep);
+            return new TransportPackage(TransportWrap.AlgorithmOf(oaep), package.WrappedTransportKey, package.Keys.Select(k => new WrappedKeyView(k.CertificateId, k.WrappedPkcs8)).ToList());
         }
         catch (KeyRecoveryException ex) when (ex.Failure == RecoveryFailure.TransportKeyInvalid)
         {

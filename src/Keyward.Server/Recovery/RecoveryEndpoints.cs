@@ -58,14 +58,26 @@ internal static class RecoveryEndpoints
                     transportKey = [];
                 }
 
-                var begun = await workflow.BeginCollectionAsync(caller.Access, id, transportKey, caller.ClaimedChannel, ct);
+                var hash = body?.TransportKeyHash switch
+                {
+                    null or "SHA-256" => TransportHash.Sha256,
+                    "SHA-1" => TransportHash.Sha1,
+                    _ => (TransportHash?)null,
+                };
+                if (hash is null)
+                {
+                    return Problems.Problems.From(RequestErrors.TransportKeyInvalid.WithDetail("transportKeyHash is 'SHA-256' (the default) or 'SHA-1', the OAEP hash the transport key unwraps with."));
+                }
+
+                var token = body?.Token is { } t ? new TokenReport(t.SerialNumber, t.Label, t.Manufacturer, t.Model, t.TransportKeyOnToken) : null;
+                var begun = await workflow.BeginCollectionAsync(caller.Access, id, new CollectionStart(transportKey, hash.Value, token), caller.ClaimedChannel, ct);
                 return begun.IsSuccess
                     ? Results.Created($"/api/requests/{id}/collections/{begun.Value.CollectionId}", begun.Value)
                     : Problems.Problems.From(begun.Error);
             })
             .Produces<CollectionView>(StatusCodes.Status201Created).WithName("BeginCollection");
         requests.MapPost("/{id}/collections/{collectionId}/complete", async (Authenticated caller, RecoveryWorkflow workflow, string id, string collectionId, CompleteBody? body, CancellationToken ct) =>
-                Problems.Problems.Ok(await workflow.CompleteCollectionAsync(caller.Access, id, collectionId, body?.SerialNumber, caller.ClaimedChannel, ct)))
+                Problems.Problems.Ok(await workflow.CompleteCollectionAsync(caller.Access, id, collectionId, new CollectionReport(body?.SerialNumber, body?.RemovedCertificateIds), caller.ClaimedChannel, ct)))
             .Produces<RequestView>().WithName("CompleteCollection");
         requests.MapPost("/{id}/collections/{collectionId}/fail", async (Authenticated caller, RecoveryWorkflow workflow, string id, string collectionId, ReasonBody? body, CancellationToken ct) =>
                 Problems.Problems.Ok(await workflow.FailCollectionAsync(caller.Access, id, collectionId, body?.Reason, caller.ClaimedChannel, ct)))
@@ -99,10 +111,13 @@ internal static class RecoveryEndpoints
     internal sealed record CollectBody(string? Password);
 
     /// <summary>The collecting client's one-time transport public key (RSA SubjectPublicKeyInfo, base64).</summary>
-    internal sealed record CollectionBody(string? TransportKey);
+    internal sealed record CollectionBody(string? TransportKey, string? TransportKeyHash, TokenBody? Token);
 
-    /// <summary>The serial number of the token the keys were written to (smart cards).</summary>
-    internal sealed record CompleteBody(string? SerialNumber);
+    /// <summary>The token a card collection writes to, read by the client from the token (docs/recovery.md#cards).</summary>
+    internal sealed record TokenBody(string? SerialNumber, string? Label, string? Manufacturer, string? Model, bool TransportKeyOnToken);
+
+    /// <summary>The serial number of the token the keys were written to (optional: the one reported at the start), and the certificates removed from it.</summary>
+    internal sealed record CompleteBody(string? SerialNumber, IReadOnlyList<string>? RemovedCertificateIds);
 
     /// <summary>A collected PFX (base64); <c>password</c> is present only when Keyward generated it.</summary>
     internal sealed record CollectResponse(byte[] Pfx, string? Password, IReadOnlyList<RequestCertificateView> Certificates, RequestView Request);

@@ -22,6 +22,7 @@ internal sealed class RecoveryRequestConfiguration : IEntityTypeConfiguration<Re
         builder.Property(r => r.CollectionId).HasMaxLength(64);
         builder.Property(r => r.CollectorId).HasMaxLength(64);
         builder.Property(r => r.CollectionHolder).HasMaxLength(64);
+        builder.Property(r => r.CollectionSerial).HasMaxLength(64);
         builder.Property(r => r.LastReleasedTo).HasMaxLength(64);
         builder.HasIndex(r => r.CollectionHolder);
         builder.Ignore(r => r.IsFinal);

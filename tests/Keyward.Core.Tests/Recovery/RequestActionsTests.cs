@@ -141,7 +141,7 @@ public class RequestActionsTests
                 "cancel" => (await workflow.CancelAsync(access, request.Id, null, Channel.Api, CancellationToken.None)).Error,
                 _ when request.CollectionMethodUnder(org.Profile(profile)) == CollectionMethod.FileStore =>
                     (await workflow.CollectPfxAsync(access, request.Id, null, Channel.Api, CancellationToken.None)).Error,
-                _ => (await workflow.BeginCollectionAsync(access, request.Id, [1, 2, 3], Channel.Api, CancellationToken.None)).Error,
+                _ => (await workflow.BeginCollectionAsync(access, request.Id, new CollectionStart([1, 2, 3], TransportHash.Sha256, null), Channel.Api, CancellationToken.None)).Error,
             };
 
             Assert.True(offered.Contains(step) == (outcome is null), $"{caller} {step}: offered {offered.Contains(step)}, use case answered {outcome?.Code ?? "success"}");
@@ -284,7 +284,7 @@ public class RequestActionsTests
 
         public Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordHasFullEntropy) => new byte[] { 1 };
 
-        public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey) =>
+        public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey, TransportHash hash) =>
             new TransportPackage("test", [1], keys.Select(k => new WrappedKeyView(k.CertificateId, [2])).ToList());
 
         public Error? CheckTransportKey(byte[] transportPublicKey) => null;

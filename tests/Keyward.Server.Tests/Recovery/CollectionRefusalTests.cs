@@ -272,9 +272,6 @@ public sealed class CollectionRefusalTests
             }
         }
 
-        // While it is in progress nobody else takes it.
-        await refusals.UnchangedAsync(id, () => RecoverySteps.PostCollectionAsync(carol, id, Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo())), HttpStatusCode.Conflict, "recovery.not_collectable");
-
         // The client could not install the keys: the request is collectable again, the failure on record.
         using (var response = await RecoverySteps.PostCollectionStepAsync(carol, id, firstCollection, "fail", new { reason = "The certificate store is locked." }))
         {

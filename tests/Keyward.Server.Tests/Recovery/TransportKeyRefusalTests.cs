@@ -72,7 +72,7 @@ public sealed class TransportKeyRefusalTests
         var recovery = server.App.Services.GetRequiredService<IKeyRecovery>();
         var key = await ArchivedKeyAsync(server, "carol");
 
-        var wrapped = recovery.WrapForTransport([key], Spki(2 * Prime2203, 65_537));
+        var wrapped = recovery.WrapForTransport([key], Spki(2 * Prime2203, 65_537), TransportHash.Sha256);
 
         Assert.False(wrapped.IsSuccess);
         Assert.Equal("recovery.transport_key_invalid", wrapped.Error.Code);

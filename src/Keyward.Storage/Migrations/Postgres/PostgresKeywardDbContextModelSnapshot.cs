@@ -607,6 +607,10 @@ namespace Keyward.Storage.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("CollectionSerial")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<DateTime?>("CollectionStartedAt")
                         .HasColumnType("timestamp with time zone");
 

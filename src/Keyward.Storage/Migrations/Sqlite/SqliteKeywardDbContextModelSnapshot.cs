@@ -602,6 +602,10 @@ namespace Keyward.Storage.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("CollectionSerial")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("CollectionStartedAt")
                         .HasColumnType("TEXT");
 
