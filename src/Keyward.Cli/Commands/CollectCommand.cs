@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Keyward.Cards;
 using Keyward.Cli.Client;
 using Keyward.Cli.Collecting;
 using Keyward.Crypto.Recovery;
@@ -12,7 +13,8 @@ namespace Keyward.Cli.Commands;
 /// <summary>
 /// <c>keyward collect REQUEST-ID</c>: collects an approved recovery request on this machine
 /// (docs/recovery.md#collecting). File Store requests become a PFX file; System Store requests are installed,
-/// through the collecting-client protocol, into the user's personal store or an NSS database.
+/// through the collecting-client protocol, into the user's personal store or an NSS database; smart-card requests
+/// are written to a PKCS#11 token (<see cref="CardCollector"/>, docs/cards.md).
 /// </summary>
 internal static class CollectCommand
 {
@@ -27,9 +29,14 @@ internal static class CollectCommand
         var passwordStdin = new Option<bool>("--password-stdin") { Description = "File Store requests: read the PFX password, one line, from standard input. Without it Keyward generates one and it is shown once." };
         var force = new Option<bool>("--force") { Description = "File Store requests: replace the --out file if it exists." };
         var nssdb = new Option<string?>("--nssdb") { HelpName = "DIR", Description = "System Store requests: install into this NSS database folder (Firefox, Thunderbird) instead of your personal certificate store; created when missing." };
-        var collect = new Command("collect", "Collect an approved recovery request on this machine: a PFX file (File Store) or your personal certificate store (System Store).")
+        var module = new Option<FileInfo?>("--module") { HelpName = "PATH", Description = "Smart-card requests: the card's PKCS#11 module (opensc-pkcs11.so, libykcs11.so, libsofthsm2.so, …)." };
+        var token = new Option<string?>("--token") { HelpName = "SERIAL-OR-LABEL", Description = "Smart-card requests: the token to write to, by serial number or label; needed when several are present." };
+        var pinStdin = new Option<bool>("--pin-stdin") { Description = "Smart-card requests: read PINs from standard input, one a line, instead of asking: the user PIN (a blank card: its new user PIN, empty to generate one, then its new SO PIN)." };
+        var yes = new Option<bool>("--yes") { Description = "Smart-card requests: change an existing card as shown without asking." };
+        var transportKey = new Option<TransportKeyMode>("--transport-key") { HelpName = "auto|token|software", DefaultValueFactory = _ => TransportKeyMode.Auto, Description = "Smart-card requests: where the one-time transport key is made; auto: on the token when it can unwrap keys itself." };
+        var collect = new Command("collect", "Collect an approved recovery request on this machine: a PFX file (File Store), your personal certificate store (System Store) or a smart card (--module).")
         {
-            id, output, passwordStdin, force, nssdb,
+            id, output, passwordStdin, force, nssdb, module, token, pinStdin, yes, transportKey,
         };
         client.AddTo(collect);
         collect.SetAction((parse, ct) => client.RunAsync(parse, async (api, writer) =>
@@ -37,10 +44,23 @@ internal static class CollectCommand
             var requestId = parse.GetValue(id)!.Trim();
             var path = RequestsCommand.RequestPath(requestId);
             // The server says how the request is collected; keyward does not work it out from the profile.
-            var method = Text(await api.GetAsync(path, ct).ConfigureAwait(false), "collectionMethod");
+            var request = await api.GetAsync(path, ct).ConfigureAwait(false);
+            var method = Text(request, "collectionMethod");
+            var cardOptions = parse.GetValue(module) is not null || parse.GetValue(token) is not null || parse.GetValue(pinStdin) || parse.GetValue(yes);
             if (method is "NewCard" or "CardUpdate")
             {
-                throw new UsageException($"request {requestId} is collected onto a smart card ({method}): card collection needs --module, which comes with smart-card support; nothing was collected");
+                if (parse.GetValue(output) is not null || parse.GetValue(passwordStdin) || parse.GetValue(force) || parse.GetValue(nssdb) is not null)
+                {
+                    throw new UsageException($"request {requestId} is collected onto a smart card ({method}): --out, --password-stdin, --force and --nssdb are for soft certificates");
+                }
+
+                var path11 = parse.GetValue(module) ?? throw new UsageException($"request {requestId} is collected onto a smart card ({method}): pass --module PATH, the card's PKCS#11 module; nothing was collected");
+                return await CardCollector.CollectAsync(parse, api, writer, request, new CardOptions(path11.FullName, parse.GetValue(token), parse.GetValue(pinStdin), parse.GetValue(yes), parse.GetValue(transportKey)), ct).ConfigureAwait(false);
+            }
+
+            if (cardOptions)
+            {
+                throw new UsageException($"request {requestId} is collected as soft certificates ({method}): --module, --token, --pin-stdin and --yes are for smart cards");
             }
 
             if (method is not ("FileStore" or "SystemStore"))
@@ -265,7 +285,7 @@ internal static class CollectCommand
     }
 
     /// <summary>Reports a failed collection (<c>…/fail</c>), even after the user cancelled; null when it was recorded, else why not.</summary>
-    private static async Task<string?> ReportFailureAsync(KeywardClient api, string collectionPath, string reason)
+    internal static async Task<string?> ReportFailureAsync(KeywardClient api, string collectionPath, string reason)
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try

@@ -25,6 +25,9 @@ internal sealed partial class KeywardProcess : IDisposable
 
     public DemoServer Server { get; }
 
+    /// <summary>Further environment variables of every run (a private SoftHSM2 configuration, a fault to inject).</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The HOME of every run: .NET's personal certificate store lands under it.</summary>
     public string Home { get; }
 
@@ -44,7 +47,7 @@ internal sealed partial class KeywardProcess : IDisposable
 
     public async Task<Outcome> RunAsync(string? logonName, string? standardInput, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var start = new ProcessStartInfo(System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -74,6 +77,10 @@ internal sealed partial class KeywardProcess : IDisposable
         start.Environment.Remove("KEYWARD_SERVER");
         start.Environment.Remove("KEYWARD_CLIENT_ID");
         start.Environment.Remove("KEYWARD_CLIENT_SECRET");
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start keyward.");
         var output = process.StandardOutput.ReadToEndAsync();
