@@ -270,7 +270,7 @@ public sealed class Card : IDisposable
         return Pkcs11Errors.Run(
             () =>
             {
-                var certificates = Find(new Template().Add(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE));
+                var certificates = Find(new Template().Add(CKA.CKA_TOKEN, true).Add(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE));
                 var matching = certificates.Select(h => (Handle: h, Value: ReadBytesIfPresent(h, CKA.CKA_VALUE))).Where(c => c.Value is not null && c.Value.AsSpan().SequenceEqual(certificateDer)).ToList();
                 if (matching.Count == 0)
                 {
@@ -285,14 +285,14 @@ public sealed class Card : IDisposable
 
                 foreach (var id in ids.DistinctBy(Convert.ToHexString))
                 {
-                    if (id.Length == 0 || Find(new Template().Add(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE).Add(CKA.CKA_ID, id)).Count > 0)
+                    if (id.Length == 0 || Find(new Template().Add(CKA.CKA_TOKEN, true).Add(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE).Add(CKA.CKA_ID, id)).Count > 0)
                     {
                         continue;
                     }
 
                     foreach (var kind in new[] { CKO.CKO_PRIVATE_KEY, CKO.CKO_PUBLIC_KEY })
                     {
-                        foreach (var key in Find(new Template().Add(CKA.CKA_CLASS, kind).Add(CKA.CKA_ID, id)))
+                        foreach (var key in Find(new Template().Add(CKA.CKA_TOKEN, true).Add(CKA.CKA_CLASS, kind).Add(CKA.CKA_ID, id)))
                         {
                             Session.DestroyObject(key);
                         }
@@ -503,7 +503,7 @@ public sealed class Card : IDisposable
     private CardContents ReadContents()
     {
         var certificates = new List<(byte[] Id, string Label, byte[] Der)>();
-        foreach (var handle in Find(new Template().Add(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE).Add(CKA.CKA_CERTIFICATE_TYPE, (ulong)CKC.CKC_X_509)))
+        foreach (var handle in Find(new Template().Add(CKA.CKA_TOKEN, true).Add(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE).Add(CKA.CKA_CERTIFICATE_TYPE, (ulong)CKC.CKC_X_509)))
         {
             var der = ReadBytesIfPresent(handle, CKA.CKA_VALUE);
             if (der is { Length: > 0 })
@@ -513,7 +513,7 @@ public sealed class Card : IDisposable
         }
 
         var keys = new List<CardKey>();
-        foreach (var handle in Find(new Template().Add(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY)))
+        foreach (var handle in Find(new Template().Add(CKA.CKA_TOKEN, true).Add(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY)))
         {
             var id = ReadBytesIfPresent(handle, CKA.CKA_ID);
             if (id is null)
@@ -547,7 +547,7 @@ public sealed class Card : IDisposable
             return null;
         }
 
-        var handle = Find(new Template().Add(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY).Add(CKA.CKA_ID, id)).FirstOrDefault();
+        var handle = Find(new Template().Add(CKA.CKA_TOKEN, true).Add(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY).Add(CKA.CKA_ID, id)).FirstOrDefault();
         var value = handle is null ? null : ReadBytesIfPresent(handle, CKA.CKA_EC_POINT);
         if (value is not { Length: > 0 })
         {

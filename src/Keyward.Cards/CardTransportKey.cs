@@ -110,9 +110,24 @@ public sealed class CardTransportKey : IDisposable
             .Add(CKA.CKA_WRAP, false)
             .Add(CKA.CKA_ENCRYPT, false)
             .Add(CKA.CKA_DECRYPT, false);
-        var aesKey = Pkcs11Errors.Run(() => session.UnwrapKey(mechanism.Mechanism, _privateKey!, wrappedAesKey, template.Attributes), "opening the transport key on the token");
+        IObjectHandle aesKey;
+        try
+        {
+            aesKey = session.UnwrapKey(mechanism.Mechanism, _privateKey!, wrappedAesKey, template.Attributes);
+        }
+        catch (Pkcs11Exception ex) when (ex.RV == CKR.CKR_GENERAL_ERROR)
+        {
+            // SoftHSM 2.6.1 answers an OAEP decoding failure with CKR_GENERAL_ERROR; a handle problem would say so instead.
+            throw new CardException(CardProblem.PackageUnreadable, $"Opening the transport key on the token: the wrapped AES key does not open with this transport key (encrypted to another one, or altered) ({ex.RV}).", ex);
+        }
+        catch (Pkcs11Exception ex)
+        {
+            throw Pkcs11Errors.Map(ex, "opening the transport key on the token", Card.Description);
+        }
+
+        // SoftHSM neither takes CKA_VALUE_LEN in the template nor reports it (0); a token that reports it is checked.
         var length = Card.ReadUlong(aesKey, CKA.CKA_VALUE_LEN);
-        if (length != AesKeySize)
+        if (length is not 0 and not AesKeySize)
         {
             Card.Destroy(aesKey);
             throw new CardException(CardProblem.PackageUnreadable, $"The transport key holds a {length * 8}-bit key where an AES-256 key was expected.");
