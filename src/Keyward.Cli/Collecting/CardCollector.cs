@@ -55,10 +55,12 @@ internal static class CardCollector
         var secrets = new Secrets(options.PinsFromStandardInput, parse.InvocationConfiguration.Error);
 
         using var module = AtTheCard(() => CardModule.Load(options.Module));
-        using var card = AtTheCard(() => module.Open(options.Token));
-        var token = card.Description;
-        await output.WriteLineAsync($"Token: {Describe(token)}.").ConfigureAwait(false);
+        using var card = AtTheCard(() => module.Open(options.Token ?? OnlyInitialised(module)));
+        await output.WriteLineAsync($"Token: {Describe(card.Description)}.").ConfigureAwait(false);
         await SignInAsync(api, output, request, card, update, secrets, cancellationToken).ConfigureAwait(false);
+
+        // Read again: initialising a blank token gives it its label and, on some tokens, its serial number.
+        var token = card.Description;
 
         var contents = AtTheCard(card.Contents);
         var inventory = CardInventory.Compare(contents, wanted.Select(c => c.Der), unwanted.Select(c => c.Der));
@@ -277,6 +279,16 @@ internal static class CardCollector
         using var certificate = X509CertificateLoader.LoadCertificate(der);
         var name = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
         return $"{(string.IsNullOrEmpty(name) ? "Recovered" : name)} encryption {certificate.NotBefore.ToUniversalTime():yyyy-MM-dd}";
+    }
+
+    /// <summary>
+    /// With no token named: the serial of the only initialised token when there is exactly one — a reader that also
+    /// offers an empty slot (SoftHSM always does) still has one card in it — else null, and the module decides.
+    /// </summary>
+    private static string? OnlyInitialised(CardModule module)
+    {
+        var initialised = AtTheCard(module.Tokens).Where(t => t.Initialized).ToList();
+        return initialised.Count == 1 ? initialised[0].Serial : null;
     }
 
     private static string Describe(TokenDescription token) =>

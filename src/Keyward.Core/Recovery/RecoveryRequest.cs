@@ -287,6 +287,14 @@ public sealed class RecoveryRequest
     }
 
     /// <summary>
+    /// Whether <paramref name="collectorId"/> holds a collection whose keys went to their collecting client, which never
+    /// reported back (it died, or the card was pulled): that collector may begin again, the open collection then
+    /// counting as a failed release (docs/recovery.md#cards).
+    /// </summary>
+    public bool ResumableBy(string collectorId) =>
+        Status == RequestStatus.InProgress && CollectorId == collectorId && CollectionHolder is null && CollectionId is not null;
+
+    /// <summary>
     /// The keys leave the server for the collector of the collection in progress: counted against
     /// <see cref="ReleasesAllowed"/>, and from now on the collecting client, not a server process, holds the collection.
     /// </summary>

@@ -161,8 +161,9 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, request.TargetId, request.Id, refused, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        if (request.Status == RequestStatus.InProgress && request.CollectorId == access.Caller.PersonId && request.CollectionHolder is null && request.CollectionId is { } abandoned)
+        if (request.ResumableBy(access.Caller.PersonId))
         {
+            var abandoned = request.CollectionId;
             // The collector's client died after the release (it never reported back): its collection is failed
             // first, counted like any failed release, so that beginning again resumes rather than waits.
             var released = request.Releases;

@@ -32,10 +32,12 @@ public sealed record RequestActions(bool Approve, bool Reject, bool Cancel, bool
             Reject: RecoveryWorkflow.ValidateRules(access, request, target, profile, approve: false) is null && request.RejectionRefusal(me) is null,
             Cancel: RecoveryWorkflow.CancelRules(access, request, target) is null && request.CancellationRefusal() is null,
 
-            // Collectable means awaiting issue (the state RecoveryRequest.BeginCollection takes a request from), or a
+            // Collectable means awaiting issue (the state RecoveryRequest.BeginCollection takes a request from), a
+            // collection of the caller's whose client never reported back (RecoveryRequest.ResumableBy), or a
             // completed File Store request its collector may collect once more (RecoveryRequest.ReleaseAgain).
             Collect: RecoveryWorkflow.CollectRules(access, request, target, profile) is null
                      && (request.Status == RequestStatus.AwaitingIssue
+                         || request.ResumableBy(me)
                          || (request.CollectionMethodUnder(profile) == CollectionMethod.FileStore && request.ReleaseAgainRefusal(me, now, recollectWindow) is null)));
     }
 }

@@ -45,7 +45,7 @@ public sealed partial class CollectCardTests
         Assert.All(keys, k => Assert.Contains("sensitive", k.Listing, StringComparison.Ordinal));
         Assert.All(keys, k => Assert.DoesNotContain("extractable", k.Listing.Replace("never extractable", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal));
 
-        // The keys do what they are for — decrypt data encrypted to their certificates — and cannot be read off the card.
+        // The keys do what they are for: decrypt, on the card, data encrypted to their certificates.
         using var admin = await server.SignInAsync("admin");
         foreach (var (certificateId, _) in certificates)
         {
@@ -55,8 +55,6 @@ public sealed partial class CollectCardTests
             var secret = RandomNumberGenerator.GetBytes(32);
             using var publicKey = certificate.GetRSAPublicKey()!;
             Assert.Equal(secret, await card.DecryptOnCardAsync(keyId, publicKey.Encrypt(secret, RSAEncryptionPadding.Pkcs1)));
-            var read = await card.ReadPrivateKeyAsync(keyId);
-            Assert.NotEqual(0, read.ExitCode);
         }
 
         // The server recorded a new card of carol's with those certificates on it, and what the client reported.
@@ -285,6 +283,7 @@ public sealed partial class CollectCardTests
     }
 
     /// <summary>The <c>CKA_ID</c> Keyward gives a recovered key on a generic token: SHA-1 of the RSA modulus, in hex.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350:Do Not Use Weak Cryptographic Algorithms", Justification = "The identifier convention of card tools, not a security use.")]
     private static string IdOnCard(X509Certificate2 certificate)
     {
         using var rsa = certificate.GetRSAPublicKey()!;

@@ -96,10 +96,6 @@ internal sealed partial class SoftHsmCard : IDisposable
         return await File.ReadAllBytesAsync(output);
     }
 
-    /// <summary>Tries to read the private key <paramref name="id"/> off the card, as anyone holding the PIN could; the outcome says whether it came.</summary>
-    public Task<ExternalTool.Outcome> ReadPrivateKeyAsync(string id) =>
-        ExternalTool.RunAsync("pkcs11-tool", ["--module", Module, "--token-label", Label, "--login", "--pin", UserPin, "--read-object", "--type", "privkey", "--id", id, "--output-file", Path.Combine(_folder, "key.der")], _folder, Limit, Environment);
-
     /// <summary>Writes a certificate (no key) onto the card, as another issuer's tool would.</summary>
     public async Task WriteForeignCertificateAsync(byte[] der, string id, string label)
     {
