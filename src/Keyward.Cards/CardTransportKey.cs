@@ -5,19 +5,6 @@ using Net.Pkcs11Interop.HighLevelAPI;
 
 namespace Keyward.Cards;
 
-/// <summary>Where <see cref="Card.CreateTransportKey"/> makes the one-time transport key pair.</summary>
-public enum TransportKeyMode
-{
-    /// <summary>On the token when it can unwrap RSA-OAEP and AES key wrap with padding itself, else in software.</summary>
-    Auto = 0,
-
-    /// <summary>On the token, or fail with <see cref="CardProblem.UnsupportedMechanism"/>.</summary>
-    Token = 1,
-
-    /// <summary>In this process's memory (Keyward.Crypto's <see cref="TransportKeyPair"/>, RSA-3072).</summary>
-    Software = 2,
-}
-
 /// <summary>
 /// The one-time RSA key pair whose public key goes to the server, which encrypts a fresh AES-256 key to it with
 /// RSA-OAEP; <see cref="Open"/> takes that encrypted AES key.
@@ -261,14 +248,3 @@ public sealed class CardTransportKey : IDisposable
 
 }
 
-/// <summary>A mechanism with its parameters, both released together.</summary>
-internal sealed class MechanismHolder(Net.Pkcs11Interop.HighLevelAPI.MechanismParams.IMechanismParams parameters) : IDisposable
-{
-    public IMechanism Mechanism { get; } = Keyward.Tokens.Pkcs11.Pkcs11Module.Factories.MechanismFactory.Create(CKM.CKM_RSA_PKCS_OAEP, parameters);
-
-    public void Dispose()
-    {
-        Mechanism.Dispose();
-        (parameters as IDisposable)?.Dispose();
-    }
-}

@@ -2,22 +2,6 @@ using Net.Pkcs11Interop.HighLevelAPI;
 
 namespace Keyward.Cards;
 
-/// <summary>The user PIN's state as the token's flags report it, so a person can be warned before a wrong try locks the card.</summary>
-public enum UserPinState
-{
-    /// <summary>No warning flag is set.</summary>
-    Ok = 0,
-
-    /// <summary><c>CKF_USER_PIN_COUNT_LOW</c>: a wrong PIN was entered since the last good one.</summary>
-    CountLow = 1,
-
-    /// <summary><c>CKF_USER_PIN_FINAL_TRY</c>: one more wrong PIN locks it.</summary>
-    FinalTry = 2,
-
-    /// <summary><c>CKF_USER_PIN_LOCKED</c>: locked; it must be unblocked first.</summary>
-    Locked = 3,
-}
-
 /// <summary>One token present in a slot of a PKCS#11 module: what a person needs to recognise and choose it.</summary>
 /// <param name="Serial">The token's serial number, trimmed (PKCS#11 pads it with spaces); may be empty on a blank token.</param>
 /// <param name="Label">The token's label, trimmed; empty on a blank (uninitialised) token.</param>

@@ -9,10 +9,10 @@ namespace Keyward.Architecture.Tests.Conventions;
 public sealed partial class SourceConventionTests
 {
     /// <summary>The projects that log and never print: only the CLI talks to a terminal.</summary>
-    public static TheoryData<string> ProjectsThatDoNotPrint => new("Keyward.Core", "Keyward.Crypto", "Keyward.Tokens", "Keyward.Storage", "Keyward.Server");
+    public static TheoryData<string> ProjectsThatDoNotPrint => new("Keyward.Core", "Keyward.Crypto", "Keyward.Tokens", "Keyward.Cards", "Keyward.Storage", "Keyward.Server");
 
     /// <summary>The projects without HTTP adapters: a controller there means web code has moved into the wrong layer.</summary>
-    public static TheoryData<string> ProjectsWithoutControllers => new("Keyward.Core", "Keyward.Crypto", "Keyward.Tokens", "Keyward.Storage");
+    public static TheoryData<string> ProjectsWithoutControllers => new("Keyward.Core", "Keyward.Crypto", "Keyward.Tokens", "Keyward.Cards", "Keyward.Storage");
 
     [Fact]
     public void ThrowNewException_Src_NotUsed()

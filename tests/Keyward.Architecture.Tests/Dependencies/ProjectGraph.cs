@@ -34,6 +34,10 @@ internal static class ProjectGraph
         // The PKCS#11 key protector (Pkcs11Interop); apart from Crypto because it brings a native dependency.
         new("Keyward.Tokens", "Keyward.Tokens", ["Keyward.Crypto"]),
 
+        // The card layer: writes recovered keys onto smart cards through their PKCS#11 modules. Reuses Tokens' module
+        // loader and Crypto's software transport key; apart from both because it serves the collecting client only.
+        new("Keyward.Cards", "Keyward.Cards", ["Keyward.Crypto", "Keyward.Tokens"]),
+
         // EF Core model and migrations; implements the core's IKeywardStore.
         new("Keyward.Storage", "Keyward.Storage", ["Keyward.Core"]),
 
@@ -41,7 +45,7 @@ internal static class ProjectGraph
         new("Keyward.Server", "Keyward.Server", ["Keyward.Core", "Keyward.Crypto", "Keyward.Storage", "Keyward.Tokens"]),
 
         // The keyward command: hosts the server and talks to it as a client.
-        new("Keyward.Cli", "keyward", ["Keyward.Server"]),
+        new("Keyward.Cli", "keyward", ["Keyward.Cards", "Keyward.Server"]),
     ];
 
     public static TheoryData<string> Names => new(Projects.Select(p => p.Name));
