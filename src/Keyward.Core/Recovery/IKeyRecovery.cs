@@ -14,7 +14,7 @@ public sealed record TransportPackage(string Algorithm, byte[] WrappedTransportK
 
 /// <summary>
 /// The hash of the RSA-OAEP encryption to a collecting client's transport key: SHA-256 unless the client says its
-/// token unwraps with SHA-1 only (docs/recovery.md#the-collecting-client).
+/// token unwraps with SHA-1 only (docs/recovery.md#system-store-and-smart-cards-the-collecting-client).
 /// </summary>
 public enum TransportHash
 {

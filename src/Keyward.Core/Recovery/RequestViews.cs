@@ -65,7 +65,7 @@ public sealed record CollectionView(
     RequestView Request);
 
 /// <summary>
-/// How a collecting client begins a collection (docs/recovery.md#the-collecting-client): its one-time transport public key
+/// How a collecting client begins a collection (docs/recovery.md#system-store-and-smart-cards-the-collecting-client): its one-time transport public key
 /// (SubjectPublicKeyInfo DER), the OAEP hash that key unwraps with, and — for a card — the token it writes to.
 /// </summary>
 public sealed record CollectionStart(byte[]? TransportKey, TransportHash TransportHash, TokenReport? Token);
