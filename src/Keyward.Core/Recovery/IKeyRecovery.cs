@@ -18,8 +18,11 @@ public sealed record TransportPackage(string Algorithm, byte[] WrappedTransportK
 /// </summary>
 public enum TransportHash
 {
-    Sha256,
-    Sha1,
+    /// <summary>OAEP and MGF1 over SHA-256: the default.</summary>
+    Sha256 = 1,
+
+    /// <summary>OAEP and MGF1 over SHA-1, for a token that unwraps with nothing else.</summary>
+    Sha1 = 2,
 }
 
 /// <summary>A PFX password the server generated.</summary>

@@ -20,8 +20,11 @@ public sealed record WrappedPackage(byte[] WrappedTransportKey, IReadOnlyList<Wr
 /// </summary>
 public enum TransportOaep
 {
-    Sha256,
-    Sha1,
+    /// <summary>OAEP and MGF1 over SHA-256: the default.</summary>
+    Sha256 = 1,
+
+    /// <summary>OAEP and MGF1 over SHA-1, for a token that unwraps with nothing else.</summary>
+    Sha1 = 2,
 }
 
 /// <summary>

@@ -135,7 +135,7 @@ public sealed class RequestsCommandTests
     }
 
     [Fact]
-    public async Task Update_OfCarolsCard_CreatesADeviceUpdate_WhichCollectRefusesUntilSmartCardSupport()
+    public async Task Update_OfCarolsCard_CreatesADeviceUpdate_WhichCollectRefusesWithoutACardModule()
     {
         await using var server = await DemoServer.StartOnLoopbackAsync();
         using var keyward = new KeywardProcess(server);
@@ -150,10 +150,15 @@ public sealed class RequestsCommandTests
         var id = KeywardProcess.CreatedId(created);
         await keyward.OkAsync("victor", "requests", "approve", id);
 
-        var refused = await keyward.RunAsAsync("carol", "collect", id);
-        Assert.NotEqual(0, refused.Exit);
-        var line = Assert.Single(refused.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("--module", line, StringComparison.Ordinal);
+        // A card request needs the card's module; soft-certificate options are refused, naming what is wrong.
+        foreach (var arguments in new[] { new[] { "collect", id }, ["collect", id, "--out", "carol.pfx"], ["collect", id, "--module", "/nonexistent/pkcs11.so", "--pin-stdin"] })
+        {
+            var refused = await keyward.RunAsAsync("carol", arguments);
+            Assert.NotEqual(0, refused.Exit);
+            var line = Assert.Single(refused.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(arguments.Length == 2 ? "pass --module" : arguments[2] == "--out" ? "--out" : "/nonexistent/pkcs11.so", line, StringComparison.Ordinal);
+        }
+
         var request = await keyward.RequestAsync(id);
         Assert.Equal("AwaitingIssue", request.GetProperty("status").GetString());
         Assert.DoesNotContain("CollectionStarted", KeywardProcess.HistoryActions(request));
