@@ -101,6 +101,7 @@ public static class KeywardServer
         services.AddSingleton<StorageKeyRotation>();
         services.AddScoped<DemoOrganisation>();
         AddNotificationsAndExpiry(services, options);
+        services.AddKeywardMetrics(options.Metrics);
 
         var app = builder.Build();
         app.UseExceptionHandler(ProblemHandling.ExceptionHandlerOptions());
@@ -119,6 +120,7 @@ public static class KeywardServer
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapHealthEndpoints();
+        app.MapKeywardMetrics(options.Metrics);
         app.MapErrorPages();
         app.MapTokenEndpoint();
         var api = app.MapGroup("/api").RequireAuthorization().WithMetadata(new RequiresCaller());
