@@ -24,7 +24,7 @@ internal static class SoftHsm
 
     /// <summary>
     /// Runs this process again with <c>SOFTHSM2_CONF</c> naming a configuration whose token folder is
-    /// <paramref name="tokenDirectory"/> (created, emptied of its tokens at the end), and returns its exit code.
+    /// <paramref name="tokenDirectory"/> (created; its tokens and the configuration are deleted at the end, and the folder too when nothing else is in it), and returns its exit code.
     /// </summary>
     public static int RunWithPrivateConfiguration(string tokenDirectory, IEnumerable<string> arguments)
     {
@@ -53,6 +53,11 @@ internal static class SoftHsm
         try
         {
             Directory.Delete(tokens, recursive: true);
+            File.Delete(configuration);
+            if (!Directory.EnumerateFileSystemEntries(root).Any())
+            {
+                Directory.Delete(root);
+            }
         }
         catch (IOException)
         {
