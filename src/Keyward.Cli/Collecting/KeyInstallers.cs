@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Keyward.Crypto.Recovery;
+using Keyward.Server.Hosting;
 
 namespace Keyward.Cli.Collecting;
 

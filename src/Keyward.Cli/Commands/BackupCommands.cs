@@ -34,12 +34,8 @@ internal static class BackupCommands
                 var options = KeywardServer.ReadOptions(o => o.DataDirectory = parse.GetValue(data) ?? o.DataDirectory);
                 var passphrase = Passphrase(parse.GetValue(stdin), checkStrength: true);
                 var target = parse.GetValue(output)!.FullName;
-                var manifest = DataBackup.Create(options, target, passphrase, TimeProvider.System);
+                var manifest = await DataBackup.CreateAsync(options, target, passphrase, TimeProvider.System, cancellationToken).ConfigureAwait(false);
                 await parse.InvocationConfiguration.Output.WriteLineAsync($"Backed up {Path.GetFullPath(options.DataDirectory)} to {target}: {string.Join(", ", manifest.Files)}.").ConfigureAwait(false);
-                if (options.Database.Provider != Storage.DatabaseProvider.Sqlite)
-                {
-                    await parse.InvocationConfiguration.Output.WriteLineAsync("The database is PostgreSQL: back it up with pg_dump as well (docs/operations.md#backing-up).").ConfigureAwait(false);
-                }
 
                 if (options.KeyProtector.Kind == Server.KeyArchive.KeyProtectorKind.Pkcs11)
                 {
@@ -55,7 +51,7 @@ internal static class BackupCommands
         var file = new Argument<FileInfo>("FILE") { Description = "The backup to restore." };
         var data = new Option<string>("--data") { HelpName = "DIR", Required = true, Description = "The data folder to rebuild: new, or empty." };
         var stdin = new Option<bool>("--passphrase-stdin") { Description = $"Read the backup passphrase, one line, from standard input (else {PassphraseVariable})." };
-        var command = new Command("restore", "Rebuild a data folder from a backup; start the server on it afterwards.") { file, data, stdin };
+        var command = new Command("restore", "Rebuild a data folder (and, for PostgreSQL, the empty database Keyward:Database names) from a backup; start the server on it afterwards.") { file, data, stdin };
         command.SetAction(async (parse, cancellationToken) =>
         {
             FileCreationMask.Set(FileCreationMask.OwnerOnly);
@@ -67,8 +63,9 @@ internal static class BackupCommands
                     throw new UsageException($"{source.FullName} does not exist");
                 }
 
-                var target = Path.GetFullPath(parse.GetValue(data)!);
-                var manifest = DataBackup.Restore(source.FullName, target, Passphrase(parse.GetValue(stdin), checkStrength: false));
+                var options = KeywardServer.ReadOptions(o => o.DataDirectory = Path.GetFullPath(parse.GetValue(data)!));
+                var target = options.DataDirectory;
+                var manifest = await DataBackup.RestoreAsync(source.FullName, options, Passphrase(parse.GetValue(stdin), checkStrength: false), cancellationToken).ConfigureAwait(false);
                 await parse.InvocationConfiguration.Output.WriteLineAsync($"Restored the backup of {manifest.CreatedAt:yyyy-MM-dd HH:mm} UTC into {target}: {string.Join(", ", manifest.Files)}. Start the server with --data {target}.").ConfigureAwait(false);
             }).ConfigureAwait(false);
         });

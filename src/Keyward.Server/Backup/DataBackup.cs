@@ -9,19 +9,26 @@ namespace Keyward.Server.Backup;
 
 /// <summary>
 /// Backs up and restores a Keyward data folder (docs/operations.md#backing-up): a consistent snapshot of the
-/// database taken while the server runs — SQLite's online backup API — with the key store and the token keys, in one
-/// file encrypted under a backup passphrase of its own (<see cref="BackupCipher"/>).
+/// database taken while the server runs — SQLite's online backup API, or <c>pg_dump</c> for PostgreSQL (one
+/// repeatable-read transaction) — with the key store and the token keys, in one file encrypted under a backup
+/// passphrase of its own (<see cref="BackupCipher"/>).
 /// </summary>
 /// <remarks>
 /// The key store stays encrypted under its own passphrase inside the backup: restoring needs both. The demo's
 /// generated passphrase file travels with it, so a restored demo starts as it was. The mail pickup folder is not
-/// backed up (delivered or not, its messages are on record in the database). PostgreSQL deployments back up the
-/// database with <c>pg_dump</c> (docs/operations.md): this takes the data folder's files only and says so.
+/// backed up (delivered or not, its messages are on record in the database). A PostgreSQL dump is restored with
+/// <c>pg_restore</c> into the database the restoring configuration names, which must be empty.
 /// </remarks>
 public static class DataBackup
 {
-    /// <summary>The database file in a backup.</summary>
+    /// <summary>The SQLite database file in a backup.</summary>
     public const string DatabaseEntry = "keyward.db";
+
+    /// <summary>The PostgreSQL dump (<c>pg_dump --format=custom</c>) in a backup.</summary>
+    public const string DumpEntry = "keyward.pgdump";
+
+    /// <summary>How long a dump or a restore of the database may take.</summary>
+    private static readonly TimeSpan DatabaseLimit = TimeSpan.FromHours(2);
 
     private const string ManifestEntry = "manifest.json";
 
@@ -40,7 +47,7 @@ public static class DataBackup
     /// its owner only). Safe while the server runs: SQLite's backup API copies a consistent snapshot.
     /// </summary>
     /// <returns>What the backup holds.</returns>
-    public static Manifest Create(KeywardServerOptions options, string target, string passphrase, TimeProvider clock)
+    public static async Task<Manifest> CreateAsync(KeywardServerOptions options, string target, string passphrase, TimeProvider clock, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(clock);
@@ -59,12 +66,24 @@ public static class DataBackup
         try
         {
             var files = new List<string>();
-            var snapshot = Path.Combine(scratch.FullName, DatabaseEntry);
+            var connectionString = StorageServiceCollectionExtensions.ConnectionStringFor(options.Database, data);
+            var database = options.Database.Provider == DatabaseProvider.Sqlite ? DatabaseEntry : DumpEntry;
+            var snapshot = Path.Combine(scratch.FullName, database);
             if (options.Database.Provider == DatabaseProvider.Sqlite)
             {
-                Snapshot(StorageServiceCollectionExtensions.ConnectionStringFor(options.Database, data), snapshot);
-                files.Add(DatabaseEntry);
+                Snapshot(connectionString, snapshot);
             }
+            else
+            {
+                await ExternalProgram.RunAsync(
+                    PostgresTool("pg_dump"),
+                    ["--format=custom", "--no-owner", "--no-privileges", "--file", snapshot],
+                    cancellationToken,
+                    PostgresEnvironment(connectionString),
+                    DatabaseLimit).ConfigureAwait(false);
+            }
+
+            files.Add(database);
 
             files.AddRange(KeyFiles.Where(f => File.Exists(Path.Combine(data, f))));
             var manifest = new Manifest(1, clock.GetUtcNow().UtcDateTime, options.Database.Provider.ToString(), files);
@@ -73,7 +92,7 @@ public static class DataBackup
             {
                 foreach (var file in files)
                 {
-                    zip.CreateEntryFromFile(file == DatabaseEntry ? snapshot : Path.Combine(data, file), file, CompressionLevel.Optimal);
+                    zip.CreateEntryFromFile(file == database ? snapshot : Path.Combine(data, file), file, CompressionLevel.Optimal);
                 }
 
                 using var entry = zip.CreateEntry(ManifestEntry).Open();
@@ -97,14 +116,16 @@ public static class DataBackup
     }
 
     /// <summary>
-    /// Rebuilds a data folder from <paramref name="backup"/> into <paramref name="data"/>, which must not exist or be
-    /// empty. Nothing is written there unless the whole backup opens and verifies.
+    /// Rebuilds a data folder from <paramref name="backup"/> into <paramref name="options"/>' data folder, which must
+    /// not exist or be empty — and for a PostgreSQL backup the database <paramref name="options"/> names, which must be
+    /// empty. Nothing is written unless the whole backup opens and verifies.
     /// </summary>
     /// <returns>What the backup held.</returns>
     /// <exception cref="BackupUnreadableException">The passphrase is wrong, or the file is not a backup or was altered.</exception>
-    public static Manifest Restore(string backup, string data, string passphrase)
+    public static async Task<Manifest> RestoreAsync(string backup, KeywardServerOptions options, string passphrase, CancellationToken cancellationToken)
     {
-        var folder = Path.GetFullPath(data);
+        ArgumentNullException.ThrowIfNull(options);
+        var folder = Path.GetFullPath(options.DataDirectory);
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
         {
             throw new IOException($"{folder} is not empty: a restore writes into a new or empty folder only");
@@ -133,8 +154,28 @@ public static class DataBackup
                     throw new BackupUnreadableException("The backup's manifest names a file outside the data folder.");
                 }
 
+                var dumped = manifest.Files.Contains(DumpEntry);
+                if (dumped != (options.Database.Provider == DatabaseProvider.Postgres))
+                {
+                    throw new InvalidOperationException(dumped
+                        ? "This backup holds a PostgreSQL database: set Keyward:Database (Provider Postgres and the ConnectionString of an empty database) to restore it."
+                        : "This backup holds a SQLite database, but Keyward:Database names PostgreSQL: restore it without that setting.");
+                }
+
+                if (dumped)
+                {
+                    var dump = Path.Combine(scratch.FullName, DumpEntry);
+                    zip.GetEntry(DumpEntry)!.ExtractToFile(dump);
+                    await ExternalProgram.RunAsync(
+                        PostgresTool("pg_restore"),
+                        ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", "--dbname", DatabaseName(options), dump],
+                        cancellationToken,
+                        PostgresEnvironment(StorageServiceCollectionExtensions.ConnectionStringFor(options.Database, folder)),
+                        DatabaseLimit).ConfigureAwait(false);
+                }
+
                 DataFolder.Create(folder);
-                foreach (var file in manifest.Files)
+                foreach (var file in manifest.Files.Where(f => f != DumpEntry))
                 {
                     var entry = zip.GetEntry(file) ?? throw new BackupUnreadableException($"The backup's manifest names {file}, which it does not hold.");
                     using var source = entry.Open();
@@ -151,6 +192,37 @@ public static class DataBackup
             scratch.Delete(recursive: true);
         }
     }
+
+    /// <summary>A PostgreSQL client program: on PATH, else the highest packaged version's (Debian: /usr/lib/postgresql/N/bin).</summary>
+    private static string PostgresTool(string name) =>
+        ExternalProgram.Find(name)
+        ?? (Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", name)).Where(File.Exists).OrderDescending(StringComparer.Ordinal).FirstOrDefault()
+            : null)
+        ?? throw new IOException($"{name} is not installed (Debian and Ubuntu: apt-get install postgresql-client)");
+
+    /// <summary>The libpq variables for <paramref name="connectionString"/>: the password travels in the environment, never on a command line.</summary>
+    private static Dictionary<string, string> PostgresEnvironment(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PGHOST"] = builder.Host ?? "localhost",
+            ["PGPORT"] = builder.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["PGDATABASE"] = builder.Database ?? string.Empty,
+            ["PGUSER"] = builder.Username ?? string.Empty,
+        };
+        if (builder.Password is { } password)
+        {
+            environment["PGPASSWORD"] = password;
+        }
+
+        return environment;
+    }
+
+    private static string DatabaseName(KeywardServerOptions options) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(options.Database.ConnectionString).Database
+        ?? throw new InvalidOperationException("Keyward:Database:ConnectionString names no database.");
 
     /// <summary>Copies the live SQLite database into <paramref name="target"/> with SQLite's online backup API.</summary>
     private static void Snapshot(string connectionString, string target)

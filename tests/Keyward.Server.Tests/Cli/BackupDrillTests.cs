@@ -2,24 +2,47 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Keyward.Server.Tests.Infrastructure;
 using Keyward.Server.Tests.Recovery;
+using Keyward.Storage;
+using Keyward.Testing.Databases;
 
 namespace Keyward.Server.Tests.Cli;
 
 /// <summary>
 /// The recovery drill of docs/operations.md#backing-up: back up a running server's data folder with
 /// <c>keyward backup</c>, restore it into a new folder with <c>keyward restore</c>, start a server on it, and recover an
-/// archived key there; the audit chain verifies across the restore.
+/// archived key there; the audit chain verifies across the restore. On SQLite (the online backup API) and on
+/// PostgreSQL (pg_dump, then pg_restore into an empty database).
 /// </summary>
-public sealed class BackupDrillTests
+public sealed class BackupDrillTests(PostgresServer postgres) : IClassFixture<PostgresServer>
 {
     private const string Passphrase = "drill-backup-passphrase-2026";
 
     [Fact]
-    public async Task BackupWhileRunning_RestoreToANewFolder_RecoversAKey_AndTheAuditChainVerifies()
+    public Task Sqlite_BackupWhileRunning_RestoreToANewFolder_RecoversAKey_AndTheAuditChainVerifies() =>
+        DrillAsync(null, null);
+
+    [Fact]
+    public async Task Postgres_BackupWhileRunning_RestoreToAnEmptyDatabase_RecoversAKey_AndTheAuditChainVerifies()
     {
-        await using var server = await DemoServer.StartOnLoopbackAsync();
+        await using var original = await postgres.CreateEmptyDatabaseAsync(CancellationToken.None);
+        await using var empty = await postgres.CreateEmptyDatabaseAsync(CancellationToken.None);
+        await DrillAsync(original.Options, empty.Options);
+    }
+
+    /// <summary>The drill; <paramref name="database"/> and <paramref name="restoreInto"/> are PostgreSQL databases, or both null for SQLite.</summary>
+    private static async Task DrillAsync(StorageOptions? database, StorageOptions? restoreInto)
+    {
+        var originalData = Directory.CreateTempSubdirectory("keyward-drill-").FullName;
+        await using var server = database is null
+            ? await DemoServer.StartOnLoopbackAsync()
+            : await DemoServer.StartOnLoopbackAsync(o =>
+            {
+                o.Database = database;
+                o.DataDirectory = originalData;
+            });
         using var keyward = new KeywardProcess(server);
         keyward.Environment["KEYWARD_BACKUP_PASSPHRASE"] = Passphrase;
+        UseDatabase(keyward, database);
         using var admin = await server.SignInAsync("admin");
 
         // Activity before the backup: one recovery collected on the original server.
@@ -30,8 +53,8 @@ public sealed class BackupDrillTests
         }
 
         var backup = Path.Combine(keyward.Home, "keyward.backup");
-        var backedUp = await keyward.OkAsync(null!, "backup", "--out", backup, "--data", server.DataDirectory);
-        Assert.Contains("keyward.db", backedUp, StringComparison.Ordinal);
+        var backedUp = await keyward.OkAsync(null!, "backup", "--out", backup, "--data", database is null ? server.DataDirectory : originalData);
+        Assert.Contains(database is null ? "keyward.db" : "keyward.pgdump", backedUp, StringComparison.Ordinal);
         Assert.Contains("keystore.json", backedUp, StringComparison.Ordinal);
         if (!OperatingSystem.IsWindows())
         {
@@ -49,11 +72,16 @@ public sealed class BackupDrillTests
         Assert.False(Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any());
 
         keyward.Environment["KEYWARD_BACKUP_PASSPHRASE"] = Passphrase;
+        UseDatabase(keyward, restoreInto);
         var restored = await keyward.OkAsync(null!, "restore", backup, "--data", target);
         Assert.Contains($"into {target}", restored, StringComparison.Ordinal);
 
         // A server on the restored folder has everything: the request collected before, and archived keys to recover.
-        await using var again = await DemoServer.StartOnLoopbackAsync(o => o.DataDirectory = target);
+        await using var again = await DemoServer.StartOnLoopbackAsync(o =>
+        {
+            o.DataDirectory = target;
+            o.Database = restoreInto ?? o.Database;
+        });
         using var adminAgain = await again.SignInAsync("admin");
         Assert.Equal("Completed", await RecoverySteps.StatusAsync(adminAgain, before));
         using var olivia = await again.SignInAsync("olivia");
@@ -73,5 +101,20 @@ public sealed class BackupDrillTests
         var verified = await Json.GetAsync(adminAgain, "/api/audit/verify");
         Assert.True(verified.GetProperty("intact").GetBoolean(), verified.GetRawText());
         Assert.True(verified.GetProperty("entriesChecked").GetInt64() > checkedBefore, verified.GetRawText());
+        Directory.Delete(originalData, recursive: true);
+    }
+
+    /// <summary>The keyward process's configuration names <paramref name="database"/> (PostgreSQL), or none (SQLite in the data folder).</summary>
+    private static void UseDatabase(KeywardProcess keyward, StorageOptions? database)
+    {
+        if (database is null)
+        {
+            keyward.Environment.Remove("Keyward__Database__Provider");
+            keyward.Environment.Remove("Keyward__Database__ConnectionString");
+            return;
+        }
+
+        keyward.Environment["Keyward__Database__Provider"] = database.Provider.ToString();
+        keyward.Environment["Keyward__Database__ConnectionString"] = database.ConnectionString!;
     }
 }
