@@ -18,9 +18,8 @@ public sealed record NewApiClient(string? Person, string? ClientId, string? Disp
 
 /// <summary>
 /// Registers API clients and rotates their secrets (ManageClients, the person in scope), audited. A client acts as
-/// its person with all their roles, so one may be made for someone else only if the caller could grant each of
-/// that person's assignments (<see cref="AccessPolicy.DecideGrant"/>): nobody mints a credential with powers they
-/// could not hand out. The secret is generated, shown once, and stored only hashed by the token server.
+/// its person with all their roles, so one may be made for someone else only if the caller's own powers cover theirs
+/// (<see cref="AccessPolicy.FirstPowerNotCovered"/>): nobody mints a credential that can do more than they can. The secret is generated, shown once, and stored only hashed by the token server.
 /// </summary>
 public sealed partial class ApiClientAdministration
 {
@@ -144,15 +143,10 @@ public sealed partial class ApiClientAdministration
 
         var roleIds = person.Assignments.Select(a => a.RoleId).ToList();
         var roles = (await _store.ToListAsync(_store.Roles.Where(r => roleIds.Contains(r.Id)), cancellationToken).ConfigureAwait(false)).ToDictionary(r => r.Id);
-        foreach (var assignment in person.Assignments.Where(a => a.Scope != Scope.None))
-        {
-            if (access.Policy.DecideGrant(access.Caller, target, roles[assignment.RoleId], assignment.Scope, assignment.AdministrativeGroupIds) is not AccessDecision.Allowed)
-            {
-                return ClientErrors.PowersNotHeld.WithDetail($"{person.LogonName} holds '{roles[assignment.RoleId].Name}' with scope {assignment.Scope}, which you could not grant; a client acting as them would give you more than you hold.");
-            }
-        }
-
-        return null;
+        var beyond = access.Policy.FirstPowerNotCovered(access.Caller, Caller.From(person, roles));
+        return beyond is { } operation
+            ? ClientErrors.PowersNotHeld.WithDetail($"{person.LogonName} may perform {operation} on people you may not; a client acting as them would give you more than you hold.")
+            : null;
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{3,100}$", RegexOptions.CultureInvariant)]
