@@ -39,6 +39,8 @@ internal static class KeywardCommand
         root.Subcommands.Add(ProfilesCommand.Create());
         root.Subcommands.Add(ClientsCommand.Create());
         root.Subcommands.Add(ChangesCommand.Create());
+        root.Subcommands.Add(BackupCommands.CreateBackup());
+        root.Subcommands.Add(BackupCommands.CreateRestore());
         return root;
     }
 }
