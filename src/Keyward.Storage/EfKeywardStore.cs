@@ -66,6 +66,8 @@ internal sealed class EfKeywardStore : IKeywardStore
 
     public IQueryable<ServerLease> ServerLeases => _db.ServerLeases;
 
+    public IQueryable<Changes.ChangeRequest> ChangeRequests => _db.ChangeRequests;
+
     public void Add<T>(T entity)
         where T : class
     {

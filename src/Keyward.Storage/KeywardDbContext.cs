@@ -54,6 +54,8 @@ public abstract class KeywardDbContext : DbContext
 
     public DbSet<ServerLease> ServerLeases => Set<ServerLease>();
 
+    public DbSet<Changes.ChangeRequest> ChangeRequests => Set<Changes.ChangeRequest>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);

@@ -33,6 +33,12 @@ internal static class KeywardCommand
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(RequestsCommand.Create());
         root.Subcommands.Add(CollectCommand.Create());
+        root.Subcommands.Add(GroupsCommand.Create());
+        root.Subcommands.Add(RolesCommand.Create());
+        root.Subcommands.Add(PoliciesCommand.Create());
+        root.Subcommands.Add(ProfilesCommand.Create());
+        root.Subcommands.Add(ClientsCommand.Create());
+        root.Subcommands.Add(ChangesCommand.Create());
         root.Subcommands.Add(BackupCommands.CreateBackup());
         root.Subcommands.Add(BackupCommands.CreateRestore());
         return root;

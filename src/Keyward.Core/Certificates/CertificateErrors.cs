@@ -36,4 +36,8 @@ public static class CertificateErrors
     public static readonly Error Forbidden = new("certificates.forbidden", ErrorKind.Forbidden, "Not allowed", "None of your roles allows issuing certificates for this person.");
 
     public static readonly Error SigningKeyArchival = new("certificates.signing_key_archival", ErrorKind.Validation, "Signing keys are never archived", "Key archival is allowed only for encryption keys; a signing key must stay with its holder alone.");
+
+    public static readonly Error PolicyNameTaken = new("certificates.policy_name_taken", ErrorKind.Conflict, "Name taken", "Another certificate policy has that name.");
+
+    public static readonly Error NoSuchPolicy = new("certificates.no_such_policy", ErrorKind.NotFound, "Certificate policy not found", "No certificate policy with that id exists.");
 }

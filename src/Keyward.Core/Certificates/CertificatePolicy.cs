@@ -59,42 +59,80 @@ public sealed class CertificatePolicy
     /// <summary>The private key is archived at issuance. Only for encryption keys that are not also signing keys.</summary>
     public bool ArchiveKeys { get; private set; }
 
-    public static Result<CertificatePolicy> Create(string id, string name, KeyAlgorithm algorithm, KeyUsage usage, int validityDays, bool archiveKeys)
+    public static Result<CertificatePolicy> Create(string id, string name, KeyAlgorithm algorithm, KeyUsage usage, int validityDays, bool archiveKeys) =>
+        Create(id, new CertificatePolicySettings(name, algorithm, usage, validityDays, archiveKeys));
+
+    /// <summary>Builds a policy after checking its settings.</summary>
+    public static Result<CertificatePolicy> Create(string id, CertificatePolicySettings settings)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 200)
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Validate() is { } error)
         {
-            return CertificateErrors.InvalidPolicy.WithDetail("A certificate policy needs a name of 1 to 200 characters.");
+            return error;
         }
 
-        if (!Enum.IsDefined(algorithm))
+        var policy = new CertificatePolicy { Id = id };
+        policy.Apply(settings);
+        return policy;
+    }
+
+    /// <summary>Replaces every setting after checking them; on error nothing changes. Certificates already issued keep theirs.</summary>
+    public Result Update(CertificatePolicySettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Validate() is { } error)
         {
-            return CertificateErrors.InvalidPolicy.WithDetail($"Unknown key algorithm '{algorithm}'.");
+            return error;
         }
 
-        if (usage == KeyUsage.None || (usage & ~(KeyUsage.Signing | KeyUsage.Encryption | KeyUsage.Authentication)) != 0)
+        Apply(settings);
+        return Result.Ok();
+    }
+
+    /// <summary>The policy's settings as an administrator would enter them.</summary>
+    public CertificatePolicySettings Settings() => new(Name, KeyAlgorithm, KeyUsage, ValidityDays, ArchiveKeys);
+
+    private void Apply(CertificatePolicySettings s)
+    {
+        Name = s.Name.Trim();
+        KeyAlgorithm = s.KeyAlgorithm;
+        KeyUsage = s.KeyUsage;
+        ValidityDays = s.ValidityDays;
+        ArchiveKeys = s.ArchiveKeys;
+    }
+}
+
+/// <summary>Every setting of a certificate policy, as an administrator enters them.</summary>
+public sealed record CertificatePolicySettings(string Name, KeyAlgorithm KeyAlgorithm, KeyUsage KeyUsage, int ValidityDays, bool ArchiveKeys)
+{
+    internal Error? Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name) || Name.Trim().Length > 200 || Name.Any(char.IsControl))
+        {
+            return CertificateErrors.InvalidPolicy.WithDetail("A certificate policy needs a name of 1 to 200 characters, without control characters.");
+        }
+
+        if (!Enum.IsDefined(KeyAlgorithm))
+        {
+            return CertificateErrors.InvalidPolicy.WithDetail($"Unknown key algorithm '{KeyAlgorithm}'.");
+        }
+
+        if (KeyUsage == KeyUsage.None || (KeyUsage & ~(KeyUsage.Signing | KeyUsage.Encryption | KeyUsage.Authentication)) != 0)
         {
             return CertificateErrors.InvalidPolicy.WithDetail("A certificate policy needs a key usage of signing, encryption and/or authentication.");
         }
 
-        if (validityDays is < 1 or > 36500)
+        if (ValidityDays is < 1 or > 36500)
         {
             return CertificateErrors.InvalidPolicy.WithDetail("Validity must be between 1 and 36500 days.");
         }
 
-        if (archiveKeys && (!usage.HasFlag(KeyUsage.Encryption) || usage.HasFlag(KeyUsage.Signing)))
+        if (ArchiveKeys && (!KeyUsage.HasFlag(KeyUsage.Encryption) || KeyUsage.HasFlag(KeyUsage.Signing)))
         {
             // Archiving a signing key would let whoever recovers it sign as the holder: non-repudiation is lost.
             return CertificateErrors.SigningKeyArchival;
         }
 
-        return new CertificatePolicy
-        {
-            Id = id,
-            Name = name.Trim(),
-            KeyAlgorithm = algorithm,
-            KeyUsage = usage,
-            ValidityDays = validityDays,
-            ArchiveKeys = archiveKeys,
-        };
+        return null;
     }
 }

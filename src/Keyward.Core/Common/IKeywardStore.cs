@@ -48,6 +48,9 @@ public interface IKeywardStore
     /// <summary>The e-mail outbox: messages staged by use cases, delivered by the dispatcher.</summary>
     IQueryable<Notification> Notifications { get; }
 
+    /// <summary>Pending and decided changes that weaken recovery controls (<see cref="Changes.ChangeRequest"/>).</summary>
+    IQueryable<Changes.ChangeRequest> ChangeRequests { get; }
+
     /// <summary>The leases of running server processes (<see cref="ServerLease"/>).</summary>
     IQueryable<ServerLease> ServerLeases { get; }
 

@@ -135,6 +135,27 @@ public sealed class CredentialProfile
         return Result.Ok();
     }
 
+    /// <summary>The profile's settings as an administrator would enter them (role lists by id).</summary>
+    public CredentialProfileSettings Settings() => new()
+    {
+        Name = Name,
+        Description = Description,
+        CardEncoding = CardEncoding,
+        KeyRecoveryOnly = KeyRecoveryOnly,
+        ValidateIssuance = ValidateIssuance,
+        ApprovalsRequired = ApprovalsRequired,
+        SoftCertificateLocation = SoftCertificateLocation,
+        PfxProtection = PfxProtection,
+        PasswordPolicy = PasswordPolicy,
+        PinPolicy = PinPolicy,
+        CanRequest = [.. CanRequest],
+        CanValidate = [.. CanValidate],
+        CanCollect = [.. CanCollect],
+        CanReceive = [.. CanReceive],
+        RequestExpiryDays = RequestExpiryDays,
+        MaxReleases = MaxReleases,
+    };
+
     private void Apply(CredentialProfileSettings s)
     {
         Name = s.Name.Trim();
@@ -200,6 +221,16 @@ public sealed record CredentialProfileSettings
             return ProfileErrors.Invalid.WithDetail("A credential profile needs a name of 1 to 200 characters.");
         }
 
+        if (Description?.Length > 2000)
+        {
+            return ProfileErrors.Invalid.WithDetail("A description is at most 2000 characters.");
+        }
+
+        if (new[] { CanRequest, CanValidate, CanCollect, CanReceive }.Any(list => list is null || list.Count > 100 || list.Any(string.IsNullOrWhiteSpace)))
+        {
+            return ProfileErrors.Invalid.WithDetail("Each role list holds at most 100 roles, each named by its id or name.");
+        }
+
         if (!Enum.IsDefined(CardEncoding))
         {
             return ProfileErrors.Invalid.WithDetail($"Unknown card encoding '{CardEncoding}'.");
@@ -233,6 +264,11 @@ public sealed record CredentialProfileSettings
         if (MaxReleases is < 1 or > CredentialProfile.MaxReleasesLimit)
         {
             return ProfileErrors.Invalid.WithDetail($"Releases per approval must be between 1 and {CredentialProfile.MaxReleasesLimit}.");
+        }
+
+        if (PasswordPolicy is null || PinPolicy is null)
+        {
+            return ProfileErrors.Invalid.WithDetail("A profile needs a password policy and a PIN policy (leave them out for the defaults).");
         }
 
         return PasswordPolicy.Validate("password policy") ?? PinPolicy.Validate("PIN policy");

@@ -50,12 +50,20 @@ public sealed class ProfileCatalog
         var usable = profiles
             .Where(p => manageAll || p.CanRequest.Concat(p.CanValidate).Concat(p.CanCollect).Any(held.Contains))
             .ToList();
-        var results = usable.Skip(page.Skip).Take(page.Size).Select(p => new CredentialProfileView(
+        var results = usable.Skip(page.Skip).Take(page.Size).Select(p => ViewOf(p, names)).ToList();
+        return new Page<CredentialProfileView>(results, page.Page, page.Size, usable.Count);
+    }
+
+    /// <summary>A profile as the Core API shows it; <paramref name="roleNames"/> names each role id.</summary>
+    public static CredentialProfileView ViewOf(CredentialProfile p, IReadOnlyDictionary<string, string> roleNames)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(roleNames);
+        return new CredentialProfileView(
             p.Id, p.Name, p.Description, p.CardEncoding, p.KeyRecoveryOnly, p.ValidateIssuance, p.ApprovalsRequired,
             p.SoftCertificateLocation, p.PfxProtection, p.PasswordPolicy, p.PinPolicy,
-            Names(p.CanRequest), Names(p.CanValidate), Names(p.CanCollect), Names(p.CanReceive), p.RequestExpiryDays, p.MaxReleases)).ToList();
-        return new Page<CredentialProfileView>(results, page.Page, page.Size, usable.Count);
+            Names(p.CanRequest), Names(p.CanValidate), Names(p.CanCollect), Names(p.CanReceive), p.RequestExpiryDays, p.MaxReleases);
 
-        List<string> Names(IEnumerable<string> ids) => ids.Select(id => names.GetValueOrDefault(id, id)).ToList();
+        List<string> Names(IEnumerable<string> ids) => ids.Select(id => roleNames.GetValueOrDefault(id, id)).ToList();
     }
 }

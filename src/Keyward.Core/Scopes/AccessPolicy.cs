@@ -171,6 +171,42 @@ public sealed class AccessPolicy
         return AccessDecision.Allowed;
     }
 
+    /// <summary>
+    /// The first operation that <paramref name="holder"/> may perform on someone <paramref name="granter"/> may not, or
+    /// null when the granter's powers cover the holder's: for each operation the holder holds, the granter holds it
+    /// too, and — unless it is a "My" operation, which only ever targets its holder — the granter's reach for it
+    /// covers the holder's. A credential acting as the holder (an API client) gives whoever holds it no more than
+    /// they have.
+    /// </summary>
+    public Operation? FirstPowerNotCovered(Caller granter, Caller holder)
+    {
+        ArgumentNullException.ThrowIfNull(granter);
+        ArgumentNullException.ThrowIfNull(holder);
+        foreach (var operation in Operations.All.Where(holder.Holds))
+        {
+            if (!granter.Holds(operation))
+            {
+                return operation;
+            }
+
+            if (operation.IsSelfService())
+            {
+                continue;
+            }
+
+            var theirs = ReachFor(holder, operation);
+            var mine = ReachFor(granter, operation);
+            var covered = mine.Everyone
+                          || (!theirs.Everyone && theirs.Groups.All(mine.Groups.Contains) && (theirs.Self is null || mine.Covers(holder.AsTarget)));
+            if (!covered)
+            {
+                return operation;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Whether the target holds a role on the profile's <i>Can receive</i> list.</summary>
     public static bool CanReceive(PersonRef target, CredentialProfile profile)
     {

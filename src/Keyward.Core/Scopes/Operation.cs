@@ -68,6 +68,9 @@ public enum Operation
     /// <summary>Change system settings.</summary>
     ManageSettings = 53,
 
+    /// <summary>Register API clients for people in scope and rotate their secrets.</summary>
+    ManageClients = 54,
+
     /// <summary>Read and verify the audit trail.</summary>
     ViewAudit = 60,
 }

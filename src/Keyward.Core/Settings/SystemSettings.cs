@@ -12,4 +12,13 @@ public sealed class SystemSettings
 
     /// <summary>The database was seeded with the demo organisation (and holds nothing else).</summary>
     public bool IsDemo { get; set; }
+
+    /// <summary>
+    /// When <c>keyward server init</c> created the first administrator (UTC); null before. The database's own record
+    /// that it is initialised: a second init is refused by it, whatever the data folder holds.
+    /// </summary>
+    public DateTime? InitialisedAt { get; private set; }
+
+    /// <summary>Records the first start.</summary>
+    public void MarkInitialised(DateTime now) => InitialisedAt = now;
 }

@@ -12,8 +12,17 @@ internal static class CertificateEndpoints
     public static void MapCertificateEndpoints(this RouteGroupBuilder api)
     {
         api.MapGet("/certificatePolicies", async (Authenticated caller, CertificateService certificates, CancellationToken ct) =>
-                TypedResults.Ok((await certificates.PoliciesAsync(ct)).Select(p => new { p.Id, p.Name, p.KeyAlgorithm, p.KeyUsage, p.ValidityDays, p.ArchiveKeys })))
+                TypedResults.Ok((await certificates.PoliciesAsync(ct)).Select(CertificatePolicyView.Of)))
             .WithName("ListCertificatePolicies").WithTags("Certificates");
+        api.MapPost("/certificatePolicies", async (Authenticated caller, PolicyAdministration admin, CertificatePolicySettings body, CancellationToken ct) =>
+            {
+                var policy = await admin.CreateAsync(caller.Access, body, caller.ClaimedChannel, ct);
+                return policy.IsSuccess ? Results.Created($"/api/certificatePolicies/{policy.Value.Id}", policy.Value) : Problems.Problems.From(policy.Error);
+            })
+            .WithName("CreateCertificatePolicy").WithTags("Certificates");
+        api.MapPut("/certificatePolicies/{id}", async (Authenticated caller, PolicyAdministration admin, string id, CertificatePolicySettings body, CancellationToken ct) =>
+                Profiles.ProfileEndpoints.Changed(await admin.UpdateAsync(caller.Access, id, body, caller.ClaimedChannel, ct)))
+            .WithName("UpdateCertificatePolicy").WithTags("Certificates");
 
         api.MapPost("/people/{id}/certificates", async (Authenticated caller, CertificateService certificates, string id, IssueBody body, CancellationToken ct) =>
                 Created(await certificates.IssueAsync(caller.Access, id, new IssueCertificateCommand(body.PolicyId ?? string.Empty, body.Csr is null ? null : Encoding.ASCII.GetBytes(body.Csr)), caller.ClaimedChannel, ct)))

@@ -129,7 +129,7 @@ public sealed class DemoOrganisation
 
         var roles = new[]
         {
-            new Role(Ids.New(), "Administrator", "Every operation.", Operations.All),
+            BuiltInRoles.Administrator(Ids.New()),
             new Role(Ids.New(), "Recovery Operator", "Requests key recovery and collects it for people in scope.",
             [
                 .. ViewAll, Operation.SearchRequests, Operation.RecoverCertificatesToNewDevice, Operation.RecoverCertificates,

@@ -24,6 +24,11 @@ using Keyward.Server.People;
 using Keyward.Server.Problems;
 using Keyward.Server.Profiles;
 using Keyward.Storage;
+using Keyward.Changes;
+using Keyward.Settings;
+using Keyward.Server.ApiClients;
+using Keyward.Server.Changes;
+using Keyward.Server.Scopes;
 
 namespace Keyward.Server.Hosting;
 
@@ -117,6 +122,15 @@ public static class KeywardServer
         services.AddScoped<RecoveryWorkflow>();
         services.AddSingleton<StorageKeyRotation>();
         services.AddScoped<DemoOrganisation>();
+        services.AddScoped<AuditedChange>();
+        services.AddScoped<ChangeControl>();
+        services.AddScoped<ProfileAdministration>();
+        services.AddScoped<PolicyAdministration>();
+        services.AddScoped<RoleAdministration>();
+        services.AddScoped<GroupAdministration>();
+        services.AddScoped<IClientRegistrations, OpenIddictClientRegistrations>();
+        services.AddScoped<ApiClientAdministration>();
+        services.AddScoped<FirstStart>();
         AddNotificationsAndExpiry(services, options);
         services.AddKeywardMetrics(options.Metrics);
 
@@ -146,6 +160,9 @@ public static class KeywardServer
         api.MapProfileEndpoints();
         api.MapCertificateEndpoints();
         api.MapRecoveryEndpoints();
+        api.MapRoleEndpoints();
+        api.MapApiClientEndpoints();
+        api.MapChangeEndpoints();
         app.MapAuthorityEndpoints();
         return app;
     }
@@ -166,6 +183,18 @@ public static class KeywardServer
 
         await using var scope = app.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<DemoOrganisation>().EnsureSeededAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The first start of a real deployment: brings the database up to date (and the CA), then creates the first
+    /// administrator and their API client (<see cref="FirstStart"/>), or refuses a database initialised before.
+    /// </summary>
+    public static async Task<Common.Result<FirstStartOutcome>> InitialiseDeploymentAsync(WebApplication app, FirstAdministrator administrator, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await InitialiseAsync(app, cancellationToken).ConfigureAwait(false);
+        await using var scope = app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<FirstStart>().RunAsync(administrator, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The demo writes mail to <c>mail/</c> in its data folder unless mail is configured.</summary>

@@ -15,6 +15,16 @@ internal static class PeopleEndpoints
                 Problems.Problems.Ok(await directory.MeAsync(caller.Access, ct)))
             .WithName("GetMe").WithTags("People");
 
+        api.MapGet("/groups", async (Authenticated caller, GroupAdministration groups, CancellationToken ct) =>
+                Problems.Problems.Ok(await groups.ListAsync(caller.Access, ct)))
+            .WithName("ListGroups").WithTags("People");
+        api.MapPost("/groups", async (Authenticated caller, GroupAdministration groups, NewGroup body, CancellationToken ct) =>
+            {
+                var group = await groups.CreateAsync(caller.Access, body.Path, caller.ClaimedChannel, ct);
+                return group.IsSuccess ? Results.Created($"/api/groups/{group.Value.Id}", group.Value) : Problems.Problems.From(group.Error);
+            })
+            .WithName("CreateGroup").WithTags("People");
+
         var people = api.MapGroup("/people").WithTags("People");
         people.MapGet("/", async (Authenticated caller, PeopleDirectory directory, string? logonName, string? q, string? group, int? page, int? pageSize, CancellationToken ct) =>
                 ListResults.Ok(await directory.ListAsync(caller.Access, new PeopleFilter(logonName, q, group), new PageRequest(page, pageSize), ct)))
@@ -55,6 +65,9 @@ internal static class PeopleEndpoints
             .Accepts<string>("text/csv", "application/json")
             .WithName("ImportPeople");
     }
+
+    /// <summary>A group to create, by path; missing groups above it are created too.</summary>
+    internal sealed record NewGroup(string? Path);
 
     /// <summary>One person to create or update (matched by logon name).</summary>
     internal sealed record NewPerson(string? LogonName, string? Name, string? Email, string? Group, bool? Enabled);

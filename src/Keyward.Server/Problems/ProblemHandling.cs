@@ -23,7 +23,7 @@ internal static partial class ProblemHandling
 
             var error = problem.Status switch
             {
-                StatusCodes.Status401Unauthorized => ApiClients.SignInErrors.InvalidToken,
+                StatusCodes.Status401Unauthorized => global::Keyward.ApiClients.SignInErrors.InvalidToken,
                 StatusCodes.Status404NotFound => ProtocolErrors.RouteNotFound,
                 StatusCodes.Status405MethodNotAllowed => ProtocolErrors.MethodNotAllowed,
                 StatusCodes.Status413PayloadTooLarge => ProtocolErrors.BodyTooLarge,

@@ -18,6 +18,7 @@ public sealed partial class CoreNamespaceTests
         "Keyward.ApiClients",
         "Keyward.Audit",
         "Keyward.Certificates",
+        "Keyward.Changes",
         "Keyward.Common",
         "Keyward.Devices",
         "Keyward.KeyArchive",

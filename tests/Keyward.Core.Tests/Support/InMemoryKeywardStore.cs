@@ -62,6 +62,8 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
 
     public IQueryable<ServerLease> ServerLeases => Set<ServerLease>().AsQueryable();
 
+    public IQueryable<Keyward.Changes.ChangeRequest> ChangeRequests => Set<Keyward.Changes.ChangeRequest>().AsQueryable();
+
     /// <summary>Puts records in the store as if saved earlier.</summary>
     public void Seed<T>(params IEnumerable<T> entities) => Set<T>().AddRange(entities);
 

@@ -63,6 +63,9 @@ public abstract class FuzzTests(ITestOutputHelper output)
         "01ffffffffffffffffffffffffffffff", "carol", "Acme/Finance", "jörg@acme.example",
     ];
 
+    /// <summary>Routes whose one field is free text that creates a record when it is printable (a group's path).</summary>
+    private static readonly HashSet<string> AcceptsAnyText = new(StringComparer.Ordinal) { "POST /api/groups" };
+
     /// <summary>Hostile text in every sample: NUL, length, non-ASCII, path traversal, SQL.</summary>
     private static readonly string[] Always = ["a\0b", new string('A', 10_000), "Zoë 🦄 \u202E", "' OR '1'='1' --"];
 
@@ -130,7 +133,9 @@ public abstract class FuzzTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         foreach (var (caller, client) in new[] { ("admin", admin), ("carol", carol) })
         {
-            foreach (var fuzz in cases)
+            // Any printable text is a valid group name, so hostile but printable text creates a group as an administrator
+            // asks: that route is fuzzed as carol, who may not create groups (its refusals: AdministrationTests).
+            foreach (var fuzz in cases.Where(c => caller != "admin" || !AcceptsAnyText.Contains($"{c.Method} {c.Path}")))
             {
                 var (status, verdict, code) = await SendAsync(client, fuzz);
                 var key = $"{(int)status} {code}";

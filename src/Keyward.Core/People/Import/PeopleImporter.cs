@@ -174,7 +174,7 @@ public sealed partial class PeopleImporter
         return group;
     }
 
-    private static Result<ValidRow> Check(ImportRow row)
+    internal static Result<ValidRow> Check(ImportRow row)
     {
         Error Bad(string field, string problem) => PeopleErrors.ImportInvalid.WithDetail($"{row.Location}, field '{field}': {problem}");
 
@@ -251,5 +251,5 @@ public sealed partial class PeopleImporter
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex LogonNamePattern();
 
-    private sealed record ValidRow(string Location, string LogonName, string Name, string Email, string GroupPath, bool Enabled);
+    internal sealed record ValidRow(string Location, string LogonName, string Name, string Email, string GroupPath, bool Enabled);
 }

@@ -263,6 +263,108 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.ToTable("CertificatePolicies");
                 });
 
+            modelBuilder.Entity("Keyward.Changes.ChangeApproval", b =>
+                {
+                    b.Property<string>("ChangeRequestId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ApproverId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ApproverName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Notes")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.HasKey("ChangeRequestId", "ApproverId");
+
+                    b.ToTable("ChangeApprovals", (string)null);
+                });
+
+            modelBuilder.Entity("Keyward.Changes.ChangeRequest", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("After")
+                        .IsRequired()
+                        .HasMaxLength(16000)
+                        .HasColumnType("character varying(16000)");
+
+                    b.Property<int>("ApprovalsRequired")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Before")
+                        .IsRequired()
+                        .HasMaxLength(16000)
+                        .HasColumnType("character varying(16000)");
+
+                    b.Property<Guid>("ConcurrencyStamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RejectedById")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("RejectionReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("RequestedById")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("RequestedByName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("TargetId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("TargetName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TargetId", "Status");
+
+                    b.ToTable("ChangeRequests");
+                });
+
             modelBuilder.Entity("Keyward.Devices.Device", b =>
                 {
                     b.Property<string>("Id")
@@ -774,6 +876,9 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.Property<bool>("AllowSelfRequests")
                         .HasColumnType("boolean");
 
+                    b.Property<DateTime?>("InitialisedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<bool>("IsDemo")
                         .HasColumnType("boolean");
 
@@ -1051,6 +1156,15 @@ namespace Keyward.Storage.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Keyward.Changes.ChangeApproval", b =>
+                {
+                    b.HasOne("Keyward.Changes.ChangeRequest", null)
+                        .WithMany("Approvals")
+                        .HasForeignKey("ChangeRequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Keyward.Devices.Device", b =>
                 {
                     b.HasOne("Keyward.Profiles.CredentialProfile", null)
@@ -1243,6 +1357,11 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.Navigation("Application");
 
                     b.Navigation("Authorization");
+                });
+
+            modelBuilder.Entity("Keyward.Changes.ChangeRequest", b =>
+                {
+                    b.Navigation("Approvals");
                 });
 
             modelBuilder.Entity("Keyward.People.Person", b =>
