@@ -23,6 +23,7 @@ using Keyward.Server.Health;
 using Keyward.Server.People;
 using Keyward.Server.Problems;
 using Keyward.Server.Profiles;
+using Keyward.Server.Web;
 using Keyward.Storage;
 
 namespace Keyward.Server.Hosting;
@@ -78,6 +79,7 @@ public static class KeywardServer
         services.AddSingleton(commonPasswords);
         services.AddKeywardStorage(options.Database, options.DataDirectory);
         services.AddKeywardAuth(options, keys);
+        services.AddKeywardWeb(options);
         services.AddKeywardProblemDetails();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o =>
@@ -104,6 +106,7 @@ public static class KeywardServer
 
         var app = builder.Build();
         app.UseExceptionHandler(ProblemHandling.ExceptionHandlerOptions());
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseMiddleware<BodySizeLimitMiddleware>(options.MaxRequestBodyBytes);
@@ -128,6 +131,7 @@ public static class KeywardServer
         api.MapCertificateEndpoints();
         api.MapRecoveryEndpoints();
         app.MapAuthorityEndpoints();
+        app.MapKeywardWeb();
         return app;
     }
 
