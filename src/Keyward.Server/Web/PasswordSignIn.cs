@@ -8,17 +8,6 @@ using Microsoft.AspNetCore.Identity;
 namespace Keyward.Server.Web;
 
 /// <summary>
-/// The web sign-in limits: a <see cref="SignInThrottle"/> of its own, counting refused passwords per logon name and
-/// per address (<see cref="WebOptions.SignIn"/>). One per process, like the token endpoint's.
-/// </summary>
-internal sealed class WebSignInLimits(SignInThrottle throttle) : IDisposable
-{
-    public SignInThrottle Throttle { get; } = throttle;
-
-    public void Dispose() => Throttle.Dispose();
-}
-
-/// <summary>
 /// Signs a person in to the Operator Client with their password, checked by ASP.NET Core Identity's
 /// <see cref="PasswordHasher{TUser}"/> (PBKDF2, the hasher that set the hash). Refusals are audited and counted like
 /// the token endpoint's (<see cref="ClientSignIn.RecordFailureAsync"/>: action <c>auth.sign_in</c>, channel Web), and
