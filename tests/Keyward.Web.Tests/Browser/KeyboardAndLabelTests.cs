@@ -97,7 +97,13 @@ public sealed class KeyboardAndLabelTests(WebFixture web) : IClassFixture<WebFix
         Assert.Equal(1, await olivia.GetByRole(AriaRole.Button, new() { Name = "Collect" }).CountAsync());
         missing.AddRange(await UnnamedAsync(olivia, request + " (collect)"));
         await admin.GotoAsync(Server.Url("/audit"));
+        Assert.StartsWith("The chain is intact", await admin.Locator("#chain-status").InnerTextAsync(), StringComparison.Ordinal);
         await admin.ScreenshotAsync("audit");
+        Assert.True(await admin.Locator("table.audit tbody tr").CountAsync() > 0);
+
+        // The page number is read from the address: far past the end, no rows.
+        await admin.GotoAsync(Server.Url("/audit?p=999"));
+        Assert.Equal(0, await admin.Locator("table.audit tbody tr").CountAsync());
 
         Assert.Empty(missing);
     }

@@ -17,7 +17,7 @@ public sealed class AuditModel : WebPage
     [BindProperty(SupportsGet = true)]
     public AuditOutcome? Outcome { get; set; }
 
-    [BindProperty(Name = "page", SupportsGet = true)]
+    [BindProperty(Name = Pager.Parameter, SupportsGet = true)]
     public int? PageNumber { get; set; }
 
     public Page<AuditEntryView>? Entries { get; private set; }

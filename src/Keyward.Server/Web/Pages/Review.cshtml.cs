@@ -10,7 +10,7 @@ namespace Keyward.Server.Web.Pages;
 /// </summary>
 public sealed class ReviewModel : WebPage
 {
-    [BindProperty(Name = "page", SupportsGet = true)]
+    [BindProperty(Name = Pager.Parameter, SupportsGet = true)]
     public int? PageNumber { get; set; }
 
     public Page<RequestView>? Listed { get; private set; }

@@ -13,7 +13,7 @@ public sealed class SearchModel : WebPage
     [BindProperty(SupportsGet = true)]
     public string? Group { get; set; }
 
-    [BindProperty(Name = "page", SupportsGet = true)]
+    [BindProperty(Name = Pager.Parameter, SupportsGet = true)]
     public int? PageNumber { get; set; }
 
     public Page<PersonView>? Results { get; private set; }

@@ -19,7 +19,7 @@ public sealed class PersonModel : WebPage
     [BindProperty(SupportsGet = true)]
     public string? Tab { get; set; }
 
-    [BindProperty(Name = "page", SupportsGet = true)]
+    [BindProperty(Name = Pager.Parameter, SupportsGet = true)]
     public int? PageNumber { get; set; }
 
     public PersonView Person { get; private set; } = null!;
