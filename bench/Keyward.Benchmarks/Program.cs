@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using Keyward.Benchmarks.Cards;
 using Keyward.Benchmarks.Recovery;
 using Keyward.Benchmarks.Support;
 
@@ -7,7 +8,8 @@ namespace Keyward.Benchmarks;
 /// <summary>
 /// Runs Keyward's benchmarks. Everything: <c>dotnet run -c Release --project bench/Keyward.Benchmarks -- --filter '*'</c>;
 /// one class: <c>--filter '*ArchiveEnvelope*'</c>; the interleaved ratio cross-check: <c>-- --interleaved</c>;
-/// end-to-end key recovery over HTTP against a real server: <c>-- recovery [options]</c> (<c>-- recovery --help</c>).
+/// end-to-end key recovery over HTTP against a real server: <c>-- recovery [options]</c> (<c>-- recovery --help</c>);
+/// collecting keys onto a SoftHSM2 token beside the raw PKCS#11 writes: <c>-- cards [options]</c> (<c>-- cards --help</c>).
 /// docs/performance.md records the figures and how to read them.
 /// </summary>
 public static class Program
@@ -23,6 +25,17 @@ public static class Program
             }
 
             return RecoveryLoad.RunAsync(rest).GetAwaiter().GetResult();
+        }
+
+        if (args is ["cards", .. var cards])
+        {
+            if (cards is ["--help"] or ["-h"])
+            {
+                Console.WriteLine(CardsOptions.Usage);
+                return 0;
+            }
+
+            return CardsLoad.RunAsync(cards).GetAwaiter().GetResult();
         }
 
         if (args is ["--interleaved"])

@@ -97,6 +97,7 @@ internal sealed class EfKeywardStore : IKeywardStore
     {
         // A saved notification wakes this process's dispatcher at once; it reads the row the commit made.
         var notifies = _db.ChangeTracker.Entries<Notification>().Any(e => e.State == EntityState.Added);
+        var steps = RecoverySteps();
         using var writing = await _writes.EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -124,6 +125,8 @@ internal sealed class EfKeywardStore : IKeywardStore
         {
             _notifications.Poke();
         }
+
+        KeywardMetrics.RecordCommitted(steps);
     }
 
     public bool IsPendingAdd(object entity) =>
@@ -195,6 +198,19 @@ internal sealed class EfKeywardStore : IKeywardStore
                 await transaction.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The recovery history entries this save adds, each with its request, to count once they are committed.</summary>
+    private List<(RecoveryRequest Request, RequestHistoryEntry Entry)> RecoverySteps()
+    {
+        var added = _db.ChangeTracker.Entries<RequestHistoryEntry>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+        if (added.Count == 0)
+        {
+            return [];
+        }
+
+        var requests = _db.ChangeTracker.Entries<RecoveryRequest>().Select(e => e.Entity).ToDictionary(r => r.Id, StringComparer.Ordinal);
+        return added.Where(h => requests.ContainsKey(h.RequestId)).Select(h => (requests[h.RequestId], h)).ToList();
     }
 
     private void Forget()

@@ -103,10 +103,10 @@ internal sealed class RecoveryApi : IDisposable
     public async Task<byte[]> CaCertificateAsync(CancellationToken cancellationToken) =>
         await _admin.GetByteArrayAsync(new Uri("/ca/certificate", UriKind.Relative), cancellationToken).ConfigureAwait(false);
 
-    /// <summary>olivia (Recovery Operator, Finance) asks for carol's keys as soft certificates.</summary>
-    public async Task<StepResult> CreateAsync(IReadOnlyList<string> certificateIds, CancellationToken cancellationToken)
+    /// <summary>olivia (Recovery Operator, Finance) asks for carol's keys as soft certificates, or with <paramref name="profile"/>.</summary>
+    public async Task<StepResult> CreateAsync(IReadOnlyList<string> certificateIds, CancellationToken cancellationToken, string profile = Profile)
     {
-        var (status, body, ms) = await SendAsync(_olivia, $"/api/people/{CarolId}/requests", Json(new { credentialProfileId = Profile, recoverCertificateIds = certificateIds }), cancellationToken).ConfigureAwait(false);
+        var (status, body, ms) = await SendAsync(_olivia, $"/api/people/{CarolId}/requests", Json(new { credentialProfileId = profile, recoverCertificateIds = certificateIds }), cancellationToken).ConfigureAwait(false);
         if (status != HttpStatusCode.Created)
         {
             return Failure(status, body, ms);

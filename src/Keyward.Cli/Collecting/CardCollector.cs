@@ -49,9 +49,6 @@ internal static class CardCollector
             throw new KeywardClientException($"request {requestId} is {status}: only a request awaiting issue can be collected; nothing was written");
         }
 
-        // What the request puts on the card and takes off it, with each certificate's DER to find it there.
-        var wanted = await CertificatesAsync(api, Items(request, "certificates"), cancellationToken).ConfigureAwait(false);
-        var unwanted = update ? await CertificatesAsync(api, Items(request, "removes"), cancellationToken).ConfigureAwait(false) : [];
         var secrets = new Secrets(options.PinsFromStandardInput, parse.InvocationConfiguration.Error);
 
         using var module = AtTheCard(() => CardModule.Load(options.Module));
@@ -61,6 +58,20 @@ internal static class CardCollector
 
         // Read again: initialising a blank token gives it its label and, on some tokens, its serial number.
         var token = card.Description;
+
+        // The token makes the transport key pair (an RSA key generation: the longest step of a small collection) while
+        // the server is asked for the certificates; nothing else uses the card's session until it is made. Made before
+        // the preview, it is destroyed unused when the collection stops there.
+        var (made, wanted, unwanted) = await Concurrently(
+            () => AtTheCard(() => card.CreateTransportKey(options.TransportKey)),
+            async () =>
+            {
+                // What the request puts on the card and takes off it, with each certificate's DER to find it there.
+                var put = await CertificatesAsync(api, Items(request, "certificates"), cancellationToken).ConfigureAwait(false);
+                var take = update ? await CertificatesAsync(api, Items(request, "removes"), cancellationToken).ConfigureAwait(false) : [];
+                return (put, take);
+            }).ConfigureAwait(false);
+        using var transport = made;
 
         var contents = AtTheCard(card.Contents);
         var inventory = CardInventory.Compare(contents, wanted.Select(c => c.Der), unwanted.Select(c => c.Der));
@@ -75,7 +86,6 @@ internal static class CardCollector
             throw new KeywardClientException($"card {token.Serial} was left as it was: nothing was written or released");
         }
 
-        using var transport = AtTheCard(() => card.CreateTransportKey(options.TransportKey));
         var begun = await Terminal.StatusAsync(
             parse,
             $"Collecting request {requestId}…",
@@ -318,20 +328,53 @@ internal static class CardCollector
         }
     }
 
-    /// <summary>The certificates a request names, each with its DER from <c>GET /api/certificates/{id}</c>.</summary>
+    /// <summary>
+    /// The certificates a request names, each with its DER from <c>GET /api/certificates/{id}</c>, in the request's
+    /// order. The GETs run concurrently: a PIV card's key history is 20 certificates, 20 round trips one after another.
+    /// </summary>
     private static async Task<IReadOnlyList<RequestCertificate>> CertificatesAsync(KeywardClient api, IEnumerable<JsonElement> listed, CancellationToken cancellationToken)
     {
-        var certificates = new List<RequestCertificate>();
-        foreach (var item in listed)
+        async Task<RequestCertificate> One(JsonElement item)
         {
             var id = Text(item, "id")!;
             var document = await api.GetAsync($"/api/certificates/{Uri.EscapeDataString(id)}", cancellationToken).ConfigureAwait(false);
             var pem = Text(document, "pem") ?? throw new KeywardClientException($"the server gave certificate {id} without its PEM");
             using var certificate = X509Certificate2.CreateFromPem(pem);
-            certificates.Add(new RequestCertificate(id, Text(item, "serialNumber") ?? string.Empty, Text(item, "subject") ?? string.Empty, certificate.RawData));
+            return new RequestCertificate(id, Text(item, "serialNumber") ?? string.Empty, Text(item, "subject") ?? string.Empty, certificate.RawData);
         }
 
-        return certificates;
+        return await Task.WhenAll(listed.Select(One)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes the transport key on a worker thread while <paramref name="fetch"/> runs, and waits for both. When either
+    /// fails the transport key (if made) is disposed and the first failure is thrown.
+    /// </summary>
+    private static async Task<(CardTransportKey Transport, IReadOnlyList<RequestCertificate> Wanted, IReadOnlyList<RequestCertificate> Unwanted)> Concurrently(
+        Func<CardTransportKey> makeTransport, Func<Task<(IReadOnlyList<RequestCertificate>, IReadOnlyList<RequestCertificate>)>> fetch)
+    {
+        var making = Task.Run(makeTransport);
+        (IReadOnlyList<RequestCertificate> Wanted, IReadOnlyList<RequestCertificate> Unwanted) fetched;
+        try
+        {
+            fetched = await fetch().ConfigureAwait(false);
+        }
+        catch
+        {
+            // The card's session must be free again before the card is disposed.
+            try
+            {
+                (await making.ConfigureAwait(false)).Dispose();
+            }
+            catch (KeywardClientException)
+            {
+                // The fetch's failure is the one to report.
+            }
+
+            throw;
+        }
+
+        return (await making.ConfigureAwait(false), fetched.Wanted, fetched.Unwanted);
     }
 
     /// <summary>Runs a card operation; its <see cref="CardException"/> becomes the command's one-line error.</summary>

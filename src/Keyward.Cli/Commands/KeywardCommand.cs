@@ -33,6 +33,8 @@ internal static class KeywardCommand
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(RequestsCommand.Create());
         root.Subcommands.Add(CollectCommand.Create());
+        root.Subcommands.Add(BackupCommands.CreateBackup());
+        root.Subcommands.Add(BackupCommands.CreateRestore());
         return root;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Keyward.Audit;
+using Keyward.Common;
 
 namespace Keyward.ApiClients;
 
@@ -37,6 +38,7 @@ public sealed class SignInFailureTally
     public IReadOnlyList<AuditEntry> Count(SignInFailure failure)
     {
         ArgumentNullException.ThrowIfNull(failure);
+        KeywardMetrics.RecordSignInFailure(failure.Error.Code);
         var now = _clock.GetUtcNow();
         var key = (failure.Source, failure.Error.Code);
         lock (_lock)

@@ -35,6 +35,23 @@ public static class KeywardServer
     public const string DefaultUrls = "http://localhost:5080";
 
     /// <summary>
+    /// The server's options as <see cref="Build"/> reads them — appsettings.json next to the program, then environment
+    /// variables, then <paramref name="configure"/> — for commands that work on a data folder without serving it.
+    /// </summary>
+    public static KeywardServerOptions ReadOptions(Action<KeywardServerOptions>? configure = null)
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var options = new KeywardServerOptions();
+        configuration.GetSection("Keyward").Bind(options);
+        configure?.Invoke(options);
+        return options;
+    }
+
+    /// <summary>
     /// Creates the application. Options come from configuration section <c>Keyward</c> (appsettings.json,
     /// environment variables such as <c>Keyward__Database__Provider</c>), then <paramref name="configure"/>.
     /// <paramref name="configureBuilder"/> runs first, so it can add configuration (e.g. <c>urls</c>) or
@@ -103,6 +120,7 @@ public static class KeywardServer
         services.AddSingleton<StorageKeyRotation>();
         services.AddScoped<DemoOrganisation>();
         AddNotificationsAndExpiry(services, options);
+        services.AddKeywardMetrics(options.Metrics);
 
         var app = builder.Build();
         app.UseExceptionHandler(ProblemHandling.ExceptionHandlerOptions());
@@ -122,6 +140,7 @@ public static class KeywardServer
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapHealthEndpoints();
+        app.MapKeywardMetrics(options.Metrics);
         app.MapErrorPages();
         app.MapTokenEndpoint();
         var api = app.MapGroup("/api").RequireAuthorization().WithMetadata(new RequiresCaller());

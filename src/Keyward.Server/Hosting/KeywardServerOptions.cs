@@ -69,6 +69,9 @@ public sealed class KeywardServerOptions
     /// </summary>
     public TimeSpan AbandonedCollectionTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>Metrics: <c>/metrics</c> and OTLP (section <c>Keyward:Metrics</c>).</summary>
+    public MetricsOptions Metrics { get; set; } = new();
+
     /// <summary>Re-collect window and server leases (section <c>Keyward:Collection</c>; docs/recovery.md).</summary>
     public CollectionOptions Collection { get; set; } = new();
 }

@@ -20,11 +20,8 @@ public sealed partial class CollectCardTests
     [Fact]
     public async Task NewCard_WritesEachKeyWithItsCertificate_NonExtractable_AndTheKeysDecryptWhatWasEncryptedToThem()
     {
-        await using var server = await DemoServer.StartOnLoopbackAsync();
-        using var keyward = new KeywardProcess(server);
-        using var card = new SoftHsmCard();
-        await card.InitialiseAsync("carol-new");
-        Use(keyward, card);
+        await using var rig = await CardRig.StartAsync("carol-new");
+        var (server, keyward, card) = rig;
         var serial = await card.SerialAsync();
         var (id, certificates) = await keyward.ApprovedRequestForCarolAsync(SmartCard);
 
@@ -73,10 +70,8 @@ public sealed partial class CollectCardTests
     [Fact]
     public async Task NewCard_OnABlankToken_InitialisesIt_WithAGeneratedPinShownOnce()
     {
-        await using var server = await DemoServer.StartOnLoopbackAsync();
-        using var keyward = new KeywardProcess(server);
-        using var card = new SoftHsmCard();
-        Use(keyward, card);
+        await using var rig = await CardRig.StartAsync(null);
+        var (server, keyward, card) = rig;
         var (id, _) = await keyward.ApprovedRequestForCarolAsync(SmartCard);
 
         // --pin-stdin on a blank card: the new user PIN (empty: generate one), then the new SO PIN.
@@ -100,11 +95,8 @@ public sealed partial class CollectCardTests
     [Fact]
     public async Task CardUpdate_WithOneCertificateDeselected_PreviewsThenRemovesExactlyThatOne_AndKeepsTheRest()
     {
-        await using var server = await DemoServer.StartOnLoopbackAsync();
-        using var keyward = new KeywardProcess(server);
-        using var card = new SoftHsmCard();
-        await card.InitialiseAsync("carols-card");
-        Use(keyward, card);
+        await using var rig = await CardRig.StartAsync("carols-card");
+        var (server, keyward, card) = rig;
         var serial = await card.SerialAsync();
         using var admin = await server.SignInAsync("admin");
         var carolId = await Json.PersonIdAsync(admin, "carol");
@@ -122,11 +114,7 @@ public sealed partial class CollectCardTests
 
         // Olivia asks to update the card with the current and the revoked certificate: the expired one is deselected.
         var deviceId = await RecoverySteps.DeviceIdAsync(admin, carolId, serial);
-        using var olivia = await server.SignInAsync("olivia");
-        using var response = await RecoverySteps.PostDeviceUpdateAsync(olivia, deviceId, null, [carols.Current, carols.Revoked]);
-        var update = (await Json.ReadAsync(response, HttpStatusCode.Created)).GetProperty("id").GetString()!;
-        using var victor = await server.SignInAsync("victor");
-        await RecoverySteps.ApproveAsync(victor, update);
+        var update = await ApprovedDeviceUpdateAsync(server, deviceId, [carols.Current, carols.Revoked]);
         var serials = await SerialsAsync(admin, carols);
 
         // Without --yes and no terminal to ask, the preview is shown and nothing happens.
@@ -163,11 +151,8 @@ public sealed partial class CollectCardTests
     [Fact]
     public async Task WrongPin_IsAClearError_NothingIsWrittenOrReleased_AndTheRequestStaysCollectable()
     {
-        await using var server = await DemoServer.StartOnLoopbackAsync();
-        using var keyward = new KeywardProcess(server);
-        using var card = new SoftHsmCard();
-        await card.InitialiseAsync("carol-new");
-        Use(keyward, card);
+        await using var rig = await CardRig.StartAsync("carol-new");
+        var (server, keyward, card) = rig;
         var (id, _) = await keyward.ApprovedRequestForCarolAsync(SmartCard);
 
         var outcome = await keyward.RunAsync("olivia", "000000", "collect", id, "--module", SoftHsmCard.Module, "--pin-stdin");
@@ -185,20 +170,13 @@ public sealed partial class CollectCardTests
     [Fact]
     public async Task WrongCard_ForAnUpdate_IsRefusedByTheServerBeforeAnyKeyIsReleasedOrWritten_AndAudited()
     {
-        await using var server = await DemoServer.StartOnLoopbackAsync();
-        using var keyward = new KeywardProcess(server);
-        using var card = new SoftHsmCard();
-        await card.InitialiseAsync("not-carols-card");
-        Use(keyward, card);
+        await using var rig = await CardRig.StartAsync("not-carols-card");
+        var (server, keyward, card) = rig;
         var serial = await card.SerialAsync();
         using var admin = await server.SignInAsync("admin");
         var carolId = await Json.PersonIdAsync(admin, "carol");
         var carols = await CardholderCertificates.OfAsync(admin, carolId);
-        using var olivia = await server.SignInAsync("olivia");
-        using var response = await RecoverySteps.PostDeviceUpdateAsync(olivia, await RecoverySteps.DeviceIdAsync(admin, carolId, "DEMO-CARD-CAROL"), null, [carols.Current, carols.Expired]);
-        var id = (await Json.ReadAsync(response, HttpStatusCode.Created)).GetProperty("id").GetString()!;
-        using var victor = await server.SignInAsync("victor");
-        await RecoverySteps.ApproveAsync(victor, id);
+        var id = await ApprovedDeviceUpdateAsync(server, await RecoverySteps.DeviceIdAsync(admin, carolId, "DEMO-CARD-CAROL"), [carols.Current, carols.Expired]);
 
         var outcome = await keyward.RunAsync("carol", SoftHsmCard.UserPin, "collect", id, "--module", SoftHsmCard.Module, "--pin-stdin", "--yes");
 
@@ -214,11 +192,8 @@ public sealed partial class CollectCardTests
     [Fact]
     public async Task KilledAfterTheFirstKey_TheRetryFinishesTheJob_WithNoDuplicateObjects()
     {
-        await using var server = await DemoServer.StartOnLoopbackAsync();
-        using var keyward = new KeywardProcess(server);
-        using var card = new SoftHsmCard();
-        await card.InitialiseAsync("carol-new");
-        Use(keyward, card);
+        await using var rig = await CardRig.StartAsync("carol-new");
+        var (server, keyward, card) = rig;
         var serial = await card.SerialAsync();
         var (id, _) = await keyward.ApprovedRequestForCarolAsync(SmartCard);
 
@@ -251,11 +226,8 @@ public sealed partial class CollectCardTests
     [Fact]
     public async Task SoftwareTransportKey_ImportsThroughTheClient_AndTheAuditSaysSo()
     {
-        await using var server = await DemoServer.StartOnLoopbackAsync();
-        using var keyward = new KeywardProcess(server);
-        using var card = new SoftHsmCard();
-        await card.InitialiseAsync("carol-new");
-        Use(keyward, card);
+        await using var rig = await CardRig.StartAsync("carol-new");
+        var (server, keyward, card) = rig;
         var (id, certificates) = await keyward.ApprovedRequestForCarolAsync(SmartCard);
 
         var outcome = await keyward.RunAsync("olivia", SoftHsmCard.UserPin, "collect", id, "--module", SoftHsmCard.Module, "--pin-stdin", "--transport-key", "software");
@@ -273,13 +245,15 @@ public sealed partial class CollectCardTests
         Assert.Contains(await AuditAsync(server), d => d.Contains("transport key generated in software: the keys pass through the collecting client's memory", StringComparison.Ordinal));
     }
 
-    /// <summary>The card's keyward and pkcs11-tool runs see the test's own token folder.</summary>
-    private static void Use(KeywardProcess keyward, SoftHsmCard card)
+    /// <summary>Olivia asks to update the card <paramref name="deviceId"/> with <paramref name="certificateIds"/>; victor approves.</summary>
+    private static async Task<string> ApprovedDeviceUpdateAsync(DemoServer server, string deviceId, IReadOnlyList<string> certificateIds)
     {
-        foreach (var (name, value) in card.Environment)
-        {
-            keyward.Environment[name] = value;
-        }
+        using var olivia = await server.SignInAsync("olivia");
+        using var response = await RecoverySteps.PostDeviceUpdateAsync(olivia, deviceId, null, certificateIds);
+        var id = (await Json.ReadAsync(response, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        using var victor = await server.SignInAsync("victor");
+        await RecoverySteps.ApproveAsync(victor, id);
+        return id;
     }
 
     /// <summary>The <c>CKA_ID</c> Keyward gives a recovered key on a generic token: SHA-1 of the RSA modulus, in hex.</summary>
@@ -325,6 +299,46 @@ public sealed partial class CollectCardTests
         await using var scope = server.App.Services.CreateAsyncScope();
         var store = scope.ServiceProvider.GetRequiredService<Keyward.Common.IKeywardStore>();
         return await store.ToListAsync(store.AuditEvents.OrderBy(e => e.Sequence).Select(e => e.Details), CancellationToken.None);
+    }
+
+    /// <summary>A loopback demo server, a keyward process and a SoftHSM2 card that process sees (and nobody else).</summary>
+    private sealed class CardRig : IAsyncDisposable
+    {
+        private CardRig(DemoServer server, KeywardProcess keyward, SoftHsmCard card) => (Server, Keyward, Card) = (server, keyward, card);
+
+        public DemoServer Server { get; }
+
+        public KeywardProcess Keyward { get; }
+
+        public SoftHsmCard Card { get; }
+
+        /// <summary>Starts everything; the card is initialised with <paramref name="label"/>, or left blank when it is null.</summary>
+        public static async Task<CardRig> StartAsync(string? label)
+        {
+            var server = await DemoServer.StartOnLoopbackAsync();
+            var card = new SoftHsmCard();
+            if (label is not null)
+            {
+                await card.InitialiseAsync(label);
+            }
+
+            var keyward = new KeywardProcess(server);
+            foreach (var (name, value) in card.Environment)
+            {
+                keyward.Environment[name] = value;
+            }
+
+            return new CardRig(server, keyward, card);
+        }
+
+        public void Deconstruct(out DemoServer server, out KeywardProcess keyward, out SoftHsmCard card) => (server, keyward, card) = (Server, Keyward, Card);
+
+        public async ValueTask DisposeAsync()
+        {
+            Keyward.Dispose();
+            Card.Dispose();
+            await Server.DisposeAsync();
+        }
     }
 
     [GeneratedRegex(@"User PIN: (\d+)")]
