@@ -17,7 +17,7 @@ internal static class ServerCommand
         var demo = new Option<bool>("--demo") { Description = "Seed the demo organisation on an empty database and print its credentials." };
         var urls = new Option<string?>("--urls") { Description = $"Addresses to listen on, separated by ';' (default {KeywardServer.DefaultUrls})." };
         var data = new Option<string?>("--data") { Description = "Data folder holding the SQLite database and key files (default ./data)." };
-        var command = new Command("server", "Run the Keyward server (Core API).") { demo, urls, data };
+        var command = new Command("server", "Run the Keyward server (Core API and Operator Client).") { demo, urls, data };
         command.Subcommands.Add(CreateInit());
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -149,6 +149,7 @@ internal static class ServerCommand
 
         console.Write(table);
         var url = urls.Split(';')[0];
+        console.MarkupLine($"Operator Client: open [bold]{Markup.Escape(url)}/[/] in a browser and sign in as one of the people above with the password {Markup.Escape(DemoOrganisation.Password)} (e.g. olivia, then victor to approve, then carol to collect).");
         console.MarkupLine($"Listening on [bold]{Markup.Escape(urls)}[/]. Try: curl -s -d grant_type=client_credentials -d client_id=olivia-cli -d client_secret=olivia-secret {Markup.Escape(url)}/connect/token");
     }
 }

@@ -13,6 +13,8 @@ public static class SignInErrors
 
     public static readonly Error RateLimited = new("auth.rate_limited", ErrorKind.TooManyRequests, "Too many failed sign-ins", "Too many sign-ins were refused for this client id or from this address lately; wait before trying again.");
 
+    public static readonly Error InvalidCredentials = new("auth.invalid_credentials", ErrorKind.Unauthorized, "Sign-in refused", "The logon name or the password is not right.");
+
     public static readonly Error TokenInQuery = new("auth.token_in_query", ErrorKind.Validation, "Access token in the address", "An access token must not be sent in the query string (access_token); send it as 'Authorization: Bearer <token>', and treat the token that was sent as leaked.");
 }
 

@@ -174,7 +174,8 @@ public sealed partial class RecoveryWorkflow
     }
 
     /// <summary>
-    /// Requests in the caller's SearchRequests scope, newest first. Asked for <see cref="RequestStatus.AwaitingValidation"/>
+    /// Requests in the caller's SearchRequests scope, those they asked for, and those for them when they may view
+    /// their own, newest first. Asked for <see cref="RequestStatus.AwaitingValidation"/>
     /// by someone who holds ValidateRequest, it is their review queue: exactly the requests they may approve now.
     /// </summary>
     public async Task<Result<Page<RequestView>>> ListAsync(AccessContext access, RequestFilter filter, PageRequest page, CancellationToken cancellationToken)
@@ -189,7 +190,10 @@ public sealed partial class RecoveryWorkflow
         var reach = access.ReachFor(Operation.SearchRequests);
         var self = access.Caller.PersonId;
         var targets = reach.IsEmpty ? _store.People.Where(p => false) : PeopleDirectory.Within(_store.People, reach);
-        var query = _store.Requests.Where(r => targets.Any(p => p.Id == r.TargetId) || r.RequestedById == self);
+
+        // The requests for the caller, which they may view one by one (GetAsync), are in their list too: "my requests".
+        var forMe = access.ReachFor(Operation.ViewRequest).Covers(self, access.Caller.GroupId);
+        var query = _store.Requests.Where(r => targets.Any(p => p.Id == r.TargetId) || r.RequestedById == self || (forMe && r.TargetId == self));
         if (filter.Status is { } status)
         {
             query = query.Where(r => r.Status == status);

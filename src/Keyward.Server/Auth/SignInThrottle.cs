@@ -56,6 +56,14 @@ internal sealed class SignInThrottle : IRateLimiterPolicy<SignInAttempt>, IDispo
         _addresses.AttemptAcquire(attempt.Origin.Address).Dispose();
     }
 
+    /// <summary>Whether both limits of <paramref name="attempt"/> have room left (the Operator Client asks before it checks a password).</summary>
+    public bool HasRoom(SignInAttempt attempt)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        using var lease = Room(attempt);
+        return lease.IsAcquired;
+    }
+
     public void Dispose()
     {
         _clients.Dispose();

@@ -23,6 +23,7 @@ using Keyward.Server.Health;
 using Keyward.Server.People;
 using Keyward.Server.Problems;
 using Keyward.Server.Profiles;
+using Keyward.Server.Web;
 using Keyward.Storage;
 using Keyward.Changes;
 using Keyward.Settings;
@@ -100,6 +101,7 @@ public static class KeywardServer
         services.AddSingleton(commonPasswords);
         services.AddKeywardStorage(options.Database, options.DataDirectory);
         services.AddKeywardAuth(options, keys);
+        services.AddKeywardWeb(options);
         services.AddKeywardProblemDetails();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o =>
@@ -136,6 +138,7 @@ public static class KeywardServer
 
         var app = builder.Build();
         app.UseExceptionHandler(ProblemHandling.ExceptionHandlerOptions());
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseMiddleware<BodySizeLimitMiddleware>(options.MaxRequestBodyBytes);
@@ -164,6 +167,7 @@ public static class KeywardServer
         api.MapApiClientEndpoints();
         api.MapChangeEndpoints();
         app.MapAuthorityEndpoints();
+        app.MapKeywardWeb();
         return app;
     }
 

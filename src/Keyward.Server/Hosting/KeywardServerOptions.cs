@@ -33,6 +33,9 @@ public sealed class KeywardServerOptions
     /// <summary>Limits on refused token requests (section <c>Keyward:SignIn</c>).</summary>
     public SignInOptions SignIn { get; set; } = new();
 
+    /// <summary>The Operator Client: its session timeout and sign-in limits (section <c>Keyward:Web</c>, docs/web.md).</summary>
+    public Web.WebOptions Web { get; set; } = new();
+
     /// <summary>Largest request body accepted by default (bytes).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1 * 1024 * 1024;
 
