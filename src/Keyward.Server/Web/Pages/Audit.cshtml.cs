@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Keyward.Server.Web.Pages;
 
-/// <summary>The audit trail within the caller's reach (<see cref="AuditLog.ListAsync(Scopes.AccessContext, AuditFilter, PageRequest, Channel, CancellationToken)"/>), searchable and paged, with the chain's verification.</summary>
+/// <summary>The audit trail within the caller's reach (<see cref="AuditLog.ListAsync(Keyward.Scopes.AccessContext, AuditFilter, PageRequest, Channel, CancellationToken)"/>), searchable and paged, with the chain's verification.</summary>
 public sealed class AuditModel : WebPage
 {
     [BindProperty(SupportsGet = true)]
