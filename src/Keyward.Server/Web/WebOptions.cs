@@ -17,4 +17,7 @@ public sealed class WebOptions
     /// <see cref="SignInOptions.Window"/>. While a limit holds, even the right password is refused.
     /// </summary>
     public SignInOptions SignIn { get; set; } = new() { FailuresPerClient = 5, FailuresPerAddress = 60, Window = TimeSpan.FromMinutes(15) };
+
+    /// <summary>Single sign-on through an external OpenID Connect provider; off while its authority is empty.</summary>
+    public WebOidcOptions Oidc { get; set; } = new();
 }

@@ -31,7 +31,8 @@ internal static class WebServiceCollectionExtensions
             .SetApplicationName("Keyward")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "web-keys")));
 
-        services.AddAuthentication()
+        var authentication = services.AddAuthentication();
+        authentication
             .AddCookie(WebSessions.Scheme, o =>
             {
                 o.Cookie.Name = WebSessions.CookieName;
@@ -46,6 +47,12 @@ internal static class WebServiceCollectionExtensions
                 o.ReturnUrlParameter = "returnUrl";
                 o.Events.OnValidatePrincipal = context => context.HttpContext.RequestServices.GetRequiredService<WebSessions>().ValidateAsync(context);
             });
+        web.Oidc.Validate();
+        if (web.Oidc.Enabled)
+        {
+            authentication.AddKeywardWebOidc(web.Oidc);
+        }
+
         services.AddAuthorizationBuilder()
             .AddPolicy(WebSessions.Policy, p => p.AddAuthenticationSchemes(WebSessions.Scheme).RequireAuthenticatedUser());
         services.AddAntiforgery(o =>
@@ -70,12 +77,17 @@ internal static class WebServiceCollectionExtensions
         services.AddSingleton<WebSessions>();
         services.AddSingleton<PfxDownloads>();
         services.AddScoped<PasswordSignIn>();
+        services.AddScoped<OidcSignIn>();
         return services;
     }
 
     public static void MapKeywardWeb(this WebApplication app)
     {
         app.MapWebAssets();
+        if (app.Services.GetRequiredService<WebOptions>().Oidc.Enabled)
+        {
+            app.MapKeywardWebOidc();
+        }
 
         // Page forms are read by TextInputMiddleware too: a field holding NUL is refused before any page sees it.
         app.MapRazorPages().WithMetadata(new ReadsForm());

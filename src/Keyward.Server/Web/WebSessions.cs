@@ -34,6 +34,16 @@ internal sealed class WebSessions(IMemoryCache ended, WebOptions options)
         return new ClaimsPrincipal(identity);
     }
 
+    /// <summary>
+    /// Where to go once signed in: <paramref name="returnUrl"/> when it is a local path (not the sign-out page), else
+    /// the home page. Never another site, so a sign-in link cannot be used to send someone away.
+    /// </summary>
+    public static string SafeReturnUrl(string? returnUrl) =>
+        returnUrl is { Length: > 0 } url && url[0] == '/' && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+            && !url.StartsWith("/signout", StringComparison.OrdinalIgnoreCase)
+            ? url
+            : "/";
+
     /// <summary>Remembers the session of <paramref name="principal"/> as ended, for as long as its cookie could live.</summary>
     public void End(ClaimsPrincipal principal)
     {

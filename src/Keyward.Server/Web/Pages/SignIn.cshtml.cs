@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Keyward.Server.Web.Pages;
 
-/// <summary>The password sign-in form (<see cref="PasswordSignIn"/>).</summary>
+/// <summary>
+/// The password sign-in form (<see cref="PasswordSignIn"/>), and the "Sign in with …" link when single sign-on is
+/// configured (<see cref="WebOidc"/>); a refused single sign-on comes back here with <c>refused=…</c>.
+/// </summary>
 public sealed class SignInModel : PageModel
 {
     [BindProperty]
@@ -18,10 +21,22 @@ public sealed class SignInModel : PageModel
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
+    /// <summary>Why a single sign-on was refused: a key of <see cref="OidcSignIn.Refusals"/>.</summary>
+    [BindProperty(SupportsGet = true, Name = "refused")]
+    public string? Refused { get; set; }
+
     public string? Refusal { get; private set; }
+
+    /// <summary>The provider's name on the "Sign in with …" link; null when single sign-on is off.</summary>
+    public string? SingleSignOn => HttpContext.RequestServices.GetRequiredService<WebOptions>().Oidc is { Enabled: true } oidc ? oidc.DisplayName : null;
 
     public void OnGet()
     {
+        if (Refused is not null)
+        {
+            Refusal = OidcSignIn.Refusals.GetValueOrDefault(Refused, OidcSignIn.Refusals["provider"]);
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+        }
     }
 
     public async Task<IActionResult> OnPostAsync()
