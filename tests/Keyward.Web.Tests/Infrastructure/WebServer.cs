@@ -36,7 +36,8 @@ public sealed class WebServer : IAsyncDisposable
 
     public string Url(string path) => new Uri(Address, path).ToString();
 
-    public static async Task<WebServer> StartAsync()
+    /// <summary>Starts a server on a copy of the demo data; <paramref name="configure"/> adds settings (e.g. single sign-on).</summary>
+    public static async Task<WebServer> StartAsync(Action<KeywardServerOptions>? configure = null)
     {
         var data = Directory.CreateTempSubdirectory("keyward-web-test-").FullName;
         foreach (var file in Directory.GetFiles(await Template.Value))
@@ -44,7 +45,7 @@ public sealed class WebServer : IAsyncDisposable
             File.Copy(file, Path.Combine(data, Path.GetFileName(file)));
         }
 
-        var app = Build(data, loopback: true);
+        var app = Build(data, loopback: true, configure);
         await KeywardServer.InitialiseAsync(app, CancellationToken.None);
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -66,7 +67,7 @@ public sealed class WebServer : IAsyncDisposable
         }
     }
 
-    private static WebApplication Build(string data, bool loopback) => KeywardServer.Build(
+    private static WebApplication Build(string data, bool loopback, Action<KeywardServerOptions>? configure = null) => KeywardServer.Build(
         o =>
         {
             o.DataDirectory = data;
@@ -74,6 +75,7 @@ public sealed class WebServer : IAsyncDisposable
             o.AllowHttp = true;
             o.KeyProtector.Passphrase = Passphrase;
             o.KeyProtector.KeyPoolSize = 0;
+            configure?.Invoke(o);
         },
         b =>
         {
