@@ -46,8 +46,8 @@ internal sealed class OidcSignIn(IKeywardStore store, ClientSignIn signIns, Audi
         List<Person> matches = value.Length == 0 || value.Length > PasswordSignIn.MaxLength
             ? []
             : oidc.MatchClaim == WebOidcOptions.Email
-                ? await store.ToListAsync(store.People.Where(p => p.Email == value || p.Email == lowered).Take(2), cancellationToken).ConfigureAwait(false)
-                : await store.ToListAsync(store.People.Where(p => p.LogonName == lowered).Take(2), cancellationToken).ConfigureAwait(false);
+                ? await store.ToListAsync(store.People.Where(p => p.Email == value || p.Email == lowered).OrderBy(p => p.Id).Take(2), cancellationToken).ConfigureAwait(false)
+                : await store.ToListAsync(store.People.Where(p => p.LogonName == lowered).OrderBy(p => p.Id).Take(2), cancellationToken).ConfigureAwait(false);
         if (matches.Count != 1)
         {
             var unmatched = SignInErrors.InvalidCredentials.WithDetail(

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
-
 namespace Keyward.Web.Tests.Infrastructure;
 
 /// <summary>
@@ -31,12 +28,11 @@ public sealed class SingleSignOnFixture : IAsyncLifetime
             o.Web.Oidc.ClientId = IdentityProvider.ClientId;
             o.Web.Oidc.ClientSecret = IdentityProvider.ClientSecret;
             o.Web.Oidc.DisplayName = DisplayName;
-        });
+        },
 
         // The handshake's correlation cookies expire by the server's clock, which the browser compares with its own:
-        // this server's clock starts at the browser's time rather than the demo's fixed date.
-        var clock = (FakeTimeProvider)_server.App.Services.GetRequiredService<TimeProvider>();
-        clock.SetUtcNow(DateTimeOffset.UtcNow);
+        // this server's clock stands at the browser's time rather than at the demo's fixed date.
+        startAt: DateTimeOffset.UtcNow);
         await _provider.RegisterClientAsync(_server.Address);
     }
 

@@ -36,8 +36,11 @@ public sealed class WebServer : IAsyncDisposable
 
     public string Url(string path) => new Uri(Address, path).ToString();
 
-    /// <summary>Starts a server on a copy of the demo data; <paramref name="configure"/> adds settings (e.g. single sign-on).</summary>
-    public static async Task<WebServer> StartAsync(Action<KeywardServerOptions>? configure = null)
+    /// <summary>
+    /// Starts a server on a copy of the demo data; <paramref name="configure"/> adds settings (e.g. single sign-on), and
+    /// <paramref name="startAt"/> sets where its fixed clock stands (<see cref="Start"/> unless told).
+    /// </summary>
+    public static async Task<WebServer> StartAsync(Action<KeywardServerOptions>? configure = null, DateTimeOffset? startAt = null)
     {
         var data = Directory.CreateTempSubdirectory("keyward-web-test-").FullName;
         foreach (var file in Directory.GetFiles(await Template.Value))
@@ -45,7 +48,7 @@ public sealed class WebServer : IAsyncDisposable
             File.Copy(file, Path.Combine(data, Path.GetFileName(file)));
         }
 
-        var app = Build(data, loopback: true, configure);
+        var app = Build(data, loopback: true, configure, startAt);
         await KeywardServer.InitialiseAsync(app, CancellationToken.None);
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -67,7 +70,7 @@ public sealed class WebServer : IAsyncDisposable
         }
     }
 
-    private static WebApplication Build(string data, bool loopback, Action<KeywardServerOptions>? configure = null) => KeywardServer.Build(
+    private static WebApplication Build(string data, bool loopback, Action<KeywardServerOptions>? configure = null, DateTimeOffset? startAt = null) => KeywardServer.Build(
         o =>
         {
             o.DataDirectory = data;
@@ -79,7 +82,7 @@ public sealed class WebServer : IAsyncDisposable
         },
         b =>
         {
-            b.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Start));
+            b.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(startAt ?? Start));
             if (loopback)
             {
                 b.Configuration["urls"] = "http://127.0.0.1:0";
