@@ -95,6 +95,9 @@ internal sealed class EfKeywardStore : IKeywardStore
     public Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
         EntityFrameworkQueryableExtensions.AnyAsync(query, cancellationToken);
 
+    public Task<long> AccessEpochAsync(CancellationToken cancellationToken) =>
+        _db.AccessEpochs.Where(e => e.Id == AccessEpoch.RowId).Select(e => e.Value).SingleAsync(cancellationToken);
+
     public async Task SaveChangesAsync(CancellationToken cancellationToken)
     {
         // A saved notification wakes this process's dispatcher at once; it reads the row the commit made.

@@ -56,6 +56,8 @@ public abstract class KeywardDbContext : DbContext
 
     public DbSet<Changes.ChangeRequest> ChangeRequests => Set<Changes.ChangeRequest>();
 
+    internal DbSet<AccessEpoch> AccessEpochs => Set<AccessEpoch>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);

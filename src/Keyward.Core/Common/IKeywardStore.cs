@@ -74,6 +74,12 @@ public interface IKeywardStore
     Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The access epoch: a number the database raises in every transaction that changes a person, a group, a role
+    /// or a role assignment (<see cref="Scopes.AccessCache"/>). Read outside any staged change; cheap.
+    /// </summary>
+    Task<long> AccessEpochAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// Saves every staged change in one transaction. When audit entries are staged, the transaction first takes
     /// the trail's database-wide lock, reads the trail's tail and chains the entries after it in the order they
     /// were added (<see cref="AuditEvent.ChainAfter"/>): concurrent units of work, in one process or several,

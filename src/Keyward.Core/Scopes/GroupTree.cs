@@ -10,11 +10,18 @@ public sealed class GroupTree
 {
     private readonly Dictionary<string, Group> _byId;
     private readonly Dictionary<string, List<string>> _children;
+    private readonly Dictionary<string, Group> _byPath;
 
     public GroupTree(IEnumerable<Group> groups)
     {
         _byId = groups.ToDictionary(g => g.Id, StringComparer.Ordinal);
         _children = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        _byPath = new Dictionary<string, Group>(_byId.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var group in _byId.Values)
+        {
+            _byPath.TryAdd(group.Path, group);
+        }
+
         foreach (var group in _byId.Values.Where(g => g.ParentId is not null))
         {
             if (!_children.TryGetValue(group.ParentId!, out var list))
@@ -30,8 +37,7 @@ public sealed class GroupTree
 
     public Group? Find(string groupId) => _byId.GetValueOrDefault(groupId);
 
-    public Group? FindByPath(string path) =>
-        _byId.Values.FirstOrDefault(g => string.Equals(g.Path, path, StringComparison.OrdinalIgnoreCase));
+    public Group? FindByPath(string path) => _byPath.GetValueOrDefault(path);
 
     /// <summary>The group and every group beneath it. Unknown ids yield just themselves.</summary>
     public IEnumerable<string> Subtree(string groupId)

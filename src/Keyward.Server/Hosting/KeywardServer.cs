@@ -115,6 +115,7 @@ public static class KeywardServer
         // The application core: one instance per call, like the unit of work under it.
         services.AddScoped<AuditTrail>();
         services.AddScoped<AuditLog>();
+        services.AddSingleton<AccessCache>();
         services.AddScoped<CallerResolver>();
         services.AddScoped<ClientSignIn>();
         services.AddScoped<PeopleDirectory>();

@@ -11,6 +11,7 @@ internal sealed class GroupConfiguration : IEntityTypeConfiguration<Group>
 {
     public void Configure(EntityTypeBuilder<Group> builder)
     {
+        builder.ToTable(t => t.HasTrigger(AccessEpoch.TriggerName));
         builder.HasKey(g => g.Id);
         builder.Property(g => g.Id).HasMaxLength(64);
         builder.Property(g => g.Name).HasMaxLength(200);
@@ -25,6 +26,7 @@ internal sealed class PersonConfiguration : IEntityTypeConfiguration<Person>
 {
     public void Configure(EntityTypeBuilder<Person> builder)
     {
+        builder.ToTable(t => t.HasTrigger(AccessEpoch.TriggerName));
         builder.HasKey(p => p.Id);
         builder.Property(p => p.Id).HasMaxLength(64);
         builder.Property(p => p.LogonName).HasMaxLength(64);
@@ -44,6 +46,7 @@ internal sealed class RoleConfiguration : IEntityTypeConfiguration<Role>
 {
     public void Configure(EntityTypeBuilder<Role> builder)
     {
+        builder.ToTable(t => t.HasTrigger(AccessEpoch.TriggerName));
         builder.HasKey(r => r.Id);
         builder.Property(r => r.Id).HasMaxLength(64);
         builder.Property(r => r.Name).HasMaxLength(100);
@@ -57,6 +60,7 @@ internal sealed class RoleAssignmentConfiguration : IEntityTypeConfiguration<Rol
 {
     public void Configure(EntityTypeBuilder<RoleAssignment> builder)
     {
+        builder.ToTable(t => t.HasTrigger(AccessEpoch.TriggerName));
         builder.HasKey(a => a.Id);
         builder.Property(a => a.Id).HasMaxLength(64);
         builder.Property(a => a.PersonId).HasMaxLength(64);
@@ -85,5 +89,15 @@ internal sealed class SystemSettingsConfiguration : IEntityTypeConfiguration<Sys
     {
         builder.HasKey(s => s.Id);
         builder.Property(s => s.Id).ValueGeneratedNever();
+    }
+}
+
+internal sealed class AccessEpochConfiguration : IEntityTypeConfiguration<AccessEpoch>
+{
+    public void Configure(EntityTypeBuilder<AccessEpoch> builder)
+    {
+        builder.HasKey(e => e.Id);
+        builder.Property(e => e.Id).ValueGeneratedNever();
+        builder.HasData(new { Id = AccessEpoch.RowId, Value = 0L });
     }
 }

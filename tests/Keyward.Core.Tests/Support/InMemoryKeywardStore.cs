@@ -99,6 +99,9 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
 
     public Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.Any());
 
+    /// <summary>Every save counts as a change of access (the list store has no triggers to tell).</summary>
+    public Task<long> AccessEpochAsync(CancellationToken cancellationToken) => Task.FromResult((long)Saves);
+
     public Task SaveChangesAsync(CancellationToken cancellationToken)
     {
         try

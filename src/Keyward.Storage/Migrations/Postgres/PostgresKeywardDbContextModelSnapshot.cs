@@ -530,7 +530,10 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Path")
                         .IsUnique();
 
-                    b.ToTable("Groups");
+                    b.ToTable("Groups", t =>
+                        {
+                            t.HasTrigger("AccessEpoch");
+                        });
                 });
 
             modelBuilder.Entity("Keyward.People.Person", b =>
@@ -573,7 +576,11 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("LogonName")
                         .IsUnique();
 
-                    b.ToTable("People");
+                    b.ToTable("People", t =>
+                        {
+                            t.HasTrigger("AccessEpoch")
+                                .HasDatabaseName("AccessEpoch1");
+                        });
                 });
 
             modelBuilder.Entity("Keyward.Profiles.CredentialProfile", b =>
@@ -832,7 +839,11 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("Roles");
+                    b.ToTable("Roles", t =>
+                        {
+                            t.HasTrigger("AccessEpoch")
+                                .HasDatabaseName("AccessEpoch2");
+                        });
                 });
 
             modelBuilder.Entity("Keyward.Scopes.RoleAssignment", b =>
@@ -865,7 +876,11 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("PersonId", "RoleId")
                         .IsUnique();
 
-                    b.ToTable("RoleAssignment");
+                    b.ToTable("RoleAssignment", t =>
+                        {
+                            t.HasTrigger("AccessEpoch")
+                                .HasDatabaseName("AccessEpoch3");
+                        });
                 });
 
             modelBuilder.Entity("Keyward.Settings.SystemSettings", b =>
@@ -885,6 +900,26 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.ToTable("Settings");
+                });
+
+            modelBuilder.Entity("Keyward.Storage.AccessEpoch", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AccessEpochs");
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Value = 0L
+                        });
                 });
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", b =>

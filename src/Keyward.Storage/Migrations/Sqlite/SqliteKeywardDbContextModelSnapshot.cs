@@ -525,7 +525,10 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Path")
                         .IsUnique();
 
-                    b.ToTable("Groups");
+                    b.ToTable("Groups", t =>
+                        {
+                            t.HasTrigger("AccessEpoch");
+                        });
                 });
 
             modelBuilder.Entity("Keyward.People.Person", b =>
@@ -568,7 +571,11 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("LogonName")
                         .IsUnique();
 
-                    b.ToTable("People");
+                    b.ToTable("People", t =>
+                        {
+                            t.HasTrigger("AccessEpoch")
+                                .HasDatabaseName("AccessEpoch1");
+                        });
                 });
 
             modelBuilder.Entity("Keyward.Profiles.CredentialProfile", b =>
@@ -827,7 +834,11 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("Roles");
+                    b.ToTable("Roles", t =>
+                        {
+                            t.HasTrigger("AccessEpoch")
+                                .HasDatabaseName("AccessEpoch2");
+                        });
                 });
 
             modelBuilder.Entity("Keyward.Scopes.RoleAssignment", b =>
@@ -860,7 +871,11 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("PersonId", "RoleId")
                         .IsUnique();
 
-                    b.ToTable("RoleAssignment");
+                    b.ToTable("RoleAssignment", t =>
+                        {
+                            t.HasTrigger("AccessEpoch")
+                                .HasDatabaseName("AccessEpoch3");
+                        });
                 });
 
             modelBuilder.Entity("Keyward.Settings.SystemSettings", b =>
@@ -880,6 +895,26 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.ToTable("Settings");
+                });
+
+            modelBuilder.Entity("Keyward.Storage.AccessEpoch", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AccessEpochs");
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Value = 0L
+                        });
                 });
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", b =>

@@ -1,0 +1,143 @@
+using Keyward.Common;
+using Keyward.People;
+using Keyward.Scopes;
+using Keyward.Storage.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Keyward.Storage.Tests.People;
+
+/// <summary>
+/// The access epoch and the caller cache over it: every change to people, groups, roles or role assignments raises
+/// the epoch in the database — also one written behind the server's back, as another server process or a bulk load
+/// would — and a cached caller is used only while the epoch stands.
+/// </summary>
+public abstract class AccessCacheTests(ITestDatabaseSource source) : StorageTestBase(source)
+{
+    [Fact]
+    public async Task Epoch_RisesWithEachChangeToPeopleGroupsRolesAndAssignments_AndOnlyThen()
+    {
+        var group = TestData.Group("Acme");
+        var role = TestData.Role("Viewer", Operation.ViewPerson);
+        var person = TestData.Person("ann", group);
+        var epochs = new List<long> { await EpochAsync() };
+
+        await SaveAsync(store => store.Add(group));
+        epochs.Add(await EpochAsync());
+        await SaveAsync(store => store.Add(role));
+        epochs.Add(await EpochAsync());
+        await SaveAsync(store => store.Add(person));
+        epochs.Add(await EpochAsync());
+        await SaveAsync(async store => (await store.FirstOrDefaultAsync(store.People.Where(p => p.Id == person.Id), default))!.Assign(role, Scope.Department));
+        epochs.Add(await EpochAsync());
+        await SqlAsync(db => db.Database.ExecuteSqlAsync($"""UPDATE "People" SET "Name" = {"Ann B."} WHERE "Id" = {person.Id}"""));
+        epochs.Add(await EpochAsync());
+        await SqlAsync(db => db.Database.ExecuteSqlAsync($"""DELETE FROM "RoleAssignment" WHERE "PersonId" = {person.Id}"""));
+        epochs.Add(await EpochAsync());
+
+        for (var i = 1; i < epochs.Count; i++)
+        {
+            Assert.True(epochs[i] > epochs[i - 1], $"change {i} did not raise the epoch: {string.Join(", ", epochs)}");
+        }
+
+        var before = await EpochAsync();
+        await SaveAsync(store => store.Add(TestData.Policy("Encryption")));
+        Assert.Equal(before, await EpochAsync());
+    }
+
+    [Fact]
+    public async Task Cache_ServesTheSameCallerWhileNothingChanges_AndSeesAChangeWrittenBehindItsBack()
+    {
+        var acme = TestData.Group("Acme");
+        var finance = TestData.Group("Finance", acme);
+        var role = TestData.Role("Viewer", Operation.ViewPerson);
+        var ann = TestData.Person("ann", finance);
+        ann.Assign(role, Scope.Department);
+        await SaveAsync(store =>
+        {
+            store.Add(acme);
+            store.Add(finance);
+            store.Add(role);
+            store.Add(ann);
+        });
+        using var cache = new AccessCache(Services.GetRequiredService<IKeywardStoreFactory>());
+
+        var first = await ResolveAsync(cache, ann.Id);
+        var second = await ResolveAsync(cache, ann.Id);
+        Assert.Same(first, second);
+        Assert.True(first!.ReachFor(Operation.ViewPerson).Covers("someone", finance.Id));
+
+        // Another process moves Ann to Acme and disables her: the next call sees both.
+        await SqlAsync(db => db.Database.ExecuteSqlAsync($"""UPDATE "People" SET "GroupId" = {acme.Id}, "Enabled" = {false} WHERE "Id" = {ann.Id}"""));
+        var after = await ResolveAsync(cache, ann.Id);
+
+        Assert.NotSame(first, after);
+        Assert.False(after!.Caller.Enabled);
+        Assert.Equal(acme.Id, after.Caller.GroupId);
+        Assert.True(after.ReachFor(Operation.ViewPerson).IsEmpty);
+    }
+
+    [Fact]
+    public async Task Cache_SeesANewGroupAndAnUnknownPerson()
+    {
+        var acme = TestData.Group("Acme");
+        var role = TestData.Role("Viewer", Operation.ViewPerson);
+        var ann = TestData.Person("ann", acme);
+        ann.Assign(role, Scope.Division);
+        await SaveAsync(store =>
+        {
+            store.Add(acme);
+            store.Add(role);
+            store.Add(ann);
+        });
+        using var cache = new AccessCache(Services.GetRequiredService<IKeywardStoreFactory>());
+        Assert.Null(await ResolveAsync(cache, "nobody"));
+        var before = await ResolveAsync(cache, ann.Id);
+
+        var legal = TestData.Group("Legal", acme);
+        await SaveAsync(store => store.Add(legal));
+        var after = await ResolveAsync(cache, ann.Id);
+
+        Assert.False(before!.ReachFor(Operation.ViewPerson).Covers("someone", legal.Id));
+        Assert.True(after!.ReachFor(Operation.ViewPerson).Covers("someone", legal.Id));
+        Assert.NotNull(after.Policy.Groups.FindByPath("acme/legal"));
+    }
+
+    private async Task<AccessContext?> ResolveAsync(AccessCache cache, string personId)
+    {
+        await using var scope = NewScope();
+        return await new CallerResolver(StoreOf(scope), cache).ResolveAsync(personId, CancellationToken.None);
+    }
+
+    private async Task<long> EpochAsync()
+    {
+        await using var scope = NewScope();
+        return await StoreOf(scope).AccessEpochAsync(CancellationToken.None);
+    }
+
+    private Task SaveAsync(Action<IKeywardStore> change) => SaveAsync(store =>
+    {
+        change(store);
+        return Task.CompletedTask;
+    });
+
+    private async Task SaveAsync(Func<IKeywardStore, Task> change)
+    {
+        await using var scope = NewScope();
+        var store = StoreOf(scope);
+        await change(store);
+        await store.SaveChangesAsync(CancellationToken.None);
+    }
+
+    private async Task SqlAsync(Func<KeywardDbContext, Task<int>> change)
+    {
+        await using var scope = NewScope();
+        Assert.Equal(1, await change(scope.ServiceProvider.GetRequiredService<KeywardDbContext>()));
+    }
+}
+
+[Collection(OnSqlite.Name)]
+public sealed class SqliteAccessCacheTests(SqliteDatabases databases) : AccessCacheTests(databases);
+
+[Collection(OnPostgres.Name)]
+public sealed class PostgresAccessCacheTests(PostgresServer server) : AccessCacheTests(server);
