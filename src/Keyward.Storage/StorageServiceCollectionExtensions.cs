@@ -13,7 +13,8 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the model on the configured provider as <see cref="KeywardDbContext"/> and the core's
-    /// <see cref="IKeywardStore"/> over it.
+    /// <see cref="IKeywardStore"/> over it. Contexts are pooled: a call rents one that is reset when returned, rather
+    /// than building a context and its services on every call.
     /// </summary>
     public static IServiceCollection AddKeywardStorage(this IServiceCollection services, StorageOptions options, string dataDirectory)
     {
@@ -22,11 +23,11 @@ public static class StorageServiceCollectionExtensions
         switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:
-                services.AddDbContext<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(SqliteUnicodeCaseInterceptor.Instance).ConfigureWarnings(FailuresAtDebug));
+                services.AddDbContextPool<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(SqliteUnicodeCaseInterceptor.Instance).ConfigureWarnings(FailuresAtDebug));
                 services.AddSingleton(_ => WriteGate.ForSqlite());
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContext<KeywardDbContext, PostgresKeywardDbContext>(o => o.UseNpgsql(connectionString).ConfigureWarnings(FailuresAtDebug));
+                services.AddDbContextPool<KeywardDbContext, PostgresKeywardDbContext>(o => o.UseNpgsql(connectionString).ConfigureWarnings(FailuresAtDebug));
                 services.AddSingleton(_ => WriteGate.None());
                 break;
             default:

@@ -126,6 +126,11 @@ internal static class LoadReport
         Row("CPU per collect: server / driver / PostgreSQL", r => PerOperation(r.CollectCpu, Rate(r.Rounds.Sum(x => x.Collected), r.Rounds.Sum(x => x.CollectSeconds))));
         Row("One worker, one flow at a time: create / approve / collect p50", r => F($"{r.Sequential.Step("create").Percentiles().P50:F1} / {r.Sequential.Step("approve").Percentiles().P50:F1} / {r.Sequential.Step("collect").Percentiles().P50:F1} ms"));
         Row("… server CPU per step, one at a time: create / approve / collect", r => F($"{r.SequentialCpu.GetValueOrDefault("create"):F1} / {r.SequentialCpu.GetValueOrDefault("approve"):F1} / {r.SequentialCpu.GetValueOrDefault("collect"):F1} ms"));
+        foreach (var (path, _) in RecoveryLoad.Reads)
+        {
+            Row($"Sequential `GET {path}`, one connection: server CPU per request (requests / s)", r => F($"{r.ReadCpu.GetValueOrDefault(path):F2} ms ({r.ReadRate.GetValueOrDefault(path):F0} / s)"));
+        }
+
         if (options.CountSql)
         {
             Row("SQL commands per step: create / approve / collect", r => F($"{r.SqlPerStep.GetValueOrDefault("create"):F1} / {r.SqlPerStep.GetValueOrDefault("approve"):F1} / {r.SqlPerStep.GetValueOrDefault("collect"):F1}"));

@@ -24,10 +24,12 @@ internal sealed class RecoveryApi : IDisposable
     private readonly HttpClient _victor;
     private readonly HttpClient _carol;
     private readonly HttpClient _admin;
+    private readonly HttpClient _anonymous;
 
     private RecoveryApi(SocketsHttpHandler handler, HttpClient olivia, HttpClient victor, HttpClient carol, HttpClient admin)
     {
         _handler = handler;
+        _anonymous = new HttpClient(handler, disposeHandler: false) { BaseAddress = admin.BaseAddress, Timeout = admin.Timeout };
         _olivia = olivia;
         _victor = victor;
         _carol = carol;
@@ -171,12 +173,24 @@ internal sealed class RecoveryApi : IDisposable
         return status == HttpStatusCode.OK;
     }
 
+    /// <summary>A GET as the administrator (or without a token); whether it answered 200.</summary>
+    public async Task<bool> ReadAsync(string path, bool authenticated, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+        using var response = authenticated
+            ? await _admin.SendAsync(request, cancellationToken).ConfigureAwait(false)
+            : await _anonymous.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+        return response.StatusCode == HttpStatusCode.OK;
+    }
+
     public void Dispose()
     {
         _olivia.Dispose();
         _victor.Dispose();
         _carol.Dispose();
         _admin.Dispose();
+        _anonymous.Dispose();
         _handler.Dispose();
     }
 

@@ -28,6 +28,11 @@ internal static class AuthServiceCollectionExtensions
                 o.SetAccessTokenLifetime(options.AccessTokenLifetime);
                 o.AddSigningCredentials(new SigningCredentials(new ECDsaSecurityKey(keys.SigningKey) { KeyId = keys.KeyId }, SecurityAlgorithms.EcdsaSha256));
                 o.AddEncryptionKey(new SymmetricSecurityKey(keys.EncryptionKey) { KeyId = keys.KeyId + "-enc" });
+                if (!options.EncryptAccessTokens)
+                {
+                    // Signed only (docs/security.md, "Access tokens"): the claims are an id and a lifetime, nothing secret.
+                    o.DisableAccessTokenEncryption();
+                }
 
                 // Client-credential tokens are self-contained and short-lived: nothing to store per token.
                 o.DisableTokenStorage();

@@ -31,6 +31,10 @@ internal static class HealthEndpoints
                 return healthy ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
             })
             .AllowAnonymous()
+
+            // Answered as soon as routing finds it: a probe carries no token, so authentication, rate limiting and
+            // the caller's resolution have nothing to do.
+            .ShortCircuit()
             .WithName("Health")
             .WithTags("Health");
 

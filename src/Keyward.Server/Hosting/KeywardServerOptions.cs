@@ -30,6 +30,13 @@ public sealed class KeywardServerOptions
     /// <summary>How long an access token is valid.</summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// Encrypt access tokens (JWE, AES-256) as well as signing them. Off by default: a token carries only the
+    /// person's id and its validity, and encryption costs every call an AES unwrap and decrypt (docs/security.md,
+    /// "Access tokens").
+    /// </summary>
+    public bool EncryptAccessTokens { get; set; }
+
     /// <summary>Limits on refused token requests (section <c>Keyward:SignIn</c>).</summary>
     public SignInOptions SignIn { get; set; } = new();
 

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -159,6 +160,45 @@ public sealed class TokenTests
         await Json.ProblemAsync(response, HttpStatusCode.Unauthorized, "auth.person_disabled");
         using var token = await server.RequestTokenAsync("carol-cli", "carol-secret");
         Assert.Equal(HttpStatusCode.Unauthorized, token.StatusCode);
+    }
+
+    [Fact]
+    public async Task Token_ByDefault_IsSignedNotEncrypted_CarriesOnlyThePersonAndItsValidity_AndAlteringItIsRefused()
+    {
+        await using var server = await DemoServer.StartAsync();
+        var token = await server.TokenAsync("carol");
+
+        var parts = token.Split('.');
+        Assert.Equal(3, parts.Length);
+        using var header = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[0]));
+        Assert.Equal("ES256", header.RootElement.GetProperty("alg").GetString());
+        using var payload = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1]));
+        var me = await Json.GetAsync(await server.SignInAsync("carol"), "/api/me");
+        Assert.Equal(me.GetProperty("id").GetString(), payload.RootElement.GetProperty("sub").GetString());
+
+        // The same claims with the subject changed to the administrator's, under the original signature.
+        var admin = await Json.GetAsync(await server.SignInAsync("admin"), "/api/me");
+        var forged = payload.RootElement.GetRawText().Replace(me.GetProperty("id").GetString()!, admin.GetProperty("id").GetString()!, StringComparison.Ordinal);
+        var client = server.Client;
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/me", UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", $"{parts[0]}.{Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(forged))}.{parts[2]}");
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Token_WithEncryptionOn_IsAnEncryptedTokenThatTheApiAccepts()
+    {
+        await using var server = await DemoServer.StartAsync(o => o.EncryptAccessTokens = true);
+        var token = await server.TokenAsync("carol");
+
+        var parts = token.Split('.');
+        Assert.Equal(5, parts.Length);
+        using var header = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[0]));
+        Assert.True(header.RootElement.TryGetProperty("enc", out _), header.RootElement.GetRawText());
+        using var carol = await server.SignInAsync("carol");
+        var me = await Json.GetAsync(carol, "/api/me");
+        Assert.Equal("carol", me.GetProperty("logonName").GetString());
     }
 
     [Fact]
