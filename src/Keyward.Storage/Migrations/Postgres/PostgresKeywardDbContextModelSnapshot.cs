@@ -539,6 +539,10 @@ namespace Keyward.Storage.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("DirectoryId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Email")
                         .IsRequired()
                         .HasMaxLength(254)
@@ -567,6 +571,9 @@ namespace Keyward.Storage.Migrations.Postgres
                         .HasColumnType("character varying(200)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DirectoryId")
+                        .IsUnique();
 
                     b.HasIndex("GroupId");
 
@@ -875,6 +882,13 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.Property<bool>("AllowSelfRequests")
                         .HasColumnType("boolean");
+
+                    b.Property<DateTime?>("DirectoryFullSyncAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DirectoryHighWaterMark")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<DateTime?>("InitialisedAt")
                         .HasColumnType("timestamp with time zone");
