@@ -396,11 +396,19 @@ public sealed class DirectorySync
         await store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>What a run does to one person; never stored.</summary>
     private enum ChangeKind
     {
+        /// <summary>A new entry becomes a person.</summary>
         Create = 1,
+
+        /// <summary>Name, e-mail or logon name changed, or the person is back in the directory.</summary>
         Update = 2,
+
+        /// <summary>The person's group changed (perhaps with other fields).</summary>
         Move = 3,
+
+        /// <summary>The person left the directory.</summary>
         Disable = 4,
     }
 
