@@ -372,6 +372,34 @@ public abstract class DirectorySyncTests
         }
     }
 
+    [Fact]
+    public async Task ScheduledSync_IntervalSet_RunsAtStartAsTheSyncJob()
+    {
+        await using var slapd = await SlapdServer.StartAsync(Suffix, Ldif);
+        var configure = Configure(slapd, PasswordVariable(ReaderPassword));
+        var (server, cleanup) = await StartAsync(o =>
+        {
+            configure(o);
+            o.Directory.Interval = TimeSpan.FromHours(1);
+        });
+        try
+        {
+            using var admin = await server.SignInAsync("admin");
+
+            await Eventually.HoldsAsync("the scheduled run's audit entry", async () => (await AuditAsync(admin, "directory.sync")).Count > 0);
+
+            var run = Assert.Single(await AuditAsync(admin, "directory.sync"));
+            Assert.Equal("directory-sync", run.GetProperty("actorName").GetString());
+            Assert.Equal("System", run.GetProperty("channel").GetString());
+            Assert.Contains("Full sync: 8 read, 3 created", run.GetProperty("details").GetString(), StringComparison.Ordinal);
+            Assert.Equal("Acme/Engineering", await GroupOfAsync(admin, "ken"));
+        }
+        finally
+        {
+            await cleanup();
+        }
+    }
+
     private static Action<KeywardServerOptions> Configure(SlapdServer slapd, string passwordVariable) => o =>
     {
         o.Directory.Url = slapd.Url;
