@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using Keyward.Benchmarks.Cards;
+using Keyward.Benchmarks.DirectorySync;
 using Keyward.Benchmarks.Recovery;
 using Keyward.Benchmarks.Support;
 
@@ -9,7 +10,9 @@ namespace Keyward.Benchmarks;
 /// Runs Keyward's benchmarks. Everything: <c>dotnet run -c Release --project bench/Keyward.Benchmarks -- --filter '*'</c>;
 /// one class: <c>--filter '*ArchiveEnvelope*'</c>; the interleaved ratio cross-check: <c>-- --interleaved</c>;
 /// end-to-end key recovery over HTTP against a real server: <c>-- recovery [options]</c> (<c>-- recovery --help</c>);
-/// collecting keys onto a SoftHSM2 token beside the raw PKCS#11 writes: <c>-- cards [options]</c> (<c>-- cards --help</c>).
+/// collecting keys onto a SoftHSM2 token beside the raw PKCS#11 writes: <c>-- cards [options]</c> (<c>-- cards --help</c>);
+/// directory sync of a generated slapd directory into a real server beside the raw paged search: <c>-- directory [--people N]</c>
+/// (<c>-- directory --help</c>).
 /// docs/performance.md records the figures and how to read them.
 /// </summary>
 public static class Program
@@ -36,6 +39,17 @@ public static class Program
             }
 
             return CardsLoad.RunAsync(cards).GetAwaiter().GetResult();
+        }
+
+        if (args is ["directory", .. var directory])
+        {
+            if (directory is ["--help"] or ["-h"])
+            {
+                Console.WriteLine(DirectorySyncLoad.Usage);
+                return 0;
+            }
+
+            return DirectorySyncLoad.RunAsync(directory).GetAwaiter().GetResult();
         }
 
         if (args is ["--interleaved"])

@@ -62,7 +62,8 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <param name="countSql">Have the server log its SQL commands so that <see cref="SqlCommands"/> counts them.</param>
     /// <param name="logFile">A file that also receives the server's console output, or null.</param>
     /// <param name="cancellationToken">Cancels waiting for the server.</param>
-    public static async Task<ServerProcess> StartAsync(string? databaseConnectionString, bool countSql, string? logFile, CancellationToken cancellationToken)
+    /// <param name="environment">More environment variables for the server (settings such as <c>Keyward__Directory__Url</c>).</param>
+    public static async Task<ServerProcess> StartAsync(string? databaseConnectionString, bool countSql, string? logFile, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var data = Directory.CreateTempSubdirectory("keyward-load-").FullName;
         var passphrase = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
@@ -82,6 +83,10 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
 
         start.Environment["KEYWARD_KEYSTORE_PASSPHRASE"] = passphrase;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         if (databaseConnectionString is not null)
         {
             start.Environment["Keyward__Database__Provider"] = "Postgres";

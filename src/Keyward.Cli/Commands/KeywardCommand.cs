@@ -28,6 +28,7 @@ internal static class KeywardCommand
         var root = new RootCommand("Keyward: archive the keys of encryption certificates and recover them under dual control.");
         root.Subcommands.Add(ServerCommand.Create());
         root.Subcommands.Add(PeopleCommand.Create());
+        root.Subcommands.Add(DirectoryCommand.Create());
         root.Subcommands.Add(CertificatesCommand.Create());
         root.Subcommands.Add(ArchiveCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());

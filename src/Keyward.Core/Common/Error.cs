@@ -35,6 +35,9 @@ public enum ErrorKind
 
     /// <summary>Something Keyward depends on (the database, its disk) is away for now; the same call may succeed shortly.</summary>
     Unavailable = 10,
+
+    /// <summary>A server Keyward calls on the caller's behalf (the organisation's directory) refused or failed; nothing was changed.</summary>
+    Upstream = 11,
 }
 
 /// <summary>

@@ -38,6 +38,12 @@ public sealed class Person
 
     public bool Enabled { get; private set; }
 
+    /// <summary>
+    /// The stable id of the person's entry in the organisation's directory (entryUUID, objectGUID) when directory sync
+    /// manages them, else null. The sync matches people by it, so a renamed or moved entry stays the same person.
+    /// </summary>
+    public string? DirectoryId { get; private set; }
+
     /// <summary>The hash of the person's web sign-in password (never the password), or null if they have none.</summary>
     public string? PasswordHash { get; private set; }
 
@@ -49,6 +55,20 @@ public sealed class Person
         Email = email;
         GroupId = groupId;
         Enabled = enabled;
+    }
+
+    /// <summary>A person whom directory sync creates: enabled, and managed by the directory from now on.</summary>
+    public static Person FromDirectory(string id, string directoryId, string logonName, string name, string email, string groupId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directoryId);
+        return new Person(id, logonName, name, email, groupId, enabled: true) { DirectoryId = directoryId };
+    }
+
+    /// <summary>Changes the sign-in name (lower-case, unique); directory sync follows a renamed entry with it.</summary>
+    public void Rename(string logonName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(logonName);
+        LogonName = logonName;
     }
 
     public void SetPasswordHash(string? hash) => PasswordHash = hash;

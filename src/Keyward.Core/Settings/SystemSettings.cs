@@ -19,6 +19,22 @@ public sealed class SystemSettings
     /// </summary>
     public DateTime? InitialisedAt { get; private set; }
 
+    /// <summary>
+    /// The newest change mark (modifyTimestamp, uSNChanged) of the people the last directory sync read: the next
+    /// incremental sync reads entries changed at or after it. Null before the first sync.
+    /// </summary>
+    public string? DirectoryHighWaterMark { get; private set; }
+
+    /// <summary>When the last full directory sync finished (UTC); the scheduled sync runs a full one when this is old.</summary>
+    public DateTime? DirectoryFullSyncAt { get; private set; }
+
+    /// <summary>Records a finished directory sync: its mark (kept when the run read no change) and, for a full one, its time.</summary>
+    public void RecordDirectorySync(string? highWaterMark, DateTime? fullSyncAt)
+    {
+        DirectoryHighWaterMark = highWaterMark ?? DirectoryHighWaterMark;
+        DirectoryFullSyncAt = fullSyncAt ?? DirectoryFullSyncAt;
+    }
+
     /// <summary>Records the first start.</summary>
     public void MarkInitialised(DateTime now) => InitialisedAt = now;
 }

@@ -15,6 +15,7 @@ using Keyward.Audit;
 using Keyward.Crypto.Tokens;
 using Keyward.People;
 using Keyward.People.Import;
+using Keyward.People.Sync;
 using Keyward.Profiles;
 using Keyward.Scopes;
 using Keyward.Server.Auth;
@@ -135,6 +136,7 @@ public static class KeywardServer
         services.AddScoped<ApiClientAdministration>();
         services.AddScoped<FirstStart>();
         AddNotificationsAndExpiry(services, options);
+        AddDirectorySync(services, options.Directory);
         services.AddKeywardMetrics(options.Metrics);
 
         var app = builder.Build();
@@ -160,6 +162,7 @@ public static class KeywardServer
         app.MapTokenEndpoint();
         var api = app.MapGroup("/api").RequireAuthorization().WithMetadata(new RequiresCaller());
         api.MapPeopleEndpoints(options.MaxImportBodyBytes);
+        api.MapDirectoryEndpoints();
         Audit.AuditEndpoints.MapAuditEndpoints(api);
         api.MapProfileEndpoints();
         api.MapCertificateEndpoints();
@@ -230,6 +233,16 @@ public static class KeywardServer
         services.AddHostedService<ServerLeaseService>();
         services.AddHostedService<NotificationDispatcher>();
         services.AddHostedService<RequestExpiryService>();
+    }
+
+    /// <summary>Directory sync: the LDAP reader, the core's sync (one per process, so runs do not overlap) and its schedule.</summary>
+    private static void AddDirectorySync(IServiceCollection services, DirectoryOptions options)
+    {
+        services.AddSingleton(options);
+        services.TryAddSingleton<IDirectorySource, LdapDirectorySource>();
+        services.AddSingleton(sp => new DirectorySync(
+            sp.GetRequiredService<Common.IKeywardStoreFactory>(), sp.GetRequiredService<IDirectorySource>(), sp.GetRequiredService<TimeProvider>(), Math.Max(1, options.BatchSize)));
+        services.AddHostedService<DirectorySyncService>();
     }
 
     private static bool AllLoopback(string urls) => urls

@@ -2,6 +2,7 @@ using Keyward.Recovery;
 using Keyward.Server.Auth;
 using Keyward.Server.KeyArchive;
 using Keyward.Server.Notifications;
+using Keyward.Server.People;
 using Keyward.Server.Profiles;
 using Keyward.Storage;
 
@@ -78,6 +79,9 @@ public sealed class KeywardServerOptions
 
     /// <summary>Metrics: <c>/metrics</c> and OTLP (section <c>Keyward:Metrics</c>).</summary>
     public MetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>Directory sync from LDAP or Active Directory (section <c>Keyward:Directory</c>; docs/directory.md). Off unless configured.</summary>
+    public DirectoryOptions Directory { get; set; } = new();
 
     /// <summary>Re-collect window and server leases (section <c>Keyward:Collection</c>; docs/recovery.md).</summary>
     public CollectionOptions Collection { get; set; } = new();

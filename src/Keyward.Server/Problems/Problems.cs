@@ -22,6 +22,7 @@ public static class Problems
         ErrorKind.NotSupported => StatusCodes.Status405MethodNotAllowed,
         ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
         ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorKind.Upstream => StatusCodes.Status502BadGateway,
         _ => StatusCodes.Status500InternalServerError,
     };
 

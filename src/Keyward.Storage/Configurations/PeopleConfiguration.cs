@@ -34,7 +34,9 @@ internal sealed class PersonConfiguration : IEntityTypeConfiguration<Person>
         builder.Property(p => p.Email).HasMaxLength(254);
         builder.Property(p => p.GroupId).HasMaxLength(64);
         builder.Property(p => p.PasswordHash).HasMaxLength(200);
+        builder.Property(p => p.DirectoryId).HasMaxLength(64);
         builder.HasIndex(p => p.LogonName).IsUnique();
+        builder.HasIndex(p => p.DirectoryId).IsUnique();
         builder.HasIndex(p => p.GroupId);
         builder.HasOne<Group>().WithMany().HasForeignKey(p => p.GroupId).OnDelete(DeleteBehavior.Restrict);
         builder.HasMany(p => p.Assignments).WithOne().HasForeignKey(a => a.PersonId).OnDelete(DeleteBehavior.Cascade);
@@ -89,6 +91,7 @@ internal sealed class SystemSettingsConfiguration : IEntityTypeConfiguration<Sys
     {
         builder.HasKey(s => s.Id);
         builder.Property(s => s.Id).ValueGeneratedNever();
+        builder.Property(s => s.DirectoryHighWaterMark).HasMaxLength(64);
     }
 }
 

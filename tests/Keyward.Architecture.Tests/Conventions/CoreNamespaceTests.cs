@@ -25,6 +25,7 @@ public sealed partial class CoreNamespaceTests
         "Keyward.Notifications",
         "Keyward.People",
         "Keyward.People.Import",
+        "Keyward.People.Sync",
         "Keyward.Profiles",
         "Keyward.Recovery",
         "Keyward.Scopes",

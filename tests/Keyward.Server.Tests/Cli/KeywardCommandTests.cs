@@ -108,6 +108,7 @@ public sealed class KeywardCommandTests
     [InlineData("server", "--help")]
     [InlineData("people", "--help")]
     [InlineData("people", "import", "--help")]
+    [InlineData("directory", "sync", "--help")]
     [InlineData("certificates", "issue", "--help")]
     [InlineData("archive", "rotate", "--help")]
     [InlineData("requests", "--help")]

@@ -133,10 +133,11 @@ public sealed partial class PeopleImporter
 
         // Pass 3: apply. Every row is known good; the caller saves everything in one transaction.
         var groupsByPath = tree.Groups.ToDictionary(g => g.Path, StringComparer.OrdinalIgnoreCase);
-        int created = 0, updated = 0, unchanged = 0, groupsCreated = 0;
+        int created = 0, updated = 0, unchanged = 0;
+        var groupsCreated = new List<Group>();
         foreach (var row in valid)
         {
-            var group = EnsureGroup(row.GroupPath, groupsByPath, ref groupsCreated);
+            var group = EnsureGroup(_store, row.GroupPath, groupsByPath, groupsCreated);
             if (existing.TryGetValue(row.LogonName, out var person))
             {
                 if (person.Name == row.Name && person.Email == row.Email && person.GroupId == group.Id && person.Enabled == row.Enabled)
@@ -155,10 +156,15 @@ public sealed partial class PeopleImporter
             }
         }
 
-        return new ImportSummary(created, updated, unchanged, groupsCreated);
+        return new ImportSummary(created, updated, unchanged, groupsCreated.Count);
     }
 
-    private Group EnsureGroup(string path, Dictionary<string, Group> groupsByPath, ref int groupsCreated)
+    /// <summary>
+    /// The group at <paramref name="path"/> (a path <see cref="Check"/> accepted), staging it and every missing group
+    /// above it in <paramref name="store"/>; what it stages is added to <paramref name="created"/>, parents first.
+    /// Shared by the file import and directory sync, so both build the tree the same way.
+    /// </summary>
+    internal static Group EnsureGroup(IKeywardStore store, string path, Dictionary<string, Group> groupsByPath, ICollection<Group> created)
     {
         if (groupsByPath.TryGetValue(path, out var group))
         {
@@ -166,11 +172,11 @@ public sealed partial class PeopleImporter
         }
 
         var cut = path.LastIndexOf(Group.PathSeparator);
-        var parent = cut < 0 ? null : EnsureGroup(path[..cut], groupsByPath, ref groupsCreated);
+        var parent = cut < 0 ? null : EnsureGroup(store, path[..cut], groupsByPath, created);
         group = new Group(Ids.New(), cut < 0 ? path : path[(cut + 1)..], parent);
-        _store.Add(group);
+        store.Add(group);
         groupsByPath[group.Path] = group;
-        groupsCreated++;
+        created.Add(group);
         return group;
     }
 
@@ -217,15 +223,9 @@ public sealed partial class PeopleImporter
             return Bad("group", "is required: a path such as Acme/Finance/Payroll.");
         }
 
-        var segments = groupPath.Split(Group.PathSeparator);
-        if (segments.Any(s => s.Trim().Length == 0 || s.Trim() != s))
+        if (GroupPathProblem(groupPath) is { } problem)
         {
-            return Bad("group", $"'{Shown(groupPath)}' has an empty or padded segment.");
-        }
-
-        if (segments.Any(s => s.Length > MaxGroupNameLength) || groupPath.Any(char.IsControl))
-        {
-            return Bad("group", $"each group name in the path must be at most {MaxGroupNameLength} characters, without control characters.");
+            return Bad("group", problem);
         }
 
         bool enabled;
@@ -244,8 +244,28 @@ public sealed partial class PeopleImporter
         return new ValidRow(row.Location, logon, name, email, groupPath, enabled);
     }
 
+    /// <summary>
+    /// Why a trimmed, non-empty group path (at most 400 characters) is not one Keyward accepts, or null when it is: every
+    /// segment non-empty, unpadded, at most <see cref="MaxGroupNameLength"/> characters, no control characters.
+    /// </summary>
+    internal static string? GroupPathProblem(string groupPath)
+    {
+        var segments = groupPath.Split(Group.PathSeparator);
+        if (segments.Any(s => s.Trim().Length == 0 || s.Trim() != s))
+        {
+            return $"'{Shown(groupPath)}' has an empty or padded segment.";
+        }
+
+        if (segments.Any(s => s.Length > MaxGroupNameLength) || groupPath.Any(char.IsControl))
+        {
+            return $"each group name in the path must be at most {MaxGroupNameLength} characters, without control characters.";
+        }
+
+        return null;
+    }
+
     /// <summary>A value quoted in a refusal: at most 100 characters, so that a huge field does not make a huge answer.</summary>
-    private static string Shown(string? value) =>
+    internal static string Shown(string? value) =>
         value is null ? string.Empty : value.Length <= 100 ? value : string.Concat(value.AsSpan(0, char.IsHighSurrogate(value[99]) ? 99 : 100), "…");
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]

@@ -542,6 +542,10 @@ namespace Keyward.Storage.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("DirectoryId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Email")
                         .IsRequired()
                         .HasMaxLength(254)
@@ -570,6 +574,9 @@ namespace Keyward.Storage.Migrations.Postgres
                         .HasColumnType("character varying(200)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DirectoryId")
+                        .IsUnique();
 
                     b.HasIndex("GroupId");
 
@@ -890,6 +897,13 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.Property<bool>("AllowSelfRequests")
                         .HasColumnType("boolean");
+
+                    b.Property<DateTime?>("DirectoryFullSyncAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DirectoryHighWaterMark")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<DateTime?>("InitialisedAt")
                         .HasColumnType("timestamp with time zone");

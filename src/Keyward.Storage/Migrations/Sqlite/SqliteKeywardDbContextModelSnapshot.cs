@@ -537,6 +537,10 @@ namespace Keyward.Storage.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DirectoryId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Email")
                         .IsRequired()
                         .HasMaxLength(254)
@@ -565,6 +569,9 @@ namespace Keyward.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DirectoryId")
+                        .IsUnique();
 
                     b.HasIndex("GroupId");
 
@@ -885,6 +892,13 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.Property<bool>("AllowSelfRequests")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("DirectoryFullSyncAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DirectoryHighWaterMark")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("InitialisedAt")
                         .HasColumnType("TEXT");
