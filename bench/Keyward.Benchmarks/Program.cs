@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using Keyward.Benchmarks.Cards;
+using Keyward.Benchmarks.People;
 using Keyward.Benchmarks.Recovery;
 using Keyward.Benchmarks.Support;
 
@@ -9,7 +10,9 @@ namespace Keyward.Benchmarks;
 /// Runs Keyward's benchmarks. Everything: <c>dotnet run -c Release --project bench/Keyward.Benchmarks -- --filter '*'</c>;
 /// one class: <c>--filter '*ArchiveEnvelope*'</c>; the interleaved ratio cross-check: <c>-- --interleaved</c>;
 /// end-to-end key recovery over HTTP against a real server: <c>-- recovery [options]</c> (<c>-- recovery --help</c>);
-/// collecting keys onto a SoftHSM2 token beside the raw PKCS#11 writes: <c>-- cards [options]</c> (<c>-- cards --help</c>).
+/// collecting keys onto a SoftHSM2 token beside the raw PKCS#11 writes: <c>-- cards [options]</c> (<c>-- cards --help</c>);
+/// importing people (40,000 and 50,000 in one request, 1,000,000 in parts) through <c>keyward people import</c>:
+/// <c>-- import [options]</c> (<c>-- import --help</c>).
 /// docs/performance.md records the figures and how to read them.
 /// </summary>
 public static class Program
@@ -36,6 +39,17 @@ public static class Program
             }
 
             return CardsLoad.RunAsync(cards).GetAwaiter().GetResult();
+        }
+
+        if (args is ["import", .. var import])
+        {
+            if (import is ["--help"] or ["-h"])
+            {
+                Console.WriteLine(ImportLoad.Usage);
+                return 0;
+            }
+
+            return ImportLoad.RunAsync(import).GetAwaiter().GetResult();
         }
 
         if (args is ["--interleaved"])

@@ -41,8 +41,6 @@ internal sealed record ImportProgressFile
 
     public long GroupsCreated { get; init; }
 
-    public DateTimeOffset SavedAt { get; init; }
-
     public static string DefaultPathFor(string importFile) => importFile + ".import-state.json";
 
     /// <summary>The saved state, or null when there is none.</summary>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Keyward.Cli.Client;
 using Keyward.Cli.Commands;
 using Keyward.People.Import;
@@ -58,7 +57,7 @@ internal sealed class PeopleFileImport
             await using var file = File.OpenRead(_path);
             using var content = new StreamContent(file);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-            var summary = Totals.From(await api.SendAsync(HttpMethod.Post, "/api/people/import", content, cancellationToken).ConfigureAwait(false));
+            var summary = ImportTotals.From(await api.SendAsync(HttpMethod.Post, "/api/people/import", content, cancellationToken).ConfigureAwait(false));
             await output.WriteLineAsync($"Imported {name}: {summary}.").ConfigureAwait(false);
             return;
         }
@@ -143,7 +142,7 @@ internal sealed class PeopleFileImport
 
         public long PeopleThisRun { get; private set; }
 
-        public Totals Totals { get; private set; } = new(0, 0, 0, 0);
+        public ImportTotals Totals { get; private set; } = new(0, 0, 0, 0);
 
         public bool HasMore => _ahead.Count > 0 || !_atEnd;
 
@@ -175,7 +174,7 @@ internal sealed class PeopleFileImport
             _rowsCommitted = saved.Rows;
             NextRow = saved.NextRow;
             Committed = (saved.Parts, saved.People);
-            Totals = new Totals(saved.Created, saved.Updated, saved.Unchanged, saved.GroupsCreated);
+            Totals = new ImportTotals(saved.Created, saved.Updated, saved.Unchanged, saved.GroupsCreated);
 
             UsageException Different() => new(
                 $"{statePath} records an import of a file whose first {saved.Rows:N0} rows differ from {name}'s; " +
@@ -206,7 +205,7 @@ internal sealed class PeopleFileImport
         }
 
         /// <summary>Sends the next part (up to <paramref name="maxPeople"/> people and about <paramref name="maxBytes"/>) and adds up what it did.</summary>
-        public async Task<Totals> SendPartAsync(KeywardClient api, int maxPeople, int maxBytes, CancellationToken cancellationToken)
+        public async Task<ImportTotals> SendPartAsync(KeywardClient api, int maxPeople, int maxBytes, CancellationToken cancellationToken)
         {
             var rows = new List<SourceRow>();
             int people = 0, bytes = 0;
@@ -224,7 +223,7 @@ internal sealed class PeopleFileImport
                 bytes += row.Bytes.Length;
             }
 
-            var part = Totals.Zero;
+            var part = ImportTotals.Zero;
             var send = people > 0 || (Committed.Parts == 0 && !HasMore);
             if (send)
             {
@@ -232,7 +231,7 @@ internal sealed class PeopleFileImport
                 using var content = new ByteArrayContent(source.Body(rows));
                 content.Headers.ContentType = new MediaTypeHeaderValue(source.ContentType) { CharSet = "utf-8" };
                 var at = rows.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $"?firstRow={rows[0].Position}") : string.Empty;
-                part = Totals.From(await api.SendAsync(HttpMethod.Post, "/api/people/import" + at, content, cancellationToken).ConfigureAwait(false));
+                part = ImportTotals.From(await api.SendAsync(HttpMethod.Post, "/api/people/import" + at, content, cancellationToken).ConfigureAwait(false));
             }
 
             foreach (var row in rows)
@@ -262,23 +261,6 @@ internal sealed class PeopleFileImport
             Updated = Totals.Updated,
             Unchanged = Totals.Unchanged,
             GroupsCreated = Totals.GroupsCreated,
-            SavedAt = DateTimeOffset.UtcNow,
         };
     }
-}
-
-/// <summary>What an import did, as the server's summary counts it.</summary>
-internal readonly record struct Totals(long Created, long Updated, long Unchanged, long GroupsCreated)
-{
-    public static Totals Zero => default;
-
-    public static Totals From(JsonElement summary) => new(Count(summary, "created"), Count(summary, "updated"), Count(summary, "unchanged"), Count(summary, "groupsCreated"));
-
-    public static Totals operator +(Totals a, Totals b) =>
-        new(a.Created + b.Created, a.Updated + b.Updated, a.Unchanged + b.Unchanged, a.GroupsCreated + b.GroupsCreated);
-
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Created:N0} created, {Updated:N0} updated, {Unchanged:N0} unchanged, {GroupsCreated:N0} groups created");
-
-    private static long Count(JsonElement summary, string name) =>
-        summary.ValueKind == JsonValueKind.Object && summary.TryGetProperty(name, out var v) ? v.GetInt64() : 0;
 }
