@@ -17,8 +17,12 @@ namespace Keyward.Cli.Importing;
 /// </summary>
 internal sealed class PeopleFileImport
 {
-    /// <summary>People per part when a file is sent in parts.</summary>
-    public const int DefaultPartRows = 5_000;
+    /// <summary>
+    /// People per part when a file is sent in parts: small enough that the server's working set per request stays
+    /// well inside its memory target (docs/performance.md#importing-people), large enough that the per-request cost
+    /// (sign-in check, scope, audit entry, commit) is spread over many rows.
+    /// </summary>
+    public const int DefaultPartRows = 2_000;
 
     /// <summary>The most a file sent whole may weigh: half the server's default <c>MaxImportBodyBytes</c>.</summary>
     public const int WholeFileBytes = 8 * 1024 * 1024;
