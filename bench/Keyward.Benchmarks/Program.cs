@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using Keyward.Benchmarks.Cards;
 using Keyward.Benchmarks.DirectorySync;
+using Keyward.Benchmarks.People;
 using Keyward.Benchmarks.Recovery;
 using Keyward.Benchmarks.Support;
 
@@ -12,7 +13,9 @@ namespace Keyward.Benchmarks;
 /// end-to-end key recovery over HTTP against a real server: <c>-- recovery [options]</c> (<c>-- recovery --help</c>);
 /// collecting keys onto a SoftHSM2 token beside the raw PKCS#11 writes: <c>-- cards [options]</c> (<c>-- cards --help</c>);
 /// directory sync of a generated slapd directory into a real server beside the raw paged search: <c>-- directory [--people N]</c>
-/// (<c>-- directory --help</c>).
+/// (<c>-- directory --help</c>);
+/// importing people (40,000 and 50,000 in one request, 1,000,000 in parts) through <c>keyward people import</c>:
+/// <c>-- import [options]</c> (<c>-- import --help</c>).
 /// docs/performance.md records the figures and how to read them.
 /// </summary>
 public static class Program
@@ -50,6 +53,17 @@ public static class Program
             }
 
             return DirectorySyncLoad.RunAsync(directory).GetAwaiter().GetResult();
+        }
+
+        if (args is ["import", .. var import])
+        {
+            if (import is ["--help"] or ["-h"])
+            {
+                Console.WriteLine(ImportLoad.Usage);
+                return 0;
+            }
+
+            return ImportLoad.RunAsync(import).GetAwaiter().GetResult();
         }
 
         if (args is ["--interleaved"])

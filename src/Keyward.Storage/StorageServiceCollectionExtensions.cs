@@ -23,11 +23,11 @@ public static class StorageServiceCollectionExtensions
         switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:
-                services.AddDbContextPool<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(SqliteUnicodeCaseInterceptor.Instance).ConfigureWarnings(FailuresAtDebug));
+                services.AddDbContextPool<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString, s => s.UseParameterizedCollectionMode(CollectionsAsOneParameter)).AddInterceptors(SqliteUnicodeCaseInterceptor.Instance).ConfigureWarnings(FailuresAtDebug));
                 services.AddSingleton(_ => WriteGate.ForSqlite());
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContextPool<KeywardDbContext, PostgresKeywardDbContext>(o => o.UseNpgsql(connectionString).ConfigureWarnings(FailuresAtDebug));
+                services.AddDbContextPool<KeywardDbContext, PostgresKeywardDbContext>(o => o.UseNpgsql(connectionString, n => n.UseParameterizedCollectionMode(CollectionsAsOneParameter)).ConfigureWarnings(FailuresAtDebug));
                 services.AddSingleton(_ => WriteGate.None());
                 break;
             default:
@@ -39,6 +39,15 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IKeywardStoreFactory, KeywardStoreFactory>();
         return services;
     }
+
+    /// <summary>
+    /// How a list in a query (<c>logons.Contains(p.LogonName)</c>) reaches the database: as one parameter — a JSON
+    /// array read through <c>json_each</c> on SQLite, an array with <c>= ANY</c> on PostgreSQL — never as one
+    /// parameter per element. EF Core 10's default expands a list into <c>IN (@p1 … @pN)</c>, and SQLite refuses
+    /// a statement with more than 32,766 variables, so an import of 40,000 people failed; one parameter keeps every
+    /// statement's shape (and cached plan) independent of the list's length on both databases.
+    /// </summary>
+    private const ParameterTranslationMode CollectionsAsOneParameter = ParameterTranslationMode.Parameter;
 
     /// <summary>
     /// EF Core logs every failed command, connection, query and save as an error with its stack trace, before the

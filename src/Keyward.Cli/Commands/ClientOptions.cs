@@ -54,7 +54,7 @@ internal sealed class ClientOptions
             await parse.InvocationConfiguration.Error.WriteLineAsync($"keyward: {KeywardClient.OneLine(ex.Message)}").ConfigureAwait(false);
             return 2;
         }
-        catch (Exception ex) when (ex is KeywardClientException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is KeywardClientException or IOException or InvalidDataException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
             await parse.InvocationConfiguration.Error.WriteLineAsync($"keyward: {KeywardClient.OneLine(ex.Message)}").ConfigureAwait(false);
             return 1;

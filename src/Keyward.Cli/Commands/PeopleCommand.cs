@@ -1,11 +1,10 @@
 using System.CommandLine;
-using System.Net.Http.Headers;
-using System.Text.Json;
-using Keyward.Cli.Client;
+using Keyward.Cli.Importing;
+using Keyward.People.Import;
 
 namespace Keyward.Cli.Commands;
 
-/// <summary><c>keyward people import FILE</c>.</summary>
+/// <summary><c>keyward people import FILE [--part-rows N] [--resume] [--state PATH]</c>.</summary>
 internal static class PeopleCommand
 {
     public static Command Create()
@@ -15,18 +14,23 @@ internal static class PeopleCommand
         client.AddTo(people);
 
         var file = new Argument<FileInfo>("FILE") { Description = "A .csv (header: logonName,name,email,group[,enabled]) or .json file (an array of people)." };
-        var import = new Command("import", "Create and update people from a file. One bad row rejects the whole file.") { file };
+        var partRows = new Option<int?>("--part-rows")
+        {
+            Description = $"Send the file in parts of N people, each all or nothing (default: the whole file at once when it holds at most {PeopleImporter.MaxRows:N0} people, else parts of {PeopleFileImport.DefaultPartRows:N0}).",
+        };
+        var resume = new Option<bool>("--resume") { Description = "Continue a parted import after its last committed part (from the state file)." };
+        var state = new Option<FileInfo?>("--state") { Description = "Where a parted import records its progress (default: FILE.import-state.json beside the file)." };
+        var import = new Command(
+            "import",
+            $"Create and update people from a file, matched by logon name. A file of at most {PeopleImporter.MaxRows:N0} people is all or nothing; a larger one is imported in parts, and --resume continues after a stop.")
+        {
+            file, partRows, resume, state,
+        };
         import.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!;
             var error = parse.InvocationConfiguration.Error;
-            var contentType = path.Extension.ToLowerInvariant() switch
-            {
-                ".csv" => "text/csv",
-                ".json" => "application/json",
-                _ => null,
-            };
-            if (contentType is null)
+            if (path.Extension.ToLowerInvariant() is not (".csv" or ".json"))
             {
                 await error.WriteLineAsync($"keyward: '{path.Name}' is neither .csv nor .json").ConfigureAwait(false);
                 return 2;
@@ -38,18 +42,17 @@ internal static class PeopleCommand
                 return 2;
             }
 
-            return await client.RunAsync(parse, async (api, output) =>
+            if (parse.GetValue(partRows) is { } rows && rows is < 1 or > PeopleImporter.MaxRows)
             {
-                using var content = new ByteArrayContent(await File.ReadAllBytesAsync(path.FullName, cancellationToken).ConfigureAwait(false));
-                content.Headers.ContentType = new MediaTypeHeaderValue(contentType) { CharSet = "utf-8" };
-                var summary = await api.SendAsync(HttpMethod.Post, "/api/people/import", content, cancellationToken).ConfigureAwait(false);
-                await output.WriteLineAsync(
-                    $"Imported {path.Name}: {Count(summary, "created")} created, {Count(summary, "updated")} updated, {Count(summary, "unchanged")} unchanged, {Count(summary, "groupsCreated")} groups created.").ConfigureAwait(false);
-            }).ConfigureAwait(false);
+                await error.WriteLineAsync($"keyward: --part-rows must be from 1 to {PeopleImporter.MaxRows}").ConfigureAwait(false);
+                return 2;
+            }
+
+            var import = new PeopleFileImport(path.FullName, parse.GetValue(partRows), parse.GetValue(resume), parse.GetValue(state)?.FullName);
+            var progress = new ImportProgress(error, ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected);
+            return await client.RunAsync(parse, (api, output) => import.RunAsync(api, output, progress, cancellationToken)).ConfigureAwait(false);
         });
         people.Subcommands.Add(import);
         return people;
     }
-
-    private static int Count(JsonElement summary, string name) => summary.TryGetProperty(name, out var v) ? v.GetInt32() : 0;
 }

@@ -47,7 +47,7 @@ internal static class PeopleEndpoints
             })
             .WithName("CreateOrUpdatePerson");
 
-        people.MapPost("/import", async (Authenticated caller, PeopleImporter importer, HttpRequest request, CancellationToken ct) =>
+        people.MapPost("/import", async (Authenticated caller, PeopleImporter importer, HttpRequest request, long? firstRow, CancellationToken ct) =>
             {
                 var format = ImportFileReader.FormatFor(request.ContentType ?? string.Empty);
                 if (format is null)
@@ -55,8 +55,13 @@ internal static class PeopleEndpoints
                     return Problems.Problems.From(ProtocolErrors.UnsupportedMediaType.WithDetail("Send the file as text/csv or application/json."));
                 }
 
-                using var reader = new StreamReader(request.Body);
-                var rows = ImportFileReader.Read(await reader.ReadToEndAsync(ct), format.Value);
+                if (firstRow is < 1 or > MaxFirstRow)
+                {
+                    return Problems.Problems.From(ProtocolErrors.InvalidParameter.WithDetail($"The parameter 'firstRow' must be a whole number from 1 to {MaxFirstRow}."));
+                }
+
+                // Read as it arrives (CSV), never as one string; the body's size is bounded by BodySizeLimit below.
+                var rows = await ImportFileReader.ReadAsync(request.Body, format.Value, PeopleImporter.MaxRows, firstRow, ct);
                 return rows.IsSuccess
                     ? Problems.Problems.Ok(await importer.ImportAsync(caller.Access, rows.Value, caller.ClaimedChannel, ct))
                     : Problems.Problems.From(rows.Error);
@@ -65,6 +70,9 @@ internal static class PeopleEndpoints
             .Accepts<string>("text/csv", "application/json")
             .WithName("ImportPeople");
     }
+
+    /// <summary>The largest <c>firstRow</c>: a line number of a file far larger than any directory export.</summary>
+    private const long MaxFirstRow = 1_000_000_000_000;
 
     /// <summary>A group to create, by path; missing groups above it are created too.</summary>
     internal sealed record NewGroup(string? Path);

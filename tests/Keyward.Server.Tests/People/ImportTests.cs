@@ -55,6 +55,26 @@ public sealed class ImportTests
     }
 
     [Fact]
+    public async Task Import_PartOfALargerFile_NamesTheLineInThatFile()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var admin = await server.SignInAsync("admin");
+        const string part = """
+            logonName,name,email,group
+            frank,Frank Moss,frank@acme.example,Acme/Finance
+            grace,Grace Hopper,grace-at-acme,Acme/Engineering
+            """;
+
+        using var response = await admin.PostAsync(new Uri("/api/people/import?firstRow=120001", UriKind.Relative), new StringContent(part, Encoding.UTF8, "text/csv"));
+        using var zero = await admin.PostAsync(new Uri("/api/people/import?firstRow=0", UriKind.Relative), new StringContent(part, Encoding.UTF8, "text/csv"));
+
+        var detail = await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "people.import_invalid");
+        Assert.StartsWith("Line 120002, field 'email'", detail, StringComparison.Ordinal);
+        Assert.Contains("'firstRow'", await Json.ProblemAsync(zero, HttpStatusCode.BadRequest, "request.invalid_parameter"), StringComparison.Ordinal);
+        Assert.Equal(7, (await Json.GetAsync(admin, "/api/people")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task Import_JsonWithWrongTypeInSecondItem_RejectsWholeFileNamingItemAndField()
     {
         await using var server = await DemoServer.StartAsync();
