@@ -9,7 +9,7 @@ public class ImportFileReaderTests
     [InlineData(ImportFormat.Json, "\uFEFF[{\"logonName\": \"carol\", \"name\": \"Carol\", \"email\": \"carol@acme.test\", \"group\": \"Acme\"}]")]
     public void Read_FileStartingWithByteOrderMark_ReadsLikeWithout(ImportFormat format, string content)
     {
-        var rows = ImportFileReader.Read(content, format);
+        var rows = ImportText.Read(content, format);
 
         Assert.True(rows.IsSuccess, rows.Error?.Detail);
         Assert.Equal("carol", Assert.Single(rows.Value).LogonName);
@@ -18,7 +18,7 @@ public class ImportFileReaderTests
     [Fact]
     public void Read_CsvHeaderNamingAColumnTwice_RefusedNamingTheColumn()
     {
-        var rows = ImportFileReader.Read("logonName,name,email,group,Name\ncarol,Carol,carol@acme.test,Acme,Other\n", ImportFormat.Csv);
+        var rows = ImportText.Read("logonName,name,email,group,Name\ncarol,Carol,carol@acme.test,Acme,Other\n", ImportFormat.Csv);
 
         Assert.False(rows.IsSuccess);
         Assert.Equal("people.import_invalid", rows.Error.Code);
@@ -34,7 +34,7 @@ public class ImportFileReaderTests
             dave,Dave Engel,dave@acme.test,Acme/Engineering,
             """;
 
-        var rows = ImportFileReader.Read(csv, ImportFormat.Csv).Value;
+        var rows = ImportText.Read(csv, ImportFormat.Csv).Value;
 
         Assert.Equal(
             [
@@ -52,7 +52,7 @@ public class ImportFileReaderTests
             carol@acme.test,Acme/Finance,carol,Carol
             """;
 
-        var row = Assert.Single(ImportFileReader.Read(csv, ImportFormat.Csv).Value);
+        var row = Assert.Single(ImportText.Read(csv, ImportFormat.Csv).Value);
 
         Assert.Equal(new ImportRow("Line 2", "carol", "Carol", "carol@acme.test", "Acme/Finance", null), row);
     }
@@ -63,7 +63,7 @@ public class ImportFileReaderTests
         const string csv = "logonName,name,email,group\n" +
                            "carol,\"Payne, Carol \"\"CP\"\"\",carol@acme.test,Acme/Finance\n";
 
-        var row = Assert.Single(ImportFileReader.Read(csv, ImportFormat.Csv).Value);
+        var row = Assert.Single(ImportText.Read(csv, ImportFormat.Csv).Value);
 
         Assert.Equal("Payne, Carol \"CP\"", row.Name);
         Assert.Equal("Acme/Finance", row.Group);
@@ -74,7 +74,7 @@ public class ImportFileReaderTests
     {
         const string csv = "logonName,name,email,group\n\ncarol,Carol,carol@acme.test,Acme\n,,,\n";
 
-        var row = Assert.Single(ImportFileReader.Read(csv, ImportFormat.Csv).Value);
+        var row = Assert.Single(ImportText.Read(csv, ImportFormat.Csv).Value);
 
         Assert.Equal("carol", row.LogonName);
     }
@@ -87,7 +87,7 @@ public class ImportFileReaderTests
                            "carol,Carol,carol@acme.test,\"Acme\n" +
                            "dave,Dave,dave@acme.test,Acme\n";
 
-        var result = ImportFileReader.Read(csv, ImportFormat.Csv);
+        var result = ImportText.Read(csv, ImportFormat.Csv);
 
         Assert.Equal("people.import_invalid", result.Error?.Code);
         Assert.Contains("the CSV cannot be read", result.Error?.Detail, StringComparison.Ordinal);
@@ -100,7 +100,7 @@ public class ImportFileReaderTests
                            "carol,Carol,carol@acme.test,Acme\n" +
                            "dave,\"Dave\" Engel\",dave@acme.test,Acme\n";
 
-        var error = ImportFileReader.Read(csv, ImportFormat.Csv).Error;
+        var error = ImportText.Read(csv, ImportFormat.Csv).Error;
 
         Assert.Equal("people.import_invalid", error?.Code);
         Assert.StartsWith("Line 3: the CSV cannot be read", error?.Detail, StringComparison.Ordinal);
@@ -114,7 +114,7 @@ public class ImportFileReaderTests
             carol,Carol,carol@acme.test,Acme
             """;
 
-        var error = ImportFileReader.Read(csv, ImportFormat.Csv).Error;
+        var error = ImportText.Read(csv, ImportFormat.Csv).Error;
 
         Assert.Equal("people.import_invalid", error?.Code);
         Assert.StartsWith("Line 1: unknown column 'mail'", error?.Detail, StringComparison.Ordinal);
@@ -129,7 +129,7 @@ public class ImportFileReaderTests
             dave,Dave,dave@acme.test,Acme,extra
             """;
 
-        var error = ImportFileReader.Read(csv, ImportFormat.Csv).Error;
+        var error = ImportText.Read(csv, ImportFormat.Csv).Error;
 
         Assert.Equal("people.import_invalid", error?.Code);
         Assert.StartsWith("Line 3: 5 fields", error?.Detail, StringComparison.Ordinal);
@@ -140,7 +140,7 @@ public class ImportFileReaderTests
     [InlineData("\n\n")]
     public void Read_EmptyCsv_Invalid(string content)
     {
-        var error = ImportFileReader.Read(content, ImportFormat.Csv).Error;
+        var error = ImportText.Read(content, ImportFormat.Csv).Error;
 
         Assert.Equal("people.import_invalid", error?.Code);
         Assert.Contains("empty", error?.Detail, StringComparison.Ordinal);
@@ -149,7 +149,7 @@ public class ImportFileReaderTests
     [Fact]
     public void Read_CsvHeaderOnly_NoRows()
     {
-        Assert.Empty(ImportFileReader.Read("logonName,name,email,group\n", ImportFormat.Csv).Value);
+        Assert.Empty(ImportText.Read("logonName,name,email,group\n", ImportFormat.Csv).Value);
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public class ImportFileReaderTests
             ]
             """;
 
-        var rows = ImportFileReader.Read(json, ImportFormat.Json).Value;
+        var rows = ImportText.Read(json, ImportFormat.Json).Value;
 
         Assert.Equal(
             [
@@ -179,7 +179,7 @@ public class ImportFileReaderTests
     {
         const string json = """{"people": [{"logonName": "carol", "name": "Carol", "email": "carol@acme.test", "group": "Acme"}]}""";
 
-        var row = Assert.Single(ImportFileReader.Read(json, ImportFormat.Json).Value);
+        var row = Assert.Single(ImportText.Read(json, ImportFormat.Json).Value);
 
         Assert.Equal("carol", row.LogonName);
     }
@@ -199,7 +199,7 @@ public class ImportFileReaderTests
             ]
             """;
 
-        var error = ImportFileReader.Read(json, ImportFormat.Json).Error;
+        var error = ImportText.Read(json, ImportFormat.Json).Error;
 
         Assert.Equal("people.import_invalid", error?.Code);
         Assert.Equal($"Item 2: field '{field}' must be {expected}.", error?.Detail);
@@ -210,7 +210,7 @@ public class ImportFileReaderTests
     {
         const string json = """[{"logonName": "carol", "name": "Carol", "mail": "carol@acme.test", "group": "Acme"}]""";
 
-        var error = ImportFileReader.Read(json, ImportFormat.Json).Error;
+        var error = ImportText.Read(json, ImportFormat.Json).Error;
 
         Assert.Equal("people.import_invalid", error?.Code);
         Assert.StartsWith("Item 1: unknown field 'mail'", error?.Detail, StringComparison.Ordinal);
@@ -219,7 +219,7 @@ public class ImportFileReaderTests
     [Fact]
     public void Read_JsonItemNotAnObject_NamesItem()
     {
-        var error = ImportFileReader.Read("""[{"logonName": "carol"}, "dave"]""", ImportFormat.Json).Error;
+        var error = ImportText.Read("""[{"logonName": "carol"}, "dave"]""", ImportFormat.Json).Error;
 
         Assert.Equal("people.import_invalid", error?.Code);
         Assert.StartsWith("Item 2: expected an object", error?.Detail, StringComparison.Ordinal);
@@ -231,7 +231,7 @@ public class ImportFileReaderTests
     [InlineData("42")]
     public void Read_JsonRootNotAnArray_Invalid(string json)
     {
-        var error = ImportFileReader.Read(json, ImportFormat.Json).Error;
+        var error = ImportText.Read(json, ImportFormat.Json).Error;
 
         Assert.Equal("people.import_invalid", error?.Code);
         Assert.Contains("must be an array", error?.Detail, StringComparison.Ordinal);
@@ -242,7 +242,7 @@ public class ImportFileReaderTests
     {
         const string json = "[\n  {\"logonName\": \"carol\",\n  {\"logonName\": \"dave\"}\n]";
 
-        var error = ImportFileReader.Read(json, ImportFormat.Json).Error;
+        var error = ImportText.Read(json, ImportFormat.Json).Error;
 
         Assert.Equal("people.import_invalid", error?.Code);
         Assert.Equal("Line 3: the file is not valid JSON.", error?.Detail);
@@ -253,7 +253,7 @@ public class ImportFileReaderTests
     [InlineData("   ")]
     public void Read_EmptyJson_Invalid(string content)
     {
-        var error = ImportFileReader.Read(content, ImportFormat.Json).Error;
+        var error = ImportText.Read(content, ImportFormat.Json).Error;
 
         Assert.Equal("people.import_invalid", error?.Code);
         Assert.Contains("not valid JSON", error?.Detail, StringComparison.Ordinal);
@@ -262,13 +262,13 @@ public class ImportFileReaderTests
     [Fact]
     public void Read_EmptyJsonArray_NoRows()
     {
-        Assert.Empty(ImportFileReader.Read("[]", ImportFormat.Json).Value);
+        Assert.Empty(ImportText.Read("[]", ImportFormat.Json).Value);
     }
 
     [Fact]
     public void Read_UnknownFormat_Invalid()
     {
-        Assert.Equal("people.import_invalid", ImportFileReader.Read("[]", (ImportFormat)9).Error?.Code);
+        Assert.Equal("people.import_invalid", ImportText.Read("[]", (ImportFormat)9).Error?.Code);
     }
 
     [Theory]

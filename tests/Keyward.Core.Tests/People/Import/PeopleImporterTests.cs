@@ -44,7 +44,7 @@ public class PeopleImporterTests
                 {"logonName": "hal", "name": "Hal", "email": "hal.at.acme.test", "group": "Acme/Finance"}
               ]
               """;
-        var rows = ImportFileReader.Read(content, format).Value;
+        var rows = ImportText.Read(content, format).Value;
 
         var result = await ImportAsync(Scope.All, rows);
 
@@ -93,7 +93,7 @@ public class PeopleImporterTests
             {0},Frank,frank@acme.test,Acme/Finance
             {1},Frank Two,frank2@acme.test,Acme/Finance
             """;
-        var rows = ImportFileReader.Read(string.Format(System.Globalization.CultureInfo.InvariantCulture, csv, first, second), ImportFormat.Csv).Value;
+        var rows = ImportText.Read(string.Format(System.Globalization.CultureInfo.InvariantCulture, csv, first, second), ImportFormat.Csv).Value;
 
         var result = await ImportAsync(Scope.All, rows);
 
