@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using Keyward.Benchmarks.Cards;
 using Keyward.Benchmarks.Recovery;
+using Keyward.Benchmarks.Scale;
 using Keyward.Benchmarks.Support;
 
 namespace Keyward.Benchmarks;
@@ -9,7 +10,8 @@ namespace Keyward.Benchmarks;
 /// Runs Keyward's benchmarks. Everything: <c>dotnet run -c Release --project bench/Keyward.Benchmarks -- --filter '*'</c>;
 /// one class: <c>--filter '*ArchiveEnvelope*'</c>; the interleaved ratio cross-check: <c>-- --interleaved</c>;
 /// end-to-end key recovery over HTTP against a real server: <c>-- recovery [options]</c> (<c>-- recovery --help</c>);
-/// collecting keys onto a SoftHSM2 token beside the raw PKCS#11 writes: <c>-- cards [options]</c> (<c>-- cards --help</c>).
+/// collecting keys onto a SoftHSM2 token beside the raw PKCS#11 writes: <c>-- cards [options]</c> (<c>-- cards --help</c>);
+/// the read queries of a large organisation per scope: <c>-- scale [options]</c> (<c>-- scale --help</c>).
 /// docs/performance.md records the figures and how to read them.
 /// </summary>
 public static class Program
@@ -36,6 +38,17 @@ public static class Program
             }
 
             return CardsLoad.RunAsync(cards).GetAwaiter().GetResult();
+        }
+
+        if (args is ["scale", .. var scale])
+        {
+            if (scale is ["--help"] or ["-h"])
+            {
+                Console.WriteLine(ScaleOptions.Usage);
+                return 0;
+            }
+
+            return ScaleRun.RunAsync(scale).GetAwaiter().GetResult();
         }
 
         if (args is ["--interleaved"])
