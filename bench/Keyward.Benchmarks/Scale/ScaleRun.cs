@@ -50,7 +50,9 @@ internal static class ScaleRun
             if (options.Database == LoadDatabase.Postgres)
             {
                 (postgres, created) = await PostgresInstance.OpenAsync(Path.Combine(folder, "pg"), PostgresSettings, ct).ConfigureAwait(false);
-                connectionString = postgres.ConnectionString;
+                // The server migrates at start-up, and a migration that indexes ten million rows takes minutes: more than
+                // Npgsql's default 30-second command timeout (docs/performance.md, "At scale").
+                connectionString = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { CommandTimeout = 1800 }.ConnectionString;
                 output.WriteLine($"PostgreSQL {postgres.Version}: {await postgres.DurabilitySettingsAsync(ct).ConfigureAwait(false)}");
             }
 
@@ -79,7 +81,7 @@ internal static class ScaleRun
             }
 
             var set = new ScaleDataSet(people, anchor, DateTime.UtcNow);
-            var queries = await MeasureAsync(options, set, anchor, connectionString, data, await File.ReadAllTextAsync(passphraseFile, ct).ConfigureAwait(false), output, ct).ConfigureAwait(false);
+            var queries = await MeasureAsync(options, set, anchor, connectionString, postgres?.Pid, data, await File.ReadAllTextAsync(passphraseFile, ct).ConfigureAwait(false), output, ct).ConfigureAwait(false);
             double empty = double.NaN;
             if (options.RecoverySeconds > 0)
             {
@@ -208,7 +210,8 @@ internal static class ScaleRun
 
     private sealed record ScaleResult(double RecoveryRate);
 
-    private static async Task<ScaleResult> MeasureAsync(ScaleOptions options, ScaleDataSet set, DemoAnchor anchor, string? connectionString, string data, string passphrase, TextWriter output, CancellationToken ct)
+    private static async Task<ScaleResult> MeasureAsync(
+        ScaleOptions options, ScaleDataSet set, DemoAnchor anchor, string? connectionString, int? postgresPid, string data, string passphrase, TextWriter output, CancellationToken ct)
     {
         var start = Stopwatch.StartNew();
         await using var server = await ServerProcess.StartAsync(connectionString, false, options.ServerLog, ct, data, passphrase).ConfigureAwait(false);
@@ -226,7 +229,7 @@ internal static class ScaleRun
             _ => false,
         };
 
-        var table = new List<(string Query, string Scope, Samples Samples, int Errors, int Rows)>();
+        var table = new List<(string Query, string Scope, Samples Samples, int Errors, int Rows, double ServerCpu, double DatabaseCpu)>();
         foreach (var (scope, logon) in Operators)
         {
             using var client = await SignInAsync(handler, server.Address, logon, ct).ConfigureAwait(false);
@@ -260,13 +263,21 @@ internal static class ScaleRun
                 new("requests: list", _ => "/api/requests"),
                 new("audit: list, action filter", _ => "/api/audit?action=recovery."),
                 new("audit: list, subject filter", r => $"/api/audit?subjectId={Someone(r)}"),
+                new("audit: verify 1,000 entries", r => r.Next(set.AuditEntries > 10_000 ? (int)(set.AuditEntries - 10_000) : 1) is var from ? $"/api/audit/verify?from={from}&to={from + 999}" : null),
             };
             foreach (var query in queries)
             {
-                var (samples, errors, rows) = await LatencyAsync(client, query.Url, options, ct).ConfigureAwait(false);
-                table.Add((query.Name, scope, samples, errors, rows));
+                // CPU per request, of the server and of PostgreSQL (postmaster and backends): what a query costs whatever
+                // else the shared machine is doing, beside the latency that the machine's load inflates.
+                var serverCpu = server.CpuTime();
+                var databaseCpu = postgresPid is { } pid ? ProcessStats.TreeCpuTime(pid) : TimeSpan.Zero;
+                var (samples, errors, rows, sent) = await LatencyAsync(client, query.Url, options, ct).ConfigureAwait(false);
+                var serverMs = (server.CpuTime() - serverCpu).TotalMilliseconds / Math.Max(1, sent);
+                var databaseMs = postgresPid is { } pid2 ? (ProcessStats.TreeCpuTime(pid2) - databaseCpu).TotalMilliseconds / Math.Max(1, sent) : 0;
+                table.Add((query.Name, scope, samples, errors, rows, serverMs, databaseMs));
                 var (p50, _, p99, _) = samples.Percentiles();
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {query.Name,-30} {scope,-10} p50 {p50,8:F1} ms  p99 {p99,8:F1} ms  n={samples.Count} errors={errors} total={rows}"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {query.Name,-30} {scope,-10} p50 {p50,8:F1} ms  p99 {p99,8:F1} ms  n={samples.Count} errors={errors} total={rows}  CPU/request: server {serverMs:F1} ms, PostgreSQL {databaseMs:F1} ms  (load {LoadAverage()})"));
             }
         }
 
@@ -280,6 +291,15 @@ internal static class ScaleRun
                 var (p50, _, p99, _) = t.Samples.Percentiles();
                 return string.Create(CultureInfo.InvariantCulture, $"{p50:F1} / {p99:F1}") + (t.Errors > 0 ? $" ({t.Errors} errors)" : string.Empty);
             })) + " |");
+        }
+
+        output.WriteLine();
+        output.WriteLine("CPU per request, server + PostgreSQL (ms):");
+        output.WriteLine($"| Query | All | Division | Department | Self |");
+        output.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        foreach (var group in table.GroupBy(t => t.Query))
+        {
+            output.WriteLine($"| {group.Key} | " + string.Join(" | ", group.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.ServerCpu:F1} + {t.DatabaseCpu:F1}"))) + " |");
         }
 
         output.WriteLine();
@@ -298,10 +318,11 @@ internal static class ScaleRun
         return new ScaleResult(rate);
     }
 
-    private static async Task<(Samples Samples, int Errors, int Total)> LatencyAsync(HttpClient client, Func<Random, string?> url, ScaleOptions options, CancellationToken ct)
+    private static async Task<(Samples Samples, int Errors, int Total, int Sent)> LatencyAsync(HttpClient client, Func<Random, string?> url, ScaleOptions options, CancellationToken ct)
     {
         var samples = new ConcurrentBag<double>();
         var errors = 0;
+        var sent = 0;
         var total = -1;
         var next = -options.Clients * 2; // the first two rounds warm up and are not counted
         var deadline = Stopwatch.StartNew();
@@ -311,11 +332,12 @@ internal static class ScaleRun
             while (true)
             {
                 var i = Interlocked.Increment(ref next);
-                if (i > options.Requests || deadline.Elapsed > TimeSpan.FromSeconds(120))
+                if (i > options.Requests || deadline.Elapsed > TimeSpan.FromSeconds(60))
                 {
                     return;
                 }
 
+                Interlocked.Increment(ref sent);
                 var path = url(random);
                 var started = Stopwatch.GetTimestamp();
                 using var response = await client.GetAsync(new Uri(path!, UriKind.Relative), ct).ConfigureAwait(false);
@@ -340,7 +362,7 @@ internal static class ScaleRun
         })).ConfigureAwait(false);
         var result = new Samples();
         result.AddRange(samples);
-        return (result, errors, total);
+        return (result, errors, total, sent);
     }
 
     private static async Task<HttpClient> SignInAsync(SocketsHttpHandler handler, Uri address, string logon, CancellationToken ct, TimeSpan? timeout = null)

@@ -108,7 +108,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("At");
 
-                    b.HasIndex("SubjectId");
+                    b.HasIndex("SubjectId", "Sequence");
 
                     b.ToTable("AuditEvents");
                 });
@@ -566,12 +566,19 @@ namespace Keyward.Storage.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
-                    b.HasKey("Id");
+                    b.Property<string>("SearchName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
-                    b.HasIndex("GroupId");
+                    b.HasKey("Id");
 
                     b.HasIndex("LogonName")
                         .IsUnique();
+
+                    b.HasIndex("SearchName");
+
+                    b.HasIndex("GroupId", "LogonName");
 
                     b.ToTable("People");
                 });
@@ -776,9 +783,15 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("ExpiresAt");
 
-                    b.HasIndex("TargetId");
+                    b.HasIndex("RequestedById");
+
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("Status", "TargetId");
+
+                    b.HasIndex("TargetId", "CreatedAt");
+
+                    b.HasIndex("Status", "CreatedAt", "Id");
 
                     b.ToTable("Requests", (string)null);
                 });

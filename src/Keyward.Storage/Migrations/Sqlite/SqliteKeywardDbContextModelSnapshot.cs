@@ -103,7 +103,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("At");
 
-                    b.HasIndex("SubjectId");
+                    b.HasIndex("SubjectId", "Sequence");
 
                     b.ToTable("AuditEvents");
                 });
@@ -561,12 +561,19 @@ namespace Keyward.Storage.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Id");
+                    b.Property<string>("SearchName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
 
-                    b.HasIndex("GroupId");
+                    b.HasKey("Id");
 
                     b.HasIndex("LogonName")
                         .IsUnique();
+
+                    b.HasIndex("SearchName");
+
+                    b.HasIndex("GroupId", "LogonName");
 
                     b.ToTable("People");
                 });
@@ -771,9 +778,15 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("ExpiresAt");
 
-                    b.HasIndex("TargetId");
+                    b.HasIndex("RequestedById");
+
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("Status", "TargetId");
+
+                    b.HasIndex("TargetId", "CreatedAt");
+
+                    b.HasIndex("Status", "CreatedAt", "Id");
 
                     b.ToTable("Requests", (string)null);
                 });
