@@ -152,7 +152,8 @@ internal sealed class ScaleDataSet
             () => _groups.Select(g => new object?[] { g.Id, g.Name, g.ParentId, g.Path }));
         yield return new BulkTable(
             "People",
-            [("Id", ColumnKind.Text), ("Email", ColumnKind.Text), ("Enabled", ColumnKind.Boolean), ("GroupId", ColumnKind.Text), ("LogonName", ColumnKind.Text), ("Name", ColumnKind.Text)],
+            [("Id", ColumnKind.Text), ("Email", ColumnKind.Text), ("Enabled", ColumnKind.Boolean), ("GroupId", ColumnKind.Text), ("LogonName", ColumnKind.Text), ("Name", ColumnKind.Text),
+             ("SearchName", ColumnKind.Text)],
             _people,
             PeopleRows);
         yield return new BulkTable(
@@ -266,7 +267,8 @@ internal sealed class ScaleDataSet
         for (long n = 0; n < _people; n++)
         {
             var logon = LogonName(n);
-            yield return [PersonId(n), $"{logon}@acme.example", n % 50 != 7, GroupOf(n), logon, DisplayName(n)];
+            var name = DisplayName(n);
+            yield return [PersonId(n), $"{logon}@acme.example", n % 50 != 7, GroupOf(n), logon, name, Keyward.People.Person.SearchKey(name)];
         }
     }
 
