@@ -3,6 +3,7 @@ using Keyward.Benchmarks.Cards;
 using Keyward.Benchmarks.DirectorySync;
 using Keyward.Benchmarks.People;
 using Keyward.Benchmarks.Recovery;
+using Keyward.Benchmarks.Scale;
 using Keyward.Benchmarks.Support;
 
 namespace Keyward.Benchmarks;
@@ -15,7 +16,8 @@ namespace Keyward.Benchmarks;
 /// directory sync of a generated slapd directory into a real server beside the raw paged search: <c>-- directory [--people N]</c>
 /// (<c>-- directory --help</c>);
 /// importing people (40,000 and 50,000 in one request, 1,000,000 in parts) through <c>keyward people import</c>:
-/// <c>-- import [options]</c> (<c>-- import --help</c>).
+/// <c>-- import [options]</c> (<c>-- import --help</c>);
+/// the read queries of a large organisation per scope: <c>-- scale [options]</c> (<c>-- scale --help</c>).
 /// docs/performance.md records the figures and how to read them.
 /// </summary>
 public static class Program
@@ -64,6 +66,17 @@ public static class Program
             }
 
             return ImportLoad.RunAsync(import).GetAwaiter().GetResult();
+        }
+
+        if (args is ["scale", .. var scale])
+        {
+            if (scale is ["--help"] or ["-h"])
+            {
+                Console.WriteLine(ScaleOptions.Usage);
+                return 0;
+            }
+
+            return ScaleRun.RunAsync(scale).GetAwaiter().GetResult();
         }
 
         if (args is ["--interleaved"])

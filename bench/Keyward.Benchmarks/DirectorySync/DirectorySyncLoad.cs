@@ -77,7 +77,7 @@ internal static class DirectorySyncLoad
             ["Keyward__Directory__BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture),
             ["KEYWARD_DIRECTORY_PASSWORD"] = ReaderPassword,
         };
-        await using var server = await ServerProcess.StartAsync(null, countSql: false, serverLog, CancellationToken.None, environment).ConfigureAwait(false);
+        await using var server = await ServerProcess.StartAsync(null, countSql: false, serverLog, CancellationToken.None, environment: environment).ConfigureAwait(false);
         using var admin = await SignInAsync(server.Address).ConfigureAwait(false);
 
         var first = await SyncAsync(admin, server, full: true, "Full sync, empty Keyward").ConfigureAwait(false);

@@ -21,13 +21,15 @@ internal sealed class PostgresInstance : IAsyncDisposable
     private readonly string _folder;
     private readonly string _binaries;
     private readonly bool _asServiceUser;
+    private readonly bool _keep;
     private bool _started;
 
-    private PostgresInstance(string folder, string binaries, bool asServiceUser)
+    private PostgresInstance(string folder, string binaries, bool asServiceUser, bool keep = false)
     {
         _folder = folder;
         _binaries = binaries;
         _asServiceUser = asServiceUser;
+        _keep = keep;
     }
 
     /// <summary>The connection string of the database <c>keyward</c> (empty; the server migrates it).</summary>
@@ -58,6 +60,21 @@ internal sealed class PostgresInstance : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A PostgreSQL server in a folder that outlives the run (the scale data set): created with database
+    /// <c>keyward</c> on first use, started again as it is afterwards, stopped but kept on dispose.
+    /// <paramref name="settings"/> are passed to the server at every start (e.g. <c>-c shared_buffers=2GB</c>).
+    /// </summary>
+    /// <returns>The instance, and whether the database was created now (and so is empty).</returns>
+    public static async Task<(PostgresInstance Instance, bool Created)> OpenAsync(string folder, string settings, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(folder);
+        var instance = new PostgresInstance(Path.GetFullPath(folder), FindBinaries(), string.Equals(Environment.UserName, "root", StringComparison.Ordinal), keep: true);
+        var created = !Directory.Exists(instance.DataFolder);
+        await instance.InitialiseAsync(cancellationToken, settings, created).ConfigureAwait(false);
+        return (instance, created);
+    }
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
@@ -70,11 +87,14 @@ internal sealed class PostgresInstance : IAsyncDisposable
         }
         finally
         {
-            Directory.Delete(_folder, recursive: true);
+            if (!_keep)
+            {
+                Directory.Delete(_folder, recursive: true);
+            }
         }
     }
 
-    private async Task InitialiseAsync(CancellationToken cancellationToken)
+    private async Task InitialiseAsync(CancellationToken cancellationToken, string settings = "", bool create = true)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -83,26 +103,41 @@ internal sealed class PostgresInstance : IAsyncDisposable
 
         File.SetUnixFileMode(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var passwordFile = Path.Combine(_folder, "pwfile");
-        await File.WriteAllTextAsync(passwordFile, password + "\n", cancellationToken).ConfigureAwait(false);
-        if (_asServiceUser)
+        // A kept instance (OpenAsync) keeps its password beside the cluster, readable by root only: it is a scratch
+        // benchmark database on loopback.
+        var kept = Path.Combine(_folder, "password");
+        var password = !create && File.Exists(kept)
+            ? (await File.ReadAllTextAsync(kept, cancellationToken).ConfigureAwait(false)).Trim()
+            : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        if (create)
         {
-            await RunToolAsync("chown", ["-R", $"{ServiceUser}:", _folder], cancellationToken).ConfigureAwait(false);
+            var passwordFile = Path.Combine(_folder, "pwfile");
+            await File.WriteAllTextAsync(passwordFile, password + "\n", cancellationToken).ConfigureAwait(false);
+            if (_asServiceUser)
+            {
+                await RunToolAsync("chown", ["-R", $"{ServiceUser}:", _folder], cancellationToken).ConfigureAwait(false);
+            }
+
+            await RunAsync("initdb", ["-D", DataFolder, "-U", "postgres", "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--locale=C.UTF-8"], cancellationToken).ConfigureAwait(false);
+            File.Delete(passwordFile);
+            if (_keep)
+            {
+                await File.WriteAllTextAsync(kept, password, cancellationToken).ConfigureAwait(false);
+                File.SetUnixFileMode(kept, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
         }
 
-        await RunAsync("initdb", ["-D", DataFolder, "-U", "postgres", "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--locale=C.UTF-8"], cancellationToken).ConfigureAwait(false);
-        File.Delete(passwordFile);
         var port = FreeLoopbackPort();
         await RunAsync(
             "pg_ctl",
-            ["-D", DataFolder, "-l", Path.Combine(_folder, "server.log"), "-o", $"-p {port} -k {_folder} -c listen_addresses=127.0.0.1", "-w", "start"],
+            ["-D", DataFolder, "-l", Path.Combine(_folder, "server.log"), "-o", $"-p {port} -k {_folder} -c listen_addresses=127.0.0.1 {settings}".TrimEnd(), "-w", "start"],
             cancellationToken).ConfigureAwait(false);
         _started = true;
         Pid = int.Parse((await File.ReadAllLinesAsync(Path.Combine(DataFolder, "postmaster.pid"), cancellationToken).ConfigureAwait(false))[0], CultureInfo.InvariantCulture);
         var admin = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "postgres", Password = password, Database = "postgres" };
-        await using (var connection = new NpgsqlConnection(admin.ConnectionString))
+        if (create)
         {
+            await using var connection = new NpgsqlConnection(admin.ConnectionString);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("CREATE DATABASE keyward", connection);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -110,7 +145,11 @@ internal sealed class PostgresInstance : IAsyncDisposable
 
         NpgsqlConnection.ClearAllPools();
         ConnectionString = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = "keyward" }.ConnectionString;
+        AdminConnectionString = admin.ConnectionString;
     }
+
+    /// <summary>The connection string of the maintenance database <c>postgres</c> (to create more databases).</summary>
+    public string AdminConnectionString { get; private set; } = string.Empty;
 
     /// <summary>PostgreSQL's settings that decide the cost of a commit, as the running server reports them.</summary>
     public async Task<string> DurabilitySettingsAsync(CancellationToken cancellationToken)

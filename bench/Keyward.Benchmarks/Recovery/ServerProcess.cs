@@ -13,18 +13,20 @@ namespace Keyward.Benchmarks.Recovery;
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(20);
     private readonly Process _process;
     private readonly string _dataDirectory;
     private readonly Queue<string> _tail = new();
     private readonly StreamWriter? _log;
     private readonly object _gate = new();
+    private readonly bool _keepData;
     private long _sqlCommands;
     private long _sqlMilliseconds;
 
-    private ServerProcess(Process process, string dataDirectory, Uri address, string passphrase, StreamWriter? log)
+    private ServerProcess(Process process, string dataDirectory, Uri address, string passphrase, StreamWriter? log, bool keepData)
     {
         _process = process;
+        _keepData = keepData;
         _dataDirectory = dataDirectory;
         Address = address;
         Passphrase = passphrase;
@@ -62,11 +64,19 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <param name="countSql">Have the server log its SQL commands so that <see cref="SqlCommands"/> counts them.</param>
     /// <param name="logFile">A file that also receives the server's console output, or null.</param>
     /// <param name="cancellationToken">Cancels waiting for the server.</param>
+    /// <param name="dataDirectory">
+    /// A data folder to keep (the scale run's data set, with <paramref name="passphrase"/>), or null for a temporary one
+    /// that is deleted when the server stops.
+    /// </param>
+    /// <param name="passphrase">The key store passphrase of <paramref name="dataDirectory"/>; null makes a new one.</param>
     /// <param name="environment">More environment variables for the server (settings such as <c>Keyward__Directory__Url</c>).</param>
-    public static async Task<ServerProcess> StartAsync(string? databaseConnectionString, bool countSql, string? logFile, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<ServerProcess> StartAsync(
+        string? databaseConnectionString, bool countSql, string? logFile, CancellationToken cancellationToken, string? dataDirectory = null, string? passphrase = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var data = Directory.CreateTempSubdirectory("keyward-load-").FullName;
-        var passphrase = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+        var keepData = dataDirectory is not null;
+        var data = dataDirectory ?? Directory.CreateTempSubdirectory("keyward-load-").FullName;
+        passphrase ??= Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
         var port = FreeLoopbackPort();
         var address = new Uri($"http://127.0.0.1:{port}");
         var binary = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "keyward.exe" : "keyward");
@@ -102,7 +112,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {binary}.");
         var log = logFile is null ? null : new StreamWriter(logFile, append: true) { AutoFlush = true };
-        var server = new ServerProcess(process, data, address, passphrase, log);
+        var server = new ServerProcess(process, data, address, passphrase, log, keepData);
         process.OutputDataReceived += (_, e) => server.Line(e.Data);
         process.ErrorDataReceived += (_, e) => server.Line(e.Data);
         process.BeginOutputReadLine();
@@ -177,6 +187,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         if (_log is not null)
         {
             await _log.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_keepData)
+        {
+            return;
         }
 
         try

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Linq.Expressions;
 using Keyward.Common;
 using Keyward.People;
@@ -19,7 +20,7 @@ namespace Keyward.Audit;
 public sealed class AuditLog
 {
     /// <summary>Entries read per query while verifying: the chain is walked, never loaded whole.</summary>
-    public const int VerifyBatchSize = 1_000;
+    public const int VerifyBatchSize = 5_000;
 
     private static readonly Expression<Func<AuditEvent, AuditEntryView>> ToView = e => new AuditEntryView(
         e.Sequence, e.At, e.ActorId, e.ActorName, e.Action, e.Outcome, e.Code, e.SubjectId, e.TargetId, e.Details, e.Channel, e.Hash, e.PreviousHash);
@@ -86,9 +87,9 @@ public sealed class AuditLog
             query = query.Where(e => e.At < to);
         }
 
-        var total = await _store.CountAsync(query, cancellationToken).ConfigureAwait(false);
+        var (total, capped) = await _store.CountCappedAsync(query, cancellationToken).ConfigureAwait(false);
         var entries = await _store.ToListAsync(query.OrderByDescending(e => e.Sequence).Skip(page.Skip).Take(page.Size).Select(ToView), cancellationToken).ConfigureAwait(false);
-        return new Page<AuditEntryView>(entries, page.Page, page.Size, total);
+        return new Page<AuditEntryView>(entries, page.Page, page.Size, total, capped);
     }
 
     /// <summary>
@@ -105,7 +106,16 @@ public sealed class AuditLog
         VerifyAsync(access, Channel.Api, cancellationToken);
 
     /// <summary>Verifies the chain (see <see cref="VerifyAsync(AccessContext, CancellationToken)"/>), audited as coming from <c>channel</c>.</summary>
-    public async Task<Result<AuditVerification>> VerifyAsync(AccessContext access, Channel channel, CancellationToken cancellationToken)
+    public Task<Result<AuditVerification>> VerifyAsync(AccessContext access, Channel channel, CancellationToken cancellationToken) =>
+        VerifyAsync(access, null, null, channel, cancellationToken);
+
+    /// <summary>
+    /// Verifies the entries from sequence <paramref name="from"/> to <paramref name="to"/> (both included; null: the
+    /// first, the last), audited as coming from <c>channel</c>. A range that starts after entry 1 trusts the stored hash
+    /// of the entry before it as its anchor: a periodic check of the newest entries, with the whole walk as the full
+    /// proof. <see cref="AuditVerification.EntriesChecked"/> counts the entries of the range; the head hash is its last.
+    /// </summary>
+    public async Task<Result<AuditVerification>> VerifyAsync(AccessContext access, long? from, long? to, Channel channel, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(access);
         if (!access.Caller.Holds(Operation.ViewAudit))
@@ -113,12 +123,25 @@ public sealed class AuditLog
             return await RefuseAsync(access, "audit.verify", channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var verification = await WalkAsync(cancellationToken).ConfigureAwait(false);
+        var first = Math.Max(1, from ?? 1);
+        var last = to ?? long.MaxValue;
+        var whole = first == 1 && to is null;
+        var verification = await WalkAsync(first, last, cancellationToken).ConfigureAwait(false);
+        var what = whole ? "The audit trail" : string.Create(CultureInfo.InvariantCulture, $"Audit entries {first} to {(to is null ? "the last" : to.Value.ToString(CultureInfo.InvariantCulture))}");
         var details = verification.Intact
             ? verification.HeadHash is null
-                ? "The audit trail is intact: it holds no entries."
-                : $"The audit trail is intact: {verification.EntriesChecked} entries, head {verification.HeadHash}."
-            : $"The audit trail is broken: {verification.Problem}";
+                ? $"{what}: intact, no entries."
+                : $"{what}: intact, {verification.EntriesChecked} entries, head {verification.HeadHash}."
+            : $"{what}: broken: {verification.Problem}";
+        if (whole)
+        {
+            details = verification.Intact
+                ? verification.HeadHash is null
+                    ? "The audit trail is intact: it holds no entries."
+                    : $"The audit trail is intact: {verification.EntriesChecked} entries, head {verification.HeadHash}."
+                : $"The audit trail is broken: {verification.Problem}";
+        }
+
         await _audit.AppendAsync(
             new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, "audit.verify", verification.Intact ? AuditOutcome.Succeeded : AuditOutcome.Failed, channel, details),
             cancellationToken).ConfigureAwait(false);
@@ -137,7 +160,7 @@ public sealed class AuditLog
         return events.Join(PeopleDirectory.Within(people, reach), e => e.SubjectId!, p => p.Id, (e, _) => e);
     }
 
-    private async Task<AuditVerification> WalkAsync(CancellationToken cancellationToken)
+    private async Task<AuditVerification> WalkAsync(long first, long lastWanted, CancellationToken cancellationToken)
     {
         // Sequence numbers start at 1: a row below that was put there by hand, outside the walk below.
         var stray = await _store.FirstOrDefaultAsync(
@@ -147,44 +170,74 @@ public sealed class AuditLog
             return Broken(0, strayed, $"Entry {strayed} is not part of the chain: sequence numbers start at 1.");
         }
 
-        long last = 0;
+        long last = first - 1;
         var previousHash = AuditEvent.GenesisHash;
+        if (first > 1)
+        {
+            var anchor = await _store.FirstOrDefaultAsync(_store.AuditEvents.Where(e => e.Sequence == last).Select(e => e.Hash), cancellationToken).ConfigureAwait(false);
+            if (anchor is null)
+            {
+                return Broken(0, last, $"Entry {last}, before the range, is missing.");
+            }
+
+            previousHash = anchor;
+        }
+
+        long checkedEntries = 0;
+        Task<List<AuditEntryView>> Fetch(long after) => _store.ToListAsync(
+            _store.AuditEvents.Where(e => e.Sequence > after && e.Sequence <= lastWanted).OrderBy(e => e.Sequence).Take(VerifyBatchSize).Select(ToView),
+            cancellationToken);
+
+        // The next batch is read while this one is hashed: one query in flight at a time, the database and the
+        // hashing overlapped.
+        var batch = await Fetch(last).ConfigureAwait(false);
         while (true)
         {
-            var after = last;
-            var batch = await _store.ToListAsync(
-                _store.AuditEvents.Where(e => e.Sequence > after).OrderBy(e => e.Sequence).Take(VerifyBatchSize).Select(ToView),
-                cancellationToken).ConfigureAwait(false);
+            var next = batch.Count == VerifyBatchSize && batch[^1].Sequence < lastWanted ? Fetch(batch[^1].Sequence) : null;
             foreach (var entry in batch)
             {
                 if (entry.Sequence != last + 1)
                 {
-                    return Broken(last, last + 1, entry.Sequence == last + 2
+                    return await AbandonAsync(next, Broken(checkedEntries, last + 1, entry.Sequence == last + 2
                         ? $"Entry {last + 1} is missing."
-                        : $"Entries {last + 1} to {entry.Sequence - 1} are missing.");
+                        : $"Entries {last + 1} to {entry.Sequence - 1} are missing.")).ConfigureAwait(false);
                 }
 
                 if (!string.Equals(entry.PreviousHash, previousHash, StringComparison.Ordinal))
                 {
-                    return Broken(last, entry.Sequence, last == 0
+                    return await AbandonAsync(next, Broken(checkedEntries, entry.Sequence, last == 0
                         ? "Entry 1 does not start the chain: its previous hash is not the genesis hash."
-                        : $"Entry {entry.Sequence} does not link to entry {last}.");
+                        : $"Entry {entry.Sequence} does not link to entry {last}.")).ConfigureAwait(false);
                 }
 
                 if (!string.Equals(AuditEvent.ComputeHash(entry), entry.Hash, StringComparison.Ordinal))
                 {
-                    return Broken(last, entry.Sequence, $"Entry {entry.Sequence} was altered: its hash does not match its contents.");
+                    return await AbandonAsync(next, Broken(checkedEntries, entry.Sequence, $"Entry {entry.Sequence} was altered: its hash does not match its contents.")).ConfigureAwait(false);
                 }
 
                 last = entry.Sequence;
                 previousHash = entry.Hash;
+                checkedEntries++;
             }
 
-            if (batch.Count < VerifyBatchSize)
+            if (next is null)
             {
-                return new AuditVerification(true, last, null, null, last == 0 ? null : previousHash);
+                return new AuditVerification(true, checkedEntries, null, null, checkedEntries == 0 ? null : previousHash);
             }
+
+            batch = await next.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Lets a read already in flight finish before answering, so the unit of work is free for the audit entry.</summary>
+    private static async Task<AuditVerification> AbandonAsync(Task<List<AuditEntryView>>? inFlight, AuditVerification answer)
+    {
+        if (inFlight is not null)
+        {
+            await inFlight.ConfigureAwait(false);
+        }
+
+        return answer;
     }
 
     private static AuditVerification Broken(long entriesChecked, long sequence, string problem) => new(false, entriesChecked, sequence, problem, null);

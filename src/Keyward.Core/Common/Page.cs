@@ -29,4 +29,24 @@ public readonly record struct PageRequest
 }
 
 /// <summary>One page of a list: the shape every list of the Core API answers.</summary>
-public sealed record Page<T>(IReadOnlyList<T> Results, int PageNumber, int PageSize, int Total);
+/// <remarks>
+/// Lists that can grow with the organisation (people, requests, audit entries) count their matches only up to
+/// <see cref="Paging.CountLimit"/>: past it, <see cref="Total"/> is the limit and <see cref="TotalCapped"/> is true
+/// ("more than 1,000"), so a page never pays for counting a million rows.
+/// </remarks>
+public sealed record Page<T>(IReadOnlyList<T> Results, int PageNumber, int PageSize, int Total, bool TotalCapped = false);
+
+/// <summary>How the large lists count.</summary>
+public static class Paging
+{
+    /// <summary>The most matches a large list counts; <see cref="Page{T}.TotalCapped"/> says when there were more.</summary>
+    public const int CountLimit = 1_000;
+
+    /// <summary>Counts at most <see cref="CountLimit"/> + 1 rows of a query, in the database: the total and whether it was capped.</summary>
+    public static async Task<(int Total, bool Capped)> CountCappedAsync<T>(this IKeywardStore store, IQueryable<T> query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var counted = await store.CountAsync(query.Take(CountLimit + 1), cancellationToken).ConfigureAwait(false);
+        return counted > CountLimit ? (CountLimit, true) : (counted, false);
+    }
+}

@@ -62,12 +62,7 @@ public sealed class PeopleDirectory
 
         if (!string.IsNullOrWhiteSpace(filter.Query))
         {
-            // Case-insensitive contains that both SQLite and PostgreSQL translate: compare upper-cased.
-            // (The StringComparison overloads that CA1862 suggests have no SQL translation.)
-            var q = filter.Query.Trim().ToUpperInvariant();
-#pragma warning disable CA1862
-            query = query.Where(p => p.LogonName.ToUpper().Contains(q) || p.Name.ToUpper().Contains(q) || p.Email.ToUpper().Contains(q));
-#pragma warning restore CA1862
+            query = StartingWith(query, filter.Query);
         }
 
         if (!string.IsNullOrWhiteSpace(filter.Group))
@@ -81,9 +76,9 @@ public sealed class PeopleDirectory
             query = query.Where(p => p.GroupId == group.Id);
         }
 
-        var total = await _store.CountAsync(query, cancellationToken).ConfigureAwait(false);
+        var (total, capped) = await _store.CountCappedAsync(query, cancellationToken).ConfigureAwait(false);
         var people = await _store.ToListAsync(query.OrderBy(p => p.LogonName).Skip(page.Skip).Take(page.Size), cancellationToken).ConfigureAwait(false);
-        return new Page<PersonView>(people.Select(p => View(p, access.Policy.Groups)).ToList(), page.Page, page.Size, total);
+        return new Page<PersonView>(people.Select(p => View(p, access.Policy.Groups)).ToList(), page.Page, page.Size, total, capped);
     }
 
     public async Task<Result<PersonView>> GetAsync(AccessContext access, string personId, CancellationToken cancellationToken)
@@ -133,6 +128,35 @@ public sealed class PeopleDirectory
             page.Page,
             page.Size,
             total);
+    }
+
+    /// <summary>
+    /// People whose logon name or name starts with <paramref name="text"/>, case-insensitively (docs/scopes.md, "Finding
+    /// people"). Both columns are stored in their search form (<see cref="Person.SearchKey"/>: logon names are lower
+    /// case already), so each test is a range over a B-tree index — <c>key &gt;= prefix AND key &lt; successor</c> — which
+    /// SQLite and PostgreSQL both answer from the index; the <c>StartsWith</c> beside it keeps the answer exact under a
+    /// database collation that orders text differently from ordinal order.
+    /// </summary>
+    internal static IQueryable<Person> StartingWith(IQueryable<Person> people, string text)
+    {
+        var prefix = Person.SearchKey(text);
+        if (prefix.Length == 0)
+        {
+            return people;
+        }
+
+        var last = prefix[^1];
+        if (last == char.MaxValue)
+        {
+#pragma warning disable CA1310 // StartsWith(string) is translated to SQL; its StringComparison overloads are not.
+            return people.Where(p => p.LogonName.StartsWith(prefix) || p.SearchName.StartsWith(prefix));
+        }
+
+        var upper = string.Concat(prefix.AsSpan(0, prefix.Length - 1), [(char)(last + 1)]);
+        return people.Where(p =>
+            (string.Compare(p.LogonName, prefix) >= 0 && string.Compare(p.LogonName, upper) < 0 && p.LogonName.StartsWith(prefix))
+            || (string.Compare(p.SearchName, prefix) >= 0 && string.Compare(p.SearchName, upper) < 0 && p.SearchName.StartsWith(prefix)));
+#pragma warning restore CA1310
     }
 
     /// <summary>Restricts a people query to a reach, in the database.</summary>

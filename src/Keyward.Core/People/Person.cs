@@ -12,7 +12,7 @@ public sealed class Person
 
     private Person()
     {
-        Id = LogonName = Name = Email = GroupId = string.Empty;
+        Id = LogonName = Name = Email = GroupId = SearchName = string.Empty;
     }
 
     public Person(string id, string logonName, string name, string email, string groupId, bool enabled)
@@ -20,6 +20,7 @@ public sealed class Person
         Id = id;
         LogonName = logonName;
         Name = name;
+        SearchName = SearchKey(name);
         Email = email;
         GroupId = groupId;
         Enabled = enabled;
@@ -31,6 +32,12 @@ public sealed class Person
     public string LogonName { get; private set; }
 
     public string Name { get; private set; }
+
+    /// <summary>
+    /// <see cref="Name"/> as searches compare it (<see cref="SearchKey"/>): kept in step with the name, stored and
+    /// indexed so that "name starts with" is a range over an index on every database.
+    /// </summary>
+    public string SearchName { get; private set; }
 
     public string Email { get; private set; }
 
@@ -49,9 +56,20 @@ public sealed class Person
 
     public IReadOnlyList<RoleAssignment> Assignments => _assignments;
 
+    /// <summary>
+    /// Text as people searches compare it: trimmed, runs of white space made one space, lower-cased with the invariant
+    /// culture (the same on every database and every server's locale).
+    /// </summary>
+    public static string SearchKey(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToLowerInvariant();
+    }
+
     public void Update(string name, string email, string groupId, bool enabled)
     {
         Name = name;
+        SearchName = SearchKey(name);
         Email = email;
         GroupId = groupId;
         Enabled = enabled;

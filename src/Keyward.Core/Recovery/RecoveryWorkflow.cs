@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Keyward.Audit;
 using Keyward.Certificates;
 using Keyward.Common;
@@ -204,34 +205,57 @@ public sealed partial class RecoveryWorkflow
             query = query.Where(r => r.TargetId == filter.TargetId);
         }
 
-        var total = await _store.CountAsync(query, cancellationToken).ConfigureAwait(false);
+        var (total, capped) = await _store.CountCappedAsync(query, cancellationToken).ConfigureAwait(false);
         var rows = await _store.ToListAsync(query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Skip(page.Skip).Take(page.Size), cancellationToken).ConfigureAwait(false);
-        return new Page<RequestView>(await ViewsAsync(access, rows, cancellationToken).ConfigureAwait(false), page.Page, page.Size, total);
+        return new Page<RequestView>(await ViewsAsync(access, rows, cancellationToken).ConfigureAwait(false), page.Page, page.Size, total, capped);
     }
 
     private async Task<Page<RequestView>> ReviewQueueAsync(AccessContext access, RequestFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
-        var reach = access.ReachFor(Operation.ValidateRequest);
+        // The queue is exactly the requests whose actions offer the caller approve (RequestActions.For). Every part of
+        // that rule that depends on the request's row is asked in SQL, so the database pages and counts the queue:
+        // the state, dual control (not the caller's own request, nor one for them, nor one they approved already), an
+        // enabled target, and — per credential profile — the reach of the caller's ValidateRequest assignments whose
+        // role is on that profile's Can validate list (the same assignment must satisfy both, as Decide asks).
         var me = access.Caller.PersonId;
-        var targets = PeopleDirectory.Within(_store.People, reach);
-        var query = _store.Requests.Where(r => r.Status == RequestStatus.AwaitingValidation && r.RequestedById != me && r.TargetId != me && targets.Any(p => p.Id == r.TargetId));
+        var profiles = await _store.ToListAsync(_store.CredentialProfiles, cancellationToken).ConfigureAwait(false);
+        Expression<Func<RecoveryRequest, bool>>? validatable = null;
+        foreach (var byReach in profiles
+                     .Select(p => (p.Id, Reach: access.Policy.ReachFor(access.Caller, Operation.ValidateRequest, p)))
+                     .Where(p => !p.Reach.IsEmpty)
+                     .GroupBy(p => $"{p.Reach.Everyone}|{p.Reach.Self}|{string.Join(',', p.Reach.Groups.Order(StringComparer.Ordinal))}", StringComparer.Ordinal))
+        {
+            var profileIds = byReach.Select(p => p.Id).ToList();
+            var targets = PeopleDirectory.Within(_store.People, byReach.First().Reach).Where(p => p.Enabled);
+            Expression<Func<RecoveryRequest, bool>> part = r => profileIds.Contains(r.CredentialProfileId) && targets.Any(p => p.Id == r.TargetId);
+            validatable = validatable is null
+                ? part
+                : Expression.Lambda<Func<RecoveryRequest, bool>>(Expression.OrElse(validatable.Body, Expression.Invoke(part, validatable.Parameters[0])), validatable.Parameters);
+        }
+
+        if (validatable is null)
+        {
+            return new Page<RequestView>([], page.Page, page.Size, 0);
+        }
+
+        var query = _store.Requests.Where(validatable).Where(r => r.Status == RequestStatus.AwaitingValidation && r.RequestedById != me && r.TargetId != me && !r.Approvals.Any(a => a.ApproverId == me));
         if (!string.IsNullOrWhiteSpace(filter.TargetId))
         {
             query = query.Where(r => r.TargetId == filter.TargetId);
         }
 
-        // The query narrows in SQL; the queue is then exactly the requests whose actions offer the caller approve, so
-        // the profile's Can validate list and the approvals already given are decided as approve decides them.
-        var candidates = await _store.ToListAsync(query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id), cancellationToken).ConfigureAwait(false);
-        var profiles = await ProfilesAsync(candidates.Select(r => r.CredentialProfileId), cancellationToken).ConfigureAwait(false);
-        var people = await PeopleAsync(candidates.Select(r => r.TargetId), cancellationToken).ConfigureAwait(false);
-        var mine = candidates
+        var (total, capped) = await _store.CountCappedAsync(query, cancellationToken).ConfigureAwait(false);
+        var rows = await _store.ToListAsync(query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Skip(page.Skip).Take(page.Size), cancellationToken).ConfigureAwait(false);
+
+        // The whole rule once more on the page, as approve decides it: the SQL above narrows, this decides.
+        var byId = profiles.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var people = await PeopleAsync(rows.Select(r => r.TargetId), cancellationToken).ConfigureAwait(false);
+        var mine = rows
             .Where(r => people.TryGetValue(r.TargetId, out var target)
-                        && profiles.TryGetValue(r.CredentialProfileId, out var profile)
+                        && byId.TryGetValue(r.CredentialProfileId, out var profile)
                         && RequestActions.For(access, r, target, profile, Now, _collection.RecollectWindow).Approve)
             .ToList();
-        var slice = mine.Skip(page.Skip).Take(page.Size).ToList();
-        return new Page<RequestView>(await ViewsAsync(access, slice, cancellationToken).ConfigureAwait(false), page.Page, page.Size, mine.Count);
+        return new Page<RequestView>(await ViewsAsync(access, mine, cancellationToken).ConfigureAwait(false), page.Page, page.Size, total, capped);
     }
 
     private async Task<Result<RequestView>> ValidateAsync(AccessContext access, string requestId, bool approve, string? notes, Channel channel, CancellationToken cancellationToken)

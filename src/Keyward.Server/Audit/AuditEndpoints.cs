@@ -23,10 +23,10 @@ internal static class AuditEndpoints
             .WithSummary("The audit trail within the caller's scope, newest first.");
 
         // 200 whether the chain is intact or not: a broken chain is the answer, not a failure of the request.
-        audit.MapGet("/verify", async (Authenticated caller, AuditLog log, CancellationToken ct) =>
-                Problems.Problems.Ok(await log.VerifyAsync(caller.Access, caller.ClaimedChannel, ct)))
+        audit.MapGet("/verify", async (Authenticated caller, AuditLog log, long? from, long? to, CancellationToken ct) =>
+                Problems.Problems.Ok(await log.VerifyAsync(caller.Access, from, to, caller.ClaimedChannel, ct)))
             .WithName("VerifyAuditTrail")
-            .WithSummary("Walks the whole hash chain and names the first broken entry, if any.");
+            .WithSummary("Walks the hash chain (all of it, or entries from..to) and names the first broken entry, if any.");
     }
 
     /// <summary>The query string as a filter: outcomes by name in any case, instants as ISO 8601 (UTC when no offset is given).</summary>

@@ -86,7 +86,9 @@ public sealed class DemoOrganisation
         }
 
         // Clients live in OpenIddict's application store; make sure each exists (idempotent across restarts).
-        var people = await _store.ToListAsync(_store.People, cancellationToken).ConfigureAwait(false);
+        // Only the demo's own accounts: the database may have grown large since the demo was seeded.
+        var logons = Accounts.Select(a => a.LogonName).ToList();
+        var people = await _store.ToListAsync(_store.People.Where(p => logons.Contains(p.LogonName)), cancellationToken).ConfigureAwait(false);
         foreach (var account in Accounts)
         {
             if (await _applications.FindByClientIdAsync(account.ClientId, cancellationToken).ConfigureAwait(false) is not null)
@@ -207,7 +209,9 @@ public sealed class DemoOrganisation
     /// </summary>
     private async Task IssueCredentialsAsync(CancellationToken cancellationToken)
     {
-        var people = await _store.ToListAsync(_store.People, cancellationToken).ConfigureAwait(false);
+        // Only the demo's own accounts: the database may have grown large since the demo was seeded.
+        var logons = Accounts.Select(a => a.LogonName).ToList();
+        var people = await _store.ToListAsync(_store.People.Where(p => logons.Contains(p.LogonName)), cancellationToken).ConfigureAwait(false);
         var admin = await _callers.ResolveAsync(people.Single(p => p.LogonName == "admin").Id, cancellationToken).ConfigureAwait(false);
         var smartCard = await _store.FirstOrDefaultAsync(_store.CredentialProfiles.Where(p => p.Name == "Key Recovery - Smart Card"), cancellationToken).ConfigureAwait(false);
         var now = _clock.GetUtcNow().UtcDateTime;

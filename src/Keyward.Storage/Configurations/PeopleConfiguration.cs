@@ -31,13 +31,21 @@ internal sealed class PersonConfiguration : IEntityTypeConfiguration<Person>
         builder.Property(p => p.Id).HasMaxLength(64);
         builder.Property(p => p.LogonName).HasMaxLength(64);
         builder.Property(p => p.Name).HasMaxLength(200);
+        builder.Property(p => p.SearchName).HasMaxLength(200);
         builder.Property(p => p.Email).HasMaxLength(254);
         builder.Property(p => p.GroupId).HasMaxLength(64);
         builder.Property(p => p.PasswordHash).HasMaxLength(200);
         builder.Property(p => p.DirectoryId).HasMaxLength(64);
-        builder.HasIndex(p => p.LogonName).IsUnique();
         builder.HasIndex(p => p.DirectoryId).IsUnique();
-        builder.HasIndex(p => p.GroupId);
+
+        // Lists are ordered by logon name and searched by its prefix: a range over this index (PeopleDirectory.StartingWith).
+        builder.HasIndex(p => p.LogonName).IsUnique();
+
+        // "Name starts with": the same range over the stored search form of the name.
+        builder.HasIndex(p => p.SearchName);
+
+        // A group's people in list order (a Department scope, a group filter): read in order, no sort.
+        builder.HasIndex(p => new { p.GroupId, p.LogonName });
         builder.HasOne<Group>().WithMany().HasForeignKey(p => p.GroupId).OnDelete(DeleteBehavior.Restrict);
         builder.HasMany(p => p.Assignments).WithOne().HasForeignKey(a => a.PersonId).OnDelete(DeleteBehavior.Cascade);
         builder.Navigation(p => p.Assignments).HasField("_assignments").UsePropertyAccessMode(PropertyAccessMode.Field).AutoInclude();

@@ -28,6 +28,14 @@ internal sealed class RecoveryRequestConfiguration : IEntityTypeConfiguration<Re
         builder.Ignore(r => r.IsFinal);
         builder.HasIndex(r => new { r.Status, r.TargetId });
         builder.HasIndex(r => r.ExpiresAt);
+
+        // Lists are newest first and the review queue oldest first, by status: both read these indexes in order.
+        builder.HasIndex(r => new { r.CreatedAt, r.Id });
+        builder.HasIndex(r => new { r.Status, r.CreatedAt, r.Id });
+
+        // "Requests I asked for" and "requests for this person".
+        builder.HasIndex(r => r.RequestedById);
+        builder.HasIndex(r => new { r.TargetId, r.CreatedAt });
         builder.HasOne<Person>().WithMany().HasForeignKey(r => r.TargetId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<CredentialProfile>().WithMany().HasForeignKey(r => r.CredentialProfileId).OnDelete(DeleteBehavior.Restrict);
 
@@ -106,7 +114,8 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.Property(e => e.Details).HasMaxLength(AuditEvent.MaxDetailsLength);
         builder.Property(e => e.PreviousHash).HasMaxLength(64);
         builder.Property(e => e.Hash).HasMaxLength(64);
-        builder.HasIndex(e => e.SubjectId);
+        // A person's entries newest first (the subject filter, and a narrow scope joined through its people).
+        builder.HasIndex(e => new { e.SubjectId, e.Sequence });
         builder.HasIndex(e => e.At);
     }
 }

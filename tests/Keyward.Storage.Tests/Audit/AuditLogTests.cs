@@ -150,12 +150,22 @@ public abstract class AuditLogTests(ITestDatabaseSource source) : StorageTestBas
             await store.SaveChangesAsync(CancellationToken.None);
         }
 
+        var forged = (2 * AuditLog.VerifyBatchSize) + 100;
         var intact = await VerifyAsync(org.RootAuditor);
-        await TamperAsync("UPDATE \"AuditEvents\" SET \"Details\" = 'Step forged.' WHERE \"Sequence\" = 2100");
+        var before = await VerifyAsync(org.RootAuditor, forged - 10, forged - 1);
+        await TamperAsync($"UPDATE \"AuditEvents\" SET \"Details\" = 'Step forged.' WHERE \"Sequence\" = {forged}");
         var broken = await VerifyAsync(org.RootAuditor);
+        var rangeBroken = await VerifyAsync(org.RootAuditor, forged - 10, forged + 10);
+        var rangeAfter = await VerifyAsync(org.RootAuditor, forged + 1);
 
-        Assert.Equal((true, 6L + 2345), (intact.Intact, intact.EntriesChecked));
-        Assert.Equal(new AuditVerification(false, 2099, 2100, "Entry 2100 was altered: its hash does not match its contents.", null), broken);
+        Assert.Equal((true, 6L + (2 * AuditLog.VerifyBatchSize) + 345), (intact.Intact, intact.EntriesChecked));
+        Assert.Equal((true, 10L), (before.Intact, before.EntriesChecked));
+        Assert.Equal(new AuditVerification(false, forged - 1, forged, $"Entry {forged} was altered: its hash does not match its contents.", null), broken);
+        Assert.Equal(new AuditVerification(false, 10, forged, $"Entry {forged} was altered: its hash does not match its contents.", null), rangeBroken);
+
+        // A range anchored on the forged entry's stored hash links to it: a range proves itself, not what came before.
+        // It runs to the end, past the four audit.verify entries the verifications above appended.
+        Assert.Equal((true, intact.EntriesChecked + 4 - forged), (rangeAfter.Intact, rangeAfter.EntriesChecked));
     }
 
     [Fact]
@@ -253,11 +263,11 @@ public abstract class AuditLogTests(ITestDatabaseSource source) : StorageTestBas
         return result.Value;
     }
 
-    private async Task<AuditVerification> VerifyAsync(string callerId)
+    private async Task<AuditVerification> VerifyAsync(string callerId, long? from = null, long? to = null)
     {
         await using var scope = NewScope();
         var store = StoreOf(scope);
-        var result = await Log(store).VerifyAsync(await ResolveAsync(store, callerId), CancellationToken.None);
+        var result = await Log(store).VerifyAsync(await ResolveAsync(store, callerId), from, to, Channel.Api, CancellationToken.None);
         Assert.True(result.IsSuccess, result.Error?.Detail);
         return result.Value;
     }

@@ -22,7 +22,7 @@ public sealed class SingleSignOnTests(SingleSignOnFixture sso) : IClassFixture<S
         await page.GetByRole(AriaRole.Link, new() { Name = "Sign in with " + SingleSignOnFixture.DisplayName }).ClickAsync();
         await page.WaitForURLAsync(url => url.StartsWith(Server.Url("/people"), StringComparison.Ordinal));
 
-        Assert.True(await page.GetByLabel("Name, logon name or e-mail").IsVisibleAsync());
+        Assert.True(await page.GetByLabel("Logon name or name starts with").IsVisibleAsync());
         Assert.True(await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).IsVisibleAsync());
         var entries = await AuditAsync("olivia", AuditOutcome.Succeeded);
         Assert.Contains(entries, e => e.Contains(SingleSignOnFixture.DisplayName + " (OpenID Connect", StringComparison.Ordinal));

@@ -26,7 +26,7 @@ public static class Operator
     public static async Task<string> OpenPersonAsync(this IPage page, WebServer server, string name)
     {
         await page.GotoAsync(server.Url("/people"));
-        await page.GetByLabel("Name, logon name or e-mail").FillAsync(name.ToLowerInvariant());
+        await page.GetByLabel("Logon name or name starts with").FillAsync(name.ToLowerInvariant());
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
         await page.WaitForURLAsync(url => url.Contains("/people/", StringComparison.Ordinal));

@@ -108,7 +108,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("At");
 
-                    b.HasIndex("SubjectId");
+                    b.HasIndex("SubjectId", "Sequence");
 
                     b.ToTable("AuditEvents");
                 });
@@ -573,15 +573,22 @@ namespace Keyward.Storage.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<string>("SearchName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.HasKey("Id");
 
                     b.HasIndex("DirectoryId")
                         .IsUnique();
 
-                    b.HasIndex("GroupId");
-
                     b.HasIndex("LogonName")
                         .IsUnique();
+
+                    b.HasIndex("SearchName");
+
+                    b.HasIndex("GroupId", "LogonName");
 
                     b.ToTable("People", t =>
                         {
@@ -790,9 +797,15 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("ExpiresAt");
 
-                    b.HasIndex("TargetId");
+                    b.HasIndex("RequestedById");
+
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("Status", "TargetId");
+
+                    b.HasIndex("TargetId", "CreatedAt");
+
+                    b.HasIndex("Status", "CreatedAt", "Id");
 
                     b.ToTable("Requests", (string)null);
                 });

@@ -103,7 +103,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("At");
 
-                    b.HasIndex("SubjectId");
+                    b.HasIndex("SubjectId", "Sequence");
 
                     b.ToTable("AuditEvents");
                 });
@@ -568,15 +568,22 @@ namespace Keyward.Storage.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SearchName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("DirectoryId")
                         .IsUnique();
 
-                    b.HasIndex("GroupId");
-
                     b.HasIndex("LogonName")
                         .IsUnique();
+
+                    b.HasIndex("SearchName");
+
+                    b.HasIndex("GroupId", "LogonName");
 
                     b.ToTable("People", t =>
                         {
@@ -785,9 +792,15 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("ExpiresAt");
 
-                    b.HasIndex("TargetId");
+                    b.HasIndex("RequestedById");
+
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("Status", "TargetId");
+
+                    b.HasIndex("TargetId", "CreatedAt");
+
+                    b.HasIndex("Status", "CreatedAt", "Id");
 
                     b.ToTable("Requests", (string)null);
                 });
