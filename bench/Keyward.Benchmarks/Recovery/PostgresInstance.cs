@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
 
@@ -127,7 +125,7 @@ internal sealed class PostgresInstance : IAsyncDisposable
             }
         }
 
-        var port = FreeLoopbackPort();
+        var port = Keyward.Testing.LoopbackPorts.Free();
         await RunAsync(
             "pg_ctl",
             ["-D", DataFolder, "-l", Path.Combine(_folder, "server.log"), "-o", $"-p {port} -k {_folder} -c listen_addresses=127.0.0.1 {settings}".TrimEnd(), "-w", "start"],
@@ -180,19 +178,6 @@ internal sealed class PostgresInstance : IAsyncDisposable
             : throw new InvalidOperationException($"No initdb/pg_ctl under {PackagedRoot}/*/bin. Install PostgreSQL with `apt-get install -y postgresql` (as root), or run with --database sqlite.");
     }
 
-    private static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 
     private Task RunAsync(string binary, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace Keyward.Benchmarks.Recovery;
@@ -77,7 +76,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         var keepData = dataDirectory is not null;
         var data = dataDirectory ?? Directory.CreateTempSubdirectory("keyward-load-").FullName;
         passphrase ??= Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
-        var port = FreeLoopbackPort();
+        var port = Keyward.Testing.LoopbackPorts.Free();
         var address = new Uri($"http://127.0.0.1:{port}");
         var binary = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "keyward.exe" : "keyward");
         var start = new ProcessStartInfo(binary)
@@ -258,19 +257,6 @@ internal sealed class ServerProcess : IAsyncDisposable
         return (p50, p90);
     }
 
-    private static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 }
 
 /// <summary>Reads a process's memory and CPU time from /proc (Linux).</summary>

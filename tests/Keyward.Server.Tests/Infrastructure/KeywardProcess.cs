@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -51,7 +50,7 @@ public sealed class KeywardProcess : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(environment);
         var program = Path.Combine(AppContext.BaseDirectory, "keyward.dll");
         Assert.True(File.Exists(program), $"{program} is missing: build the solution first.");
-        var address = new Uri($"http://127.0.0.1:{FreeLoopbackPort()}");
+        var address = new Uri($"http://127.0.0.1:{Keyward.Testing.LoopbackPorts.Free()}");
         var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
@@ -195,18 +194,4 @@ public sealed class KeywardProcess : IAsyncDisposable
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
             ? host
             : ExternalTool.OnPath("dotnet") ?? "dotnet";
-
-    private static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Keyward.Storage;
 using Npgsql;
@@ -198,7 +196,7 @@ public sealed class PostgresServer : ITestDatabaseSource, IAsyncLifetime
         const int attempts = 3;
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreeLoopbackPort();
+            var port = Keyward.Testing.LoopbackPorts.Free();
             try
             {
                 _serverOptions = $"-p {port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off";
@@ -279,19 +277,6 @@ public sealed class PostgresServer : ITestDatabaseSource, IAsyncLifetime
         return versions[0].Folder;
     }
 
-    private static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 
     private async Task WaitUntilReachableAsync(CancellationToken cancellationToken)
     {

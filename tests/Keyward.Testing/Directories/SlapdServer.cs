@@ -69,7 +69,7 @@ public sealed class SlapdServer : IAsyncDisposable
         const int attempts = 3;
         for (var attempt = 1; ; attempt++)
         {
-            var server = new SlapdServer(folder, suffix, FreeLoopbackPort());
+            var server = new SlapdServer(folder, suffix, Keyward.Testing.LoopbackPorts.Free());
             try
             {
                 if (attempt == 1)
@@ -200,19 +200,6 @@ public sealed class SlapdServer : IAsyncDisposable
         }
     }
 
-    private static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 
     private static async Task RunAsync(string fileName, IReadOnlyList<string> arguments, string? input, CancellationToken cancellationToken)
     {
