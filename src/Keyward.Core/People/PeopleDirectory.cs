@@ -169,7 +169,15 @@ public sealed class PeopleDirectory
 
         var groups = reach.Groups.ToList();
         var self = reach.Self;
-        return people.Where(p => groups.Contains(p.GroupId) || p.Id == self);
+
+        // Each shape on its own, so the database can use the key or the group index: "in these groups, or this
+        // person" with an empty list of groups still reads every row.
+        if (groups.Count == 0)
+        {
+            return self is null ? people.Where(_ => false) : people.Where(p => p.Id == self);
+        }
+
+        return self is null ? people.Where(p => groups.Contains(p.GroupId)) : people.Where(p => groups.Contains(p.GroupId) || p.Id == self);
     }
 
     private async Task<Person?> FindInReachAsync(AccessContext access, string personId, Operation operation, CancellationToken cancellationToken)
