@@ -190,11 +190,26 @@ public sealed partial class RecoveryWorkflow
 
         var reach = access.ReachFor(Operation.SearchRequests);
         var self = access.Caller.PersonId;
-        var targets = reach.IsEmpty ? _store.People.Where(p => false) : PeopleDirectory.Within(_store.People, reach);
 
         // The requests for the caller, which they may view one by one (GetAsync), are in their list too: "my requests".
         var forMe = access.ReachFor(Operation.ViewRequest).Covers(self, access.Caller.GroupId);
-        var query = _store.Requests.Where(r => targets.Any(p => p.Id == r.TargetId) || r.RequestedById == self || (forMe && r.TargetId == self));
+        IQueryable<RecoveryRequest> query;
+        if (reach.Everyone)
+        {
+            // Every request has a target, and everyone is reached.
+            query = _store.Requests;
+        }
+        else if (reach.Groups.Count == 0)
+        {
+            // No group reached: tests on the request's own columns, each on an index, not a search through people.
+            var reached = reach.Self;
+            query = _store.Requests.Where(r => r.TargetId == reached || r.RequestedById == self || (forMe && r.TargetId == self));
+        }
+        else
+        {
+            var targets = PeopleDirectory.Within(_store.People, reach);
+            query = _store.Requests.Where(r => targets.Any(p => p.Id == r.TargetId) || r.RequestedById == self || (forMe && r.TargetId == self));
+        }
         if (filter.Status is { } status)
         {
             query = query.Where(r => r.Status == status);
