@@ -24,7 +24,9 @@ internal static class AuditEndpoints
 
         // 200 whether the chain is intact or not: a broken chain is the answer, not a failure of the request.
         audit.MapGet("/verify", async (Authenticated caller, AuditLog log, long? from, long? to, CancellationToken ct) =>
-                Problems.Problems.Ok(await log.VerifyAsync(caller.Access, from, to, caller.ClaimedChannel, ct)))
+                Problems.Problems.Ok(from is < 1 || to is < 1 || to < from
+                    ? ProtocolErrors.InvalidParameter.WithDetail("'from' and 'to' are sequence numbers of audit entries: whole numbers from 1, 'to' not before 'from'.")
+                    : await log.VerifyAsync(caller.Access, from, to, caller.ClaimedChannel, ct)))
             .WithName("VerifyAuditTrail")
             .WithSummary("Walks the hash chain (all of it, or entries from..to) and names the first broken entry, if any.");
     }
