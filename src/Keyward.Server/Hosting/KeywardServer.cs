@@ -112,6 +112,7 @@ public static class KeywardServer
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         });
         services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
+        services.AddSingleton<HealthProbe>();
 
         // The application core: one instance per call, like the unit of work under it.
         services.AddScoped<AuditTrail>();
