@@ -23,6 +23,14 @@ namespace Keyward.Storage;
 /// </remarks>
 internal sealed class EfKeywardStore : IKeywardStore
 {
+    // The access epoch is read on every authenticated call (docs/architecture.md, "Resolving the caller"): compiled
+    // once per provider's context (a compiled query serves one model), so a call skips EF Core's query cache lookup.
+    private static readonly Func<SqliteKeywardDbContext, CancellationToken, Task<long>> SqliteAccessEpoch =
+        EF.CompileAsyncQuery((SqliteKeywardDbContext db, CancellationToken _) => db.AccessEpochs.Where(e => e.Id == AccessEpoch.RowId).Select(e => e.Value).Single());
+
+    private static readonly Func<PostgresKeywardDbContext, CancellationToken, Task<long>> PostgresAccessEpoch =
+        EF.CompileAsyncQuery((PostgresKeywardDbContext db, CancellationToken _) => db.AccessEpochs.Where(e => e.Id == AccessEpoch.RowId).Select(e => e.Value).Single());
+
     private readonly KeywardDbContext _db;
     private readonly NotificationSignal _notifications;
     private readonly List<AuditEvent> _pendingAudit = [];
@@ -95,8 +103,12 @@ internal sealed class EfKeywardStore : IKeywardStore
     public Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
         EntityFrameworkQueryableExtensions.AnyAsync(query, cancellationToken);
 
-    public Task<long> AccessEpochAsync(CancellationToken cancellationToken) =>
-        _db.AccessEpochs.Where(e => e.Id == AccessEpoch.RowId).Select(e => e.Value).SingleAsync(cancellationToken);
+    public Task<long> AccessEpochAsync(CancellationToken cancellationToken) => _db switch
+    {
+        SqliteKeywardDbContext sqlite => SqliteAccessEpoch(sqlite, cancellationToken),
+        PostgresKeywardDbContext postgres => PostgresAccessEpoch(postgres, cancellationToken),
+        _ => _db.AccessEpochs.Where(e => e.Id == AccessEpoch.RowId).Select(e => e.Value).SingleAsync(cancellationToken),
+    };
 
     public async Task SaveChangesAsync(CancellationToken cancellationToken)
     {

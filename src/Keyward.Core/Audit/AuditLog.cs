@@ -87,8 +87,8 @@ public sealed class AuditLog
             query = query.Where(e => e.At < to);
         }
 
-        var (total, capped) = await _store.CountCappedAsync(query, cancellationToken).ConfigureAwait(false);
         var entries = await _store.ToListAsync(query.OrderByDescending(e => e.Sequence).Skip(page.Skip).Take(page.Size).Select(ToView), cancellationToken).ConfigureAwait(false);
+        var (total, capped) = await _store.TotalAsync(query, page, entries.Count, cancellationToken).ConfigureAwait(false);
         return new Page<AuditEntryView>(entries, page.Page, page.Size, total, capped);
     }
 

@@ -49,4 +49,20 @@ public static class Paging
         var counted = await store.CountAsync(query.Take(CountLimit + 1), cancellationToken).ConfigureAwait(false);
         return counted > CountLimit ? (CountLimit, true) : (counted, false);
     }
+
+    /// <summary>
+    /// The total of a list whose <paramref name="page"/> was read first, with <paramref name="rowsOnPage"/> rows: a page
+    /// that came back short is the list's last, so its total is the rows before it plus its own, and only a full page (or
+    /// an empty one past the start) is counted in the database (<see cref="CountCappedAsync{T}"/>). Capped as that is.
+    /// </summary>
+    public static async Task<(int Total, bool Capped)> TotalAsync<T>(this IKeywardStore store, IQueryable<T> query, PageRequest page, int rowsOnPage, CancellationToken cancellationToken)
+    {
+        if (rowsOnPage < page.Size && (rowsOnPage > 0 || page.Skip == 0))
+        {
+            var total = (long)page.Skip + rowsOnPage;
+            return total > CountLimit ? (CountLimit, true) : ((int)total, false);
+        }
+
+        return await store.CountCappedAsync(query, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -19,28 +19,22 @@ public sealed class PeopleDirectory
         _clock = clock;
     }
 
-    public static MeView Me(AccessContext access, Person self)
+    /// <summary>The caller as they see themselves: built from the resolved caller, without reading the database again.</summary>
+    public static MeView Me(AccessContext access)
     {
         ArgumentNullException.ThrowIfNull(access);
-        ArgumentNullException.ThrowIfNull(self);
+        var self = access.Caller;
         var groups = access.Policy.Groups;
         return new MeView(
-            self.Id,
+            self.PersonId,
             self.LogonName,
             self.Name,
             self.Email,
             groups.Find(self.GroupId)?.Path ?? string.Empty,
             self.Enabled,
-            access.Caller.Grants
+            self.Grants
                 .Select(g => new RoleView(g.Role.Id, g.Role.Name, g.Scope, g.AdministrativeGroupIds.Select(id => groups.Find(id)?.Path ?? id).ToList(), g.Role.Operations))
                 .ToList());
-    }
-
-    public async Task<Result<MeView>> MeAsync(AccessContext access, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(access);
-        var self = await _store.FirstOrDefaultAsync(_store.People.Where(p => p.Id == access.Caller.PersonId), cancellationToken).ConfigureAwait(false);
-        return self is null ? PeopleErrors.NotFound : Me(access, self);
     }
 
     public async Task<Result<Page<PersonView>>> ListAsync(AccessContext access, PeopleFilter filter, PageRequest page, CancellationToken cancellationToken)
@@ -76,9 +70,14 @@ public sealed class PeopleDirectory
             query = query.Where(p => p.GroupId == group.Id);
         }
 
-        var (total, capped) = await _store.CountCappedAsync(query, cancellationToken).ConfigureAwait(false);
-        var people = await _store.ToListAsync(query.OrderBy(p => p.LogonName).Skip(page.Skip).Take(page.Size), cancellationToken).ConfigureAwait(false);
-        return new Page<PersonView>(people.Select(p => View(p, access.Policy.Groups)).ToList(), page.Page, page.Size, total, capped);
+        // Only the columns a list shows: no role assignments, nothing for the unit of work to track.
+        var rows = await _store.ToListAsync(
+            query.OrderBy(p => p.LogonName).Skip(page.Skip).Take(page.Size).Select(p => new { p.Id, p.LogonName, p.Name, p.Email, p.GroupId, p.Enabled }),
+            cancellationToken).ConfigureAwait(false);
+        var (total, capped) = await _store.TotalAsync(query, page, rows.Count, cancellationToken).ConfigureAwait(false);
+        var groups = access.Policy.Groups;
+        var views = rows.Select(p => new PersonView(p.Id, p.LogonName, p.Name, p.Email, groups.Find(p.GroupId)?.Path ?? string.Empty, p.Enabled)).ToList();
+        return new Page<PersonView>(views, page.Page, page.Size, total, capped);
     }
 
     public async Task<Result<PersonView>> GetAsync(AccessContext access, string personId, CancellationToken cancellationToken)

@@ -220,8 +220,8 @@ public sealed partial class RecoveryWorkflow
             query = query.Where(r => r.TargetId == filter.TargetId);
         }
 
-        var (total, capped) = await _store.CountCappedAsync(query, cancellationToken).ConfigureAwait(false);
         var rows = await _store.ToListAsync(query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Skip(page.Skip).Take(page.Size), cancellationToken).ConfigureAwait(false);
+        var (total, capped) = await _store.TotalAsync(query, page, rows.Count, cancellationToken).ConfigureAwait(false);
         return new Page<RequestView>(await ViewsAsync(access, rows, cancellationToken).ConfigureAwait(false), page.Page, page.Size, total, capped);
     }
 
@@ -259,8 +259,8 @@ public sealed partial class RecoveryWorkflow
             query = query.Where(r => r.TargetId == filter.TargetId);
         }
 
-        var (total, capped) = await _store.CountCappedAsync(query, cancellationToken).ConfigureAwait(false);
         var rows = await _store.ToListAsync(query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Skip(page.Skip).Take(page.Size), cancellationToken).ConfigureAwait(false);
+        var (total, capped) = await _store.TotalAsync(query, page, rows.Count, cancellationToken).ConfigureAwait(false);
 
         // The whole rule once more on the page, as approve decides it: the SQL above narrows, this decides.
         var byId = profiles.ToDictionary(p => p.Id, StringComparer.Ordinal);

@@ -7,9 +7,10 @@ public sealed record Grant(Role Role, Scope Scope, IReadOnlyList<string> Adminis
 
 /// <summary>
 /// The person on whose behalf a call runs (a signed-in operator, or the person an API client is bound to),
-/// with their roles resolved. Built once per call by <see cref="CallerResolver"/>.
+/// with their roles resolved. Built by <see cref="CallerResolver"/>, and cached for one access epoch: every column of
+/// the person it holds bumps that epoch when it changes (docs/architecture.md, "Resolving the caller").
 /// </summary>
-public sealed record Caller(string PersonId, string LogonName, string GroupId, bool Enabled, IReadOnlyList<Grant> Grants)
+public sealed record Caller(string PersonId, string LogonName, string Name, string Email, string GroupId, bool Enabled, IReadOnlyList<Grant> Grants)
 {
     public PersonRef AsTarget => new(PersonId, GroupId, Enabled, Grants.Select(g => g.Role.Id).ToArray());
 
@@ -19,6 +20,8 @@ public sealed record Caller(string PersonId, string LogonName, string GroupId, b
     public static Caller From(Person person, IReadOnlyDictionary<string, Role> roles) => new(
         person.Id,
         person.LogonName,
+        person.Name,
+        person.Email,
         person.GroupId,
         person.Enabled,
         person.Assignments

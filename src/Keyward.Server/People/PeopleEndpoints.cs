@@ -11,8 +11,7 @@ internal static class PeopleEndpoints
 {
     public static void MapPeopleEndpoints(this RouteGroupBuilder api, long maxImportBytes)
     {
-        api.MapGet("/me", async (Authenticated caller, PeopleDirectory directory, CancellationToken ct) =>
-                Problems.Problems.Ok(await directory.MeAsync(caller.Access, ct)))
+        api.MapGet("/me", (Authenticated caller) => TypedResults.Ok(PeopleDirectory.Me(caller.Access)))
             .WithName("GetMe").WithTags("People");
 
         api.MapGet("/groups", async (Authenticated caller, GroupAdministration groups, CancellationToken ct) =>

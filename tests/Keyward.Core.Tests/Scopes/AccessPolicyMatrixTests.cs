@@ -141,7 +141,7 @@ public class AccessPolicyMatrixTests
     {
         var role = TestOrg.Role("operator", Operations.All.Where(o => roleGrantsOperation || o != operation));
         var grant = TestOrg.Grant(role, scope, TestOrg.Legal.Id);
-        var caller = new Caller("olivia", "olivia", TestOrg.Finance.Id, relation != Relation.DisabledCaller, [grant]);
+        var caller = new Caller("olivia", "olivia", "Olivia", "olivia@acme.example", TestOrg.Finance.Id, relation != Relation.DisabledCaller, [grant]);
         var target = relation switch
         {
             Relation.Self => caller.AsTarget,

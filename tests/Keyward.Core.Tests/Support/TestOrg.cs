@@ -31,7 +31,7 @@ internal static class TestOrg
 
     public static Grant Grant(Role role, Scope scope, params IReadOnlyList<string> administrativeGroupIds) => new(role, scope, administrativeGroupIds);
 
-    public static Caller Caller(string id, Group group, params IReadOnlyList<Grant> grants) => new(id, id, group.Id, true, grants);
+    public static Caller Caller(string id, Group group, params IReadOnlyList<Grant> grants) => new(id, id, id, $"{id}@acme.example", group.Id, true, grants);
 
     public static PersonRef Person(string id, Group group, bool enabled = true, params IReadOnlyCollection<string> roleIds) => new(id, group.Id, enabled, roleIds);
 }
