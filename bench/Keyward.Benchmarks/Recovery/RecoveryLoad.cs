@@ -145,9 +145,10 @@ internal static class RecoveryLoad
 
         result.PfxCheck = verify.Verified ?? "no PFX was collected in the warm-up";
 
-        // One worker, one flow at a time (after the warm-up, so the JIT is done): each step's latency and server CPU
-        // without queueing (and, with --count-sql, its SQL).
+        // One worker, one flow at a time, once the server is idle after the warm-up (its JIT done): each step's latency
+        // and server CPU without queueing (and, with --count-sql, its SQL).
         memory.Phase = "sequential";
+        Progress($"server idle after {(await server.WaitIdleAsync(cancellationToken).ConfigureAwait(false)).TotalSeconds:0.0} s");
         Progress(options.CountSql ? "sequential flows, counting SQL commands per step" : "sequential flows");
         await SequentialAsync(api, server, pool, result, options.CountSql, cancellationToken).ConfigureAwait(false);
 
@@ -473,9 +474,9 @@ internal static class RecoveryLoad
 
     /// <summary>
     /// Sequential reads on one keep-alive connection: the fixed cost of a request (routing, authentication, resolving
-    /// the caller) without the work of a step, in the steady state. Per read, 2,000 unmeasured requests and a pause of a
-    /// second first — long enough for the runtime to finish recompiling the methods they made hot (tiered compilation
-    /// works on a thread of its own, whose CPU would otherwise be charged to the first measured requests) — then 2,000
+    /// the caller) without the work of a step, in the steady state. Per read, 2,000 unmeasured requests first, then a
+    /// wait until the server is idle (<see cref="ServerProcess.WaitIdleAsync"/>: the runtime recompiles the methods they
+    /// made hot on a thread of its own, whose CPU would otherwise be charged to the measured requests), then 2,000
     /// measured.
     /// </summary>
     private static async Task ReadsAsync(RecoveryApi api, ServerProcess server, DatabaseResult result, CancellationToken cancellationToken)
@@ -487,7 +488,7 @@ internal static class RecoveryLoad
             {
                 if (i == warmup)
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                    await server.WaitIdleAsync(cancellationToken).ConfigureAwait(false);
                     result.ReadCpu[path] = server.CpuTime().TotalMilliseconds;
                     result.ReadRate[path] = Stopwatch.GetTimestamp();
                 }

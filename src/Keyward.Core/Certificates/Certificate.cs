@@ -106,7 +106,11 @@ public sealed class Certificate
     public bool Archived => ArchivedKeyId is not null;
 
     /// <summary>The status a person should see at <paramref name="now"/>: an issued certificate past its notAfter is Expired.</summary>
-    public CertificateStatus StatusAt(DateTime now) => Status == CertificateStatus.Issued && now > NotAfter ? CertificateStatus.Expired : Status;
+    public CertificateStatus StatusAt(DateTime now) => StatusAt(Status, NotAfter, now);
+
+    /// <summary>The status a person should see at <paramref name="now"/> of a certificate stored with <paramref name="status"/> that ends at <paramref name="notAfter"/>.</summary>
+    public static CertificateStatus StatusAt(CertificateStatus status, DateTime notAfter, DateTime now) =>
+        status == CertificateStatus.Issued && now > notAfter ? CertificateStatus.Expired : status;
 
     public void PlaceOn(string? deviceId) => DeviceId = deviceId;
 

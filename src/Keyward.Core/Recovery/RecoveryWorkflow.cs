@@ -537,8 +537,13 @@ public sealed partial class RecoveryWorkflow
     private async Task<IReadOnlyList<RequestView>> ViewsAsync(AccessContext access, IReadOnlyList<RecoveryRequest> requests, CancellationToken cancellationToken, CredentialProfile? known = null)
     {
         var certificateIds = requests.SelectMany(r => r.Certificates.Select(c => c.CertificateId)).Distinct(StringComparer.Ordinal).ToList();
-        var certificates = (await _store.ToListAsync(_store.Certificates.Where(c => certificateIds.Contains(c.Id)), cancellationToken).ConfigureAwait(false))
-            .ToDictionary(c => c.Id, StringComparer.Ordinal);
+        // Only the columns a view shows (no DER, nothing tracked); the status as of now is decided below.
+        var now = Now;
+        var certificates = (await _store.ToListAsync(
+                _store.Certificates.Where(c => certificateIds.Contains(c.Id))
+                    .Select(c => new RequestCertificateView(c.Id, c.SerialNumber, c.Subject, c.Status, c.NotBefore, c.NotAfter, c.ArchivedKeyId != null)),
+                cancellationToken).ConfigureAwait(false))
+            .ToDictionary(c => c.Id, c => c with { Status = Certificate.StatusAt(c.Status, c.NotAfter, now) }, StringComparer.Ordinal);
         var people = await PeopleAsync(
             requests.SelectMany(r => new[] { r.TargetId, r.RequestedById }
                 .Concat(r.Approvals.Select(a => a.ApproverId))
@@ -548,7 +553,6 @@ public sealed partial class RecoveryWorkflow
         var profiles = known is not null && requests.All(r => r.CredentialProfileId == known.Id)
             ? new Dictionary<string, CredentialProfile>(StringComparer.Ordinal) { [known.Id] = known }
             : await ProfilesAsync(requests.Select(r => r.CredentialProfileId), cancellationToken).ConfigureAwait(false);
-        var now = Now;
         string? Name(string? id) => id is not null && people.TryGetValue(id, out var p) ? p.LogonName : null;
         RequestActions Actions(RecoveryRequest r, CredentialProfile? profile) =>
             profile is not null && people.TryGetValue(r.TargetId, out var target) ? RequestActions.For(access, r, target, profile, now, _collection.RecollectWindow) : RequestActions.None;
@@ -563,7 +567,7 @@ public sealed partial class RecoveryWorkflow
                 r.CredentialProfileId,
                 profiles.TryGetValue(r.CredentialProfileId, out var profile) ? profile.Name : null,
                 r.Certificates.Select(c => certificates.TryGetValue(c.CertificateId, out var cert)
-                        ? CertificateView(cert, now)
+                        ? cert
                         : new RequestCertificateView(c.CertificateId, string.Empty, string.Empty, CertificateStatus.Issued, default, default, false))
                     .ToList(),
                 removals.TryGetValue(r.Id, out var removes) ? removes.Select(c => CertificateView(c, now)).ToList() : [],
