@@ -210,7 +210,7 @@ public sealed class AuditLog
                         : $"Entry {entry.Sequence} does not link to entry {last}.")).ConfigureAwait(false);
                 }
 
-                if (!string.Equals(AuditEvent.ComputeHash(entry), entry.Hash, StringComparison.Ordinal))
+                if (!AuditEvent.HashMatches(entry))
                 {
                     return await AbandonAsync(next, Broken(checkedEntries, entry.Sequence, $"Entry {entry.Sequence} was altered: its hash does not match its contents.")).ConfigureAwait(false);
                 }
