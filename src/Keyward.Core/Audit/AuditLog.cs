@@ -22,6 +22,9 @@ public sealed class AuditLog
     /// <summary>Entries read per query while verifying: the chain is walked, never loaded whole.</summary>
     public const int VerifyBatchSize = 5_000;
 
+    private static readonly Error InvalidRange = InputErrors.InvalidParameter.WithDetail(
+        "'from' and 'to' are sequence numbers of audit entries: whole numbers from 1, 'to' not before 'from'.");
+
     private static readonly Expression<Func<AuditEvent, AuditEntryView>> ToView = e => new AuditEntryView(
         e.Sequence, e.At, e.ActorId, e.ActorName, e.Action, e.Outcome, e.Code, e.SubjectId, e.TargetId, e.Details, e.Channel, e.Hash, e.PreviousHash);
 
@@ -115,15 +118,25 @@ public sealed class AuditLog
     /// of the entry before it as its anchor: a periodic check of the newest entries, with the whole walk as the full
     /// proof. <see cref="AuditVerification.EntriesChecked"/> counts the entries of the range; the head hash is its last.
     /// </summary>
+    /// <remarks>
+    /// A bound below 1, or <paramref name="to"/> before <paramref name="from"/>, is refused with
+    /// <see cref="InputErrors.InvalidParameter"/> before anything else is checked, and nothing is audited: the request
+    /// names no range of the trail.
+    /// </remarks>
     public async Task<Result<AuditVerification>> VerifyAsync(AccessContext access, long? from, long? to, Channel channel, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(access);
+        if (from is < 1 || to is < 1 || to < from)
+        {
+            return InvalidRange;
+        }
+
         if (!access.Caller.Holds(Operation.ViewAudit))
         {
             return await RefuseAsync(access, "audit.verify", channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var first = Math.Max(1, from ?? 1);
+        var first = from ?? 1;
         var last = to ?? long.MaxValue;
         var whole = first == 1 && to is null;
         var verification = await WalkAsync(first, last, cancellationToken).ConfigureAwait(false);
