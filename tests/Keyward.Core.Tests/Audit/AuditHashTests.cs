@@ -10,7 +10,7 @@ namespace Keyward.Tests.Audit;
 /// The chain's hash (docs/audit.md, "An entry") is written into a reused buffer rather than built as a string per
 /// entry. Stored chains must verify exactly as before: the hash of every entry equals what the string-building form
 /// computed, for the values that make serialisation hard — missing and empty fields, text beyond ASCII (surrogate
-/// pairs, a lone surrogate), details too long for the stack buffer, instants of every kind.
+/// pairs, a lone surrogate), details long enough to grow the buffer, instants of every kind.
 /// </summary>
 public class AuditHashTests
 {
