@@ -103,6 +103,9 @@ internal sealed class EfKeywardStore : IKeywardStore
     public Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
         EntityFrameworkQueryableExtensions.AnyAsync(query, cancellationToken);
 
+    public Task<IReadOnlyList<AuditEntryView>> ReadAuditEntriesAsync(long after, long through, int limit, CancellationToken cancellationToken) =>
+        AuditEntryReader.ReadAsync(_db, after, through, limit, cancellationToken);
+
     public Task<long> AccessEpochAsync(CancellationToken cancellationToken) => _db switch
     {
         SqliteKeywardDbContext sqlite => SqliteAccessEpoch(sqlite, cancellationToken),

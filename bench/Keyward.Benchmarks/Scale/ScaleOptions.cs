@@ -20,6 +20,7 @@ internal sealed record ScaleOptions
           --requests N                 measured requests per query and scope (default 160)
           --recovery-seconds N         seconds of whole recoveries, at scale and on an empty database (default 30; 0 skips)
           --skip-verify                skip the full audit-chain verification
+          --verify-only                measure the full audit-chain verification alone (no queries, no recovery)
           --server-log FILE            also write the server's output to FILE
         """;
 
@@ -36,6 +37,8 @@ internal sealed record ScaleOptions
     public int RecoverySeconds { get; init; } = 30;
 
     public bool SkipVerify { get; init; }
+
+    public bool VerifyOnly { get; init; }
 
     public string? ServerLog { get; init; }
 
@@ -65,6 +68,7 @@ internal sealed record ScaleOptions
                 "--requests" => options with { Requests = Number() },
                 "--recovery-seconds" => options with { RecoverySeconds = Number() },
                 "--skip-verify" => options with { SkipVerify = true },
+                "--verify-only" => options with { VerifyOnly = true },
                 "--server-log" => options with { ServerLog = Next() },
                 var unknown => throw new ArgumentException($"Unknown option '{unknown}'.\n\n{Usage}"),
             };

@@ -83,7 +83,7 @@ internal static class ScaleRun
             var set = new ScaleDataSet(people, anchor, DateTime.UtcNow);
             var queries = await MeasureAsync(options, set, anchor, connectionString, postgres?.Pid, data, await File.ReadAllTextAsync(passphraseFile, ct).ConfigureAwait(false), output, ct).ConfigureAwait(false);
             double empty = double.NaN;
-            if (options.RecoverySeconds > 0)
+            if (options.RecoverySeconds > 0 && !options.VerifyOnly)
             {
                 empty = await RecoveryOnEmptyAsync(options, postgres, output, ct).ConfigureAwait(false);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Recovery: {queries.RecoveryRate:F2} flows/s at scale, {empty:F2} flows/s on an empty database ({(queries.RecoveryRate / empty - 1) * 100:+0.0;-0.0} %)."));
@@ -230,7 +230,7 @@ internal static class ScaleRun
         };
 
         var table = new List<(string Query, string Scope, Samples Samples, int Errors, int Rows, double ServerCpu, double DatabaseCpu)>();
-        foreach (var (scope, logon) in Operators)
+        foreach (var (scope, logon) in options.VerifyOnly ? [] : Operators)
         {
             using var client = await SignInAsync(handler, server.Address, logon, ct).ConfigureAwait(false);
             var reached = new List<long>();
@@ -306,15 +306,21 @@ internal static class ScaleRun
         if (!options.SkipVerify)
         {
             using var admin = await SignInAsync(handler, server.Address, "admin", ct, TimeSpan.FromHours(1)).ConfigureAwait(false);
+            var loadBefore = LoadAverage();
+            var serverCpu = server.CpuTime();
+            var databaseCpu = postgresPid is { } pid ? ProcessStats.TreeCpuTime(pid) : TimeSpan.Zero;
             var watch = Stopwatch.StartNew();
             using var json = JsonDocument.Parse(await admin.GetStringAsync(new Uri("/api/audit/verify", UriKind.Relative), ct).ConfigureAwait(false));
             watch.Stop();
             var checkedEntries = json.RootElement.GetProperty("entriesChecked").GetInt64();
+            var perEntry = 1e6 / Math.Max(1, checkedEntries);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Full audit verification: intact={json.RootElement.GetProperty("intact").GetBoolean()}, {checkedEntries:N0} entries in {watch.Elapsed.TotalSeconds:F1} s = {checkedEntries / watch.Elapsed.TotalSeconds:N0} entries/s"));
+                $"Full audit verification: intact={json.RootElement.GetProperty("intact").GetBoolean()}, {checkedEntries:N0} entries in {watch.Elapsed.TotalSeconds:F1} s = {checkedEntries / watch.Elapsed.TotalSeconds:N0} entries/s; "
+                + $"CPU per entry: server {(server.CpuTime() - serverCpu).TotalSeconds * perEntry:F2} µs, PostgreSQL {((postgresPid is { } after ? ProcessStats.TreeCpuTime(after) : TimeSpan.Zero) - databaseCpu).TotalSeconds * perEntry:F2} µs "
+                + $"(load {loadBefore} before, {LoadAverage()} after)"));
         }
 
-        var rate = options.RecoverySeconds > 0 ? await RecoveryRateAsync(server.Address, options, "at scale", output, ct).ConfigureAwait(false) : double.NaN;
+        var rate = options.RecoverySeconds > 0 && !options.VerifyOnly ? await RecoveryRateAsync(server.Address, options, "at scale", output, ct).ConfigureAwait(false) : double.NaN;
         return new ScaleResult(rate);
     }
 

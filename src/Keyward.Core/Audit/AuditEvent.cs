@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 
 namespace Keyward.Audit;
 
@@ -148,31 +149,105 @@ public sealed class AuditEvent
     }
 
     /// <summary>The hash this entry should carry given its fields; differs from <see cref="Hash"/> after tampering.</summary>
-    public string ComputeHash() =>
-        HashOf(PreviousHash, Sequence, At, ActorId, ActorName, Action, Outcome, Code, SubjectId, TargetId, Details, Channel);
-
-    /// <summary>The hash a stored entry should carry given the fields read back (see <see cref="ComputeHash()"/>).</summary>
-    internal static string ComputeHash(AuditEntryView e) =>
-        HashOf(e.PreviousHash, e.Sequence, e.At, e.ActorId, e.ActorName, e.Action, e.Outcome, e.Code, e.SubjectId, e.TargetId, e.Details, e.Channel);
-
-    private static string HashOf(
-        string previousHash, long sequence, DateTime at, string? actorId, string actorName, string action, AuditOutcome outcome,
-        string? code, string? subjectId, string? targetId, string details, Recovery.Channel channel)
+    public string ComputeHash()
     {
-        // Length-prefixed fields: no two different entries serialise to the same bytes.
-        var builder = new StringBuilder();
-        foreach (var field in new[]
-                 {
-                     previousHash, sequence.ToString(CultureInfo.InvariantCulture),
-                     at.ToUniversalTime().Ticks.ToString(CultureInfo.InvariantCulture), actorId, actorName, action,
-                     ((int)outcome).ToString(CultureInfo.InvariantCulture), code, subjectId, targetId, details,
-                     ((int)channel).ToString(CultureInfo.InvariantCulture),
-                 })
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        HashOf(PreviousHash, Sequence, At, ActorId, ActorName, Action, Outcome, Code, SubjectId, TargetId, Details, Channel, digest);
+        return Convert.ToHexStringLower(digest);
+    }
+
+    /// <summary>
+    /// Whether a stored entry's <see cref="AuditEntryView.Hash"/> is the hash of the fields read back with it (see
+    /// <see cref="ComputeHash()"/>): exactly, as lower-case hex. Needs nothing but the entry, so entries may be checked
+    /// on several threads at once; allocates nothing once the thread's buffer has grown to the entry's size.
+    /// </summary>
+    internal static bool HashMatches(AuditEntryView e)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        HashOf(e.PreviousHash, e.Sequence, e.At, e.ActorId, e.ActorName, e.Action, e.Outcome, e.Code, e.SubjectId, e.TargetId, e.Details, e.Channel, digest);
+        Span<char> hex = stackalloc char[2 * SHA256.HashSizeInBytes];
+        return Convert.TryToHexStringLower(digest, hex, out _) && e.Hash.AsSpan().SequenceEqual(hex);
+    }
+
+    /// <summary>
+    /// Writes the SHA-256 of an entry's fields into <paramref name="digest"/>: the chain's rule (docs/audit.md, "An entry").
+    /// Each field is its length in UTF-16 code units, <c>:</c>, its UTF-8 text and <c>|</c>; a missing value is
+    /// <c>-:|</c>; numbers (the sequence, the instant as UTC ticks, the enums) are their invariant decimal text. So no two
+    /// different entries serialise to the same bytes. Stored hashes depend on these bytes: never change them.
+    /// </summary>
+    private static void HashOf(
+        string previousHash, long sequence, DateTime at, string? actorId, string actorName, string action, AuditOutcome outcome,
+        string? code, string? subjectId, string? targetId, string details, Recovery.Channel channel, Span<byte> digest)
+    {
+        var text = previousHash.Length + (actorId?.Length ?? 0) + actorName.Length + action.Length + (code?.Length ?? 0)
+            + (subjectId?.Length ?? 0) + (targetId?.Length ?? 0) + details.Length;
+
+        // Twelve fields of at most 10 + 2 bytes of framing, four numbers of at most 20 digits, and the text in UTF-8.
+        var size = (12 * 12) + (4 * 20) + Encoding.UTF8.GetMaxByteCount(text);
+        var buffer = t_buffer is { } reused && reused.Length >= size ? reused : (t_buffer = new byte[Math.Max(size, 1024)]);
+        var fields = new FieldWriter(buffer);
+        fields.Text(previousHash);
+        fields.Number(sequence);
+        fields.Number(at.ToUniversalTime().Ticks);
+        fields.Text(actorId);
+        fields.Text(actorName);
+        fields.Text(action);
+        fields.Number((int)outcome);
+        fields.Text(code);
+        fields.Text(subjectId);
+        fields.Text(targetId);
+        fields.Text(details);
+        fields.Number((int)channel);
+        SHA256.HashData(buffer.AsSpan(0, fields.Length), digest);
+    }
+
+    /// <summary>
+    /// The serialising buffer of this thread, grown to the largest entry it has hashed: a verification hashes millions
+    /// of entries on a few threads, each entry into the same bytes, never copied or zeroed between them.
+    /// </summary>
+    [ThreadStatic]
+    private static byte[]? t_buffer;
+
+    /// <summary>Writes length-prefixed fields into a buffer sized for them beforehand (<see cref="HashOf"/>).</summary>
+    private ref struct FieldWriter(Span<byte> buffer)
+    {
+        private readonly Span<byte> _buffer = buffer;
+
+        public int Length { get; private set; }
+
+        public void Text(string? value)
         {
-            builder.Append(field?.Length.ToString(CultureInfo.InvariantCulture) ?? "-").Append(':').Append(field).Append('|');
+            if (value is null)
+            {
+                "-:|"u8.CopyTo(_buffer[Length..]);
+                Length += 3;
+                return;
+            }
+
+            Prefix(value.Length);
+
+            // Invalid UTF-16 (a lone surrogate) becomes U+FFFD, as Encoding.UTF8 writes it.
+            Utf8.FromUtf16(value, _buffer[Length..], out _, out var written, replaceInvalidSequences: true);
+            Length += written;
+            _buffer[Length++] = (byte)'|';
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));
+        public void Number(long value)
+        {
+            Span<byte> digits = stackalloc byte[20];
+            value.TryFormat(digits, out var written, default, CultureInfo.InvariantCulture);
+            Prefix(written);
+            digits[..written].CopyTo(_buffer[Length..]);
+            Length += written;
+            _buffer[Length++] = (byte)'|';
+        }
+
+        private void Prefix(int length)
+        {
+            length.TryFormat(_buffer[Length..], out var written, default, CultureInfo.InvariantCulture);
+            Length += written;
+            _buffer[Length++] = (byte)':';
+        }
     }
 }
 

@@ -22,6 +22,12 @@ public sealed class AuditLog
     /// <summary>Entries read per query while verifying: the chain is walked, never loaded whole.</summary>
     public const int VerifyBatchSize = 5_000;
 
+    /// <summary>Entries hashed per thread at the least: a smaller batch is hashed on one, where starting others costs more than it saves.</summary>
+    private const int MinEntriesPerThread = 512;
+
+    private static readonly Error InvalidRange = InputErrors.InvalidParameter.WithDetail(
+        "'from' and 'to' are sequence numbers of audit entries: whole numbers from 1, 'to' not before 'from'.");
+
     private static readonly Expression<Func<AuditEvent, AuditEntryView>> ToView = e => new AuditEntryView(
         e.Sequence, e.At, e.ActorId, e.ActorName, e.Action, e.Outcome, e.Code, e.SubjectId, e.TargetId, e.Details, e.Channel, e.Hash, e.PreviousHash);
 
@@ -115,15 +121,25 @@ public sealed class AuditLog
     /// of the entry before it as its anchor: a periodic check of the newest entries, with the whole walk as the full
     /// proof. <see cref="AuditVerification.EntriesChecked"/> counts the entries of the range; the head hash is its last.
     /// </summary>
+    /// <remarks>
+    /// A bound below 1, or <paramref name="to"/> before <paramref name="from"/>, is refused with
+    /// <see cref="InputErrors.InvalidParameter"/> before anything else is checked, and nothing is audited: the request
+    /// names no range of the trail.
+    /// </remarks>
     public async Task<Result<AuditVerification>> VerifyAsync(AccessContext access, long? from, long? to, Channel channel, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(access);
+        if (from is < 1 || to is < 1 || to < from)
+        {
+            return InvalidRange;
+        }
+
         if (!access.Caller.Holds(Operation.ViewAudit))
         {
             return await RefuseAsync(access, "audit.verify", channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var first = Math.Max(1, from ?? 1);
+        var first = from ?? 1;
         var last = to ?? long.MaxValue;
         var whole = first == 1 && to is null;
         var verification = await WalkAsync(first, last, cancellationToken).ConfigureAwait(false);
@@ -184,18 +200,23 @@ public sealed class AuditLog
         }
 
         long checkedEntries = 0;
-        Task<List<AuditEntryView>> Fetch(long after) => _store.ToListAsync(
-            _store.AuditEvents.Where(e => e.Sequence > after && e.Sequence <= lastWanted).OrderBy(e => e.Sequence).Take(VerifyBatchSize).Select(ToView),
-            cancellationToken);
 
-        // The next batch is read while this one is hashed: one query in flight at a time, the database and the
-        // hashing overlapped.
+        // The next batch is read while this one is hashed, on another thread so that a provider whose reads do not
+        // yield (SQLite) overlaps too; one read in flight at a time, so the unit of work is never used concurrently.
+        Task<IReadOnlyList<AuditEntryView>> Fetch(long after) =>
+            Task.Run(() => _store.ReadAuditEntriesAsync(after, lastWanted, VerifyBatchSize, cancellationToken), cancellationToken);
+
         var batch = await Fetch(last).ConfigureAwait(false);
         while (true)
         {
             var next = batch.Count == VerifyBatchSize && batch[^1].Sequence < lastWanted ? Fetch(batch[^1].Sequence) : null;
-            foreach (var entry in batch)
+            var firstAltered = FirstAltered(batch);
+
+            // The links are checked in sequence order, and at each entry before its hash: the first broken link
+            // reported is the first of the chain whichever thread found an altered entry.
+            for (var i = 0; i < batch.Count; i++)
             {
+                var entry = batch[i];
                 if (entry.Sequence != last + 1)
                 {
                     return await AbandonAsync(next, Broken(checkedEntries, last + 1, entry.Sequence == last + 2
@@ -210,7 +231,7 @@ public sealed class AuditLog
                         : $"Entry {entry.Sequence} does not link to entry {last}.")).ConfigureAwait(false);
                 }
 
-                if (!string.Equals(AuditEvent.ComputeHash(entry), entry.Hash, StringComparison.Ordinal))
+                if (i == firstAltered)
                 {
                     return await AbandonAsync(next, Broken(checkedEntries, entry.Sequence, $"Entry {entry.Sequence} was altered: its hash does not match its contents.")).ConfigureAwait(false);
                 }
@@ -229,8 +250,40 @@ public sealed class AuditLog
         }
     }
 
+    /// <summary>
+    /// The index of the first entry of <paramref name="batch"/> whose hash does not match its own fields, or the
+    /// batch's count when every one matches. An entry's hash covers its own fields and its stored previous hash only,
+    /// so the batch is cut into one part per core, hashed at once; the smallest index any part found is the first.
+    /// </summary>
+    private static int FirstAltered(IReadOnlyList<AuditEntryView> batch)
+    {
+        var parts = Math.Clamp(batch.Count / MinEntriesPerThread, 1, Environment.ProcessorCount);
+        if (parts == 1)
+        {
+            return FirstAltered(batch, 0, batch.Count);
+        }
+
+        var size = (batch.Count + parts - 1) / parts;
+        var found = new int[parts];
+        Parallel.For(0, parts, part => found[part] = FirstAltered(batch, part * size, Math.Min(batch.Count, (part + 1) * size)));
+        return found.Min();
+    }
+
+    private static int FirstAltered(IReadOnlyList<AuditEntryView> batch, int start, int end)
+    {
+        for (var i = start; i < end; i++)
+        {
+            if (!AuditEvent.HashMatches(batch[i]))
+            {
+                return i;
+            }
+        }
+
+        return batch.Count;
+    }
+
     /// <summary>Lets a read already in flight finish before answering, so the unit of work is free for the audit entry.</summary>
-    private static async Task<AuditVerification> AbandonAsync(Task<List<AuditEntryView>>? inFlight, AuditVerification answer)
+    private static async Task<AuditVerification> AbandonAsync(Task<IReadOnlyList<AuditEntryView>>? inFlight, AuditVerification answer)
     {
         if (inFlight is not null)
         {

@@ -74,6 +74,14 @@ public interface IKeywardStore
     Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The stored audit entries numbered above <paramref name="after"/> and at most <paramref name="through"/>, in
+    /// sequence order, at most <paramref name="limit"/> of them, with every field as the database gives it back: the
+    /// chain walk of <see cref="AuditLog"/>'s verification, which reads millions of them. Read-only; the entries are
+    /// not tracked, and nothing staged in this unit of work is seen.
+    /// </summary>
+    Task<IReadOnlyList<AuditEntryView>> ReadAuditEntriesAsync(long after, long through, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The access epoch: a number the database raises in every transaction that changes a person, a group, a role
     /// or a role assignment (<see cref="Scopes.AccessCache"/>). Read outside any staged change; cheap.
     /// </summary>

@@ -56,7 +56,7 @@ internal static class PeopleEndpoints
 
                 if (firstRow is < 1 or > MaxFirstRow)
                 {
-                    return Problems.Problems.From(ProtocolErrors.InvalidParameter.WithDetail($"The parameter 'firstRow' must be a whole number from 1 to {MaxFirstRow}."));
+                    return Problems.Problems.From(InputErrors.InvalidParameter.WithDetail($"The parameter 'firstRow' must be a whole number from 1 to {MaxFirstRow}."));
                 }
 
                 // Read as it arrives (CSV), never as one string; the body's size is bounded by BodySizeLimit below.

@@ -68,7 +68,7 @@ internal static partial class ProblemHandling
             BadHttpRequestException { InnerException: JsonException json } => ProtocolErrors.MalformedBody.WithDetail(Describe(json)),
             BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => ProtocolErrors.UnsupportedMediaType.WithDetail("Send the body as application/json."),
             BadHttpRequestException bad when bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) => ProtocolErrors.MalformedBody,
-            BadHttpRequestException => ProtocolErrors.InvalidParameter,
+            BadHttpRequestException => InputErrors.InvalidParameter,
             ConcurrencyConflictException => ProtocolErrors.Conflict,
             _ => StorageFaults.Classify(exception) switch
             {

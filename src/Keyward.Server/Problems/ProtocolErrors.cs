@@ -7,8 +7,6 @@ public static class ProtocolErrors
 {
     public static readonly Error MalformedBody = new("request.malformed_body", ErrorKind.Validation, "Malformed request body", "The request body is not valid JSON of the expected shape.");
 
-    public static readonly Error InvalidParameter = new("request.invalid_parameter", ErrorKind.Validation, "Invalid parameter", "A route or query parameter has the wrong format.");
-
     public static readonly Error BodyTooLarge = new("request.body_too_large", ErrorKind.TooLarge, "Request body too large", "The request body is larger than this endpoint accepts.");
 
     public static readonly Error UnsupportedMediaType = new("request.unsupported_media_type", ErrorKind.UnsupportedFormat, "Unsupported media type", "This endpoint does not accept that content type.");

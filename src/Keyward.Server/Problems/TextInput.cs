@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Keyward.Common;
 using Microsoft.Net.Http.Headers;
 
 namespace Keyward.Server.Problems;
@@ -58,7 +59,7 @@ internal sealed class TextInputMiddleware(RequestDelegate next)
 
         if (where is not null)
         {
-            await Problems.From(ProtocolErrors.InvalidParameter.WithDetail($"The parameter '{where.Replace("\0", "\\0", StringComparison.Ordinal)}' holds a NUL character.")).ExecuteAsync(context).ConfigureAwait(false);
+            await Problems.From(InputErrors.InvalidParameter.WithDetail($"The parameter '{where.Replace("\0", "\\0", StringComparison.Ordinal)}' holds a NUL character.")).ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 

@@ -73,6 +73,34 @@ public class AuditLogTests
         Assert.Equal(("audit.verify", AuditOutcome.Succeeded, head), (audited.Action, audited.Outcome, audited.PreviousHash));
     }
 
+    [Theory]
+    [InlineData(0L, null)]
+    [InlineData(null, 0L)]
+    [InlineData(-3L, 2L)]
+    [InlineData(3L, 2L)]
+    public async Task VerifyAsync_RangeBelowOneOrBackwards_InvalidParameterAndNothingAudited(long? from, long? to)
+    {
+        await SeedEntriesAsync();
+
+        var verification = await _log.VerifyAsync(Access(Scope.All), from, to, Channel.Web, CancellationToken.None);
+
+        Assert.Equal(("request.invalid_parameter", ErrorKind.Validation), (verification.Error?.Code, verification.Error?.Kind));
+        Assert.Equal("'from' and 'to' are sequence numbers of audit entries: whole numbers from 1, 'to' not before 'from'.", verification.Error?.Detail);
+        Assert.Equal(4, _store.AuditEvents.Count());
+    }
+
+    [Fact]
+    public async Task VerifyAsync_RangeOfOneEntryMidChain_ChecksItOnTheStoredAnchor()
+    {
+        await SeedEntriesAsync();
+        var third = _store.AuditEvents.Single(e => e.Sequence == 3);
+
+        var verification = await _log.VerifyAsync(Access(Scope.All), 3, 3, Channel.Api, CancellationToken.None);
+
+        Assert.Equal(new AuditVerification(true, 1, null, null, third.Hash), verification.Value);
+        Assert.Equal(("audit.verify", AuditOutcome.Succeeded), _store.AuditEvents.Where(e => e.Sequence == 5).Select(e => ValueTuple.Create(e.Action, e.Outcome)).Single());
+    }
+
     [Fact]
     public async Task AppendAsync_EntriesStagedInTwoSaves_AreChainedAtSaveTimeInStagingOrder()
     {

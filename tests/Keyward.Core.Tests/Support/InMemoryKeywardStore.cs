@@ -91,6 +91,11 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
 
     public bool IsPendingAdd(object entity) => _pending.Contains(entity);
 
+    public Task<IReadOnlyList<AuditEntryView>> ReadAuditEntriesAsync(long after, long through, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<AuditEntryView>>(AuditEvents.Where(e => e.Sequence > after && e.Sequence <= through).OrderBy(e => e.Sequence).Take(limit)
+            .Select(e => new AuditEntryView(e.Sequence, e.At, e.ActorId, e.ActorName, e.Action, e.Outcome, e.Code, e.SubjectId, e.TargetId, e.Details, e.Channel, e.Hash, e.PreviousHash))
+            .ToList());
+
     public Task<List<T>> ToListAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.ToList());
 
     public Task<T?> FirstOrDefaultAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.FirstOrDefault());

@@ -128,6 +128,26 @@ public sealed class AuditApiTests
         Assert.Equal(expected, seen.Select(e => e.GetProperty("sequence").GetInt64()));
     }
 
+    [Theory]
+    [InlineData("from=0")]
+    [InlineData("to=0")]
+    [InlineData("from=-1&to=5")]
+    [InlineData("from=5&to=4")]
+    public async Task Verify_RangeBelowOneOrBackwards_AnswersInvalidParameterAndAuditsNothing(string query)
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var admin = await server.SignInAsync("admin");
+        var before = (await Json.GetAsync(admin, "/api/audit?pageSize=1")).GetProperty("total").GetInt64();
+
+        using var response = await admin.GetAsync(new Uri("/api/audit/verify?" + query, UriKind.Relative));
+
+        Assert.Equal(
+            "'from' and 'to' are sequence numbers of audit entries: whole numbers from 1, 'to' not before 'from'.",
+            await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "request.invalid_parameter"));
+        Assert.Empty((await Json.GetAsync(admin, "/api/audit?action=audit.verify")).GetProperty("results").EnumerateArray());
+        Assert.Equal(before, (await Json.GetAsync(admin, "/api/audit?pageSize=1")).GetProperty("total").GetInt64());
+    }
+
     [Fact]
     public async Task Verify_IntactTrail_AnswersTheCountAndTheHeadAndIsAudited()
     {

@@ -137,18 +137,7 @@ public abstract class AuditLogTests(ITestDatabaseSource source) : StorageTestBas
     public async Task VerifyAsync_ChainLongerThanABatch_WalksItAll()
     {
         var org = await SeedAsync();
-        var clock = new FakeTimeProvider(T0);
-        await using (var scope = NewScope())
-        {
-            var store = StoreOf(scope);
-            var trail = new AuditTrail(store, clock);
-            for (var i = 0; i < (2 * AuditLog.VerifyBatchSize) + 345; i++)
-            {
-                await trail.AppendAsync(new AuditEntry(null, "bulk", "bulk.step", AuditOutcome.Succeeded, Channel.System, $"Step {i}."), CancellationToken.None);
-            }
-
-            await store.SaveChangesAsync(CancellationToken.None);
-        }
+        await AppendBulkAsync((2 * AuditLog.VerifyBatchSize) + 345);
 
         var forged = (2 * AuditLog.VerifyBatchSize) + 100;
         var intact = await VerifyAsync(org.RootAuditor);
@@ -166,6 +155,84 @@ public abstract class AuditLogTests(ITestDatabaseSource source) : StorageTestBas
         // A range anchored on the forged entry's stored hash links to it: a range proves itself, not what came before.
         // It runs to the end, past the four audit.verify entries the verifications above appended.
         Assert.Equal((true, intact.EntriesChecked + 4 - forged), (rangeAfter.Intact, rangeAfter.EntriesChecked));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_EntriesAlteredInALaterBatchAndPart_NamesTheFirstInSequence()
+    {
+        // Seed 1–6 and 4,000 more: entry 9,000 is in the second batch and in that batch's second half, which a
+        // machine with two cores or more hashes on another thread than the first entries.
+        var org = await SeedAsync();
+        await AppendBulkAsync((2 * AuditLog.VerifyBatchSize) + 2_500);
+        const long first = AuditLog.VerifyBatchSize + 4_000;
+        await TamperAsync($"UPDATE \"AuditEvents\" SET \"Details\" = 'Forged.' WHERE \"Sequence\" IN ({first}, {first + 700}, {first + 3_000})");
+        await TamperAsync($"UPDATE \"AuditEvents\" SET \"PreviousHash\" = '{new string('1', 64)}' WHERE \"Sequence\" = {first + 1_500}");
+
+        Assert.Equal(
+            new AuditVerification(false, first - 1, first, $"Entry {first} was altered: its hash does not match its contents.", null),
+            await VerifyAsync(org.RootAuditor));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_EntriesAlteredInBothHalvesOfABatch_NamesTheEarlier()
+    {
+        var org = await SeedAsync();
+        await AppendBulkAsync((2 * AuditLog.VerifyBatchSize) + 2_500);
+        const long earlier = AuditLog.VerifyBatchSize + 1_000;
+        const long later = AuditLog.VerifyBatchSize + 4_000;
+        await TamperAsync($"UPDATE \"AuditEvents\" SET \"Details\" = 'Forged.' WHERE \"Sequence\" IN ({earlier}, {later})");
+
+        Assert.Equal(
+            new AuditVerification(false, earlier - 1, earlier, $"Entry {earlier} was altered: its hash does not match its contents.", null),
+            await VerifyAsync(org.RootAuditor));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_GapBeforeAnAlteredEntryOfTheSameBatch_NamesTheGap()
+    {
+        // The altered entry is hashed on another thread than the gap is found, and reported only if nothing breaks before it.
+        var org = await SeedAsync();
+        await AppendBulkAsync((2 * AuditLog.VerifyBatchSize) + 2_500);
+        const long altered = AuditLog.VerifyBatchSize + 4_000;
+        const long missing = AuditLog.VerifyBatchSize + 1_000;
+        await TamperAsync($"UPDATE \"AuditEvents\" SET \"Details\" = 'Forged.' WHERE \"Sequence\" = {altered}");
+        await TamperAsync($"DELETE FROM \"AuditEvents\" WHERE \"Sequence\" = {missing}");
+
+        Assert.Equal(new AuditVerification(false, missing - 1, missing, $"Entry {missing} is missing.", null), await VerifyAsync(org.RootAuditor));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_GapAcrossABatchBoundary_NamesTheMissingEntries()
+    {
+        var org = await SeedAsync();
+        await AppendBulkAsync((2 * AuditLog.VerifyBatchSize) + 2_500);
+        const long end = AuditLog.VerifyBatchSize;
+        await TamperAsync($"DELETE FROM \"AuditEvents\" WHERE \"Sequence\" BETWEEN {end - 1} AND {end + 2}");
+
+        Assert.Equal(
+            new AuditVerification(false, end - 2, end - 1, $"Entries {end - 1} to {end + 2} are missing.", null),
+            await VerifyAsync(org.RootAuditor));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_RangeAnchoredMidChain_ChecksTheRangeAcrossBatchesOnTheStoredAnchor()
+    {
+        var org = await SeedAsync();
+        await AppendBulkAsync((2 * AuditLog.VerifyBatchSize) + 2_500);
+        const long from = 4_321;
+        const long to = from + AuditLog.VerifyBatchSize + 1_234;
+        var head = (await ListAsync(s => s.AuditEvents.Where(e => e.Sequence == to))).Single().Hash;
+
+        // Entry 4,320 altered: the range trusts its stored hash as the anchor, so the range itself is intact.
+        await TamperAsync($"UPDATE \"AuditEvents\" SET \"Details\" = 'Forged.' WHERE \"Sequence\" = {from - 1}");
+        var intact = await VerifyAsync(org.RootAuditor, from, to);
+        await TamperAsync($"UPDATE \"AuditEvents\" SET \"Details\" = 'Forged.' WHERE \"Sequence\" = {to - 100}");
+        var broken = await VerifyAsync(org.RootAuditor, from, to);
+        var whole = await VerifyAsync(org.RootAuditor);
+
+        Assert.Equal(new AuditVerification(true, to - from + 1, null, null, head), intact);
+        Assert.Equal(new AuditVerification(false, to - 100 - from, to - 100, $"Entry {to - 100} was altered: its hash does not match its contents.", null), broken);
+        Assert.Equal((false, from - 1), (whole.Intact, whole.FirstBrokenSequence));
     }
 
     [Fact]
@@ -270,6 +337,20 @@ public abstract class AuditLogTests(ITestDatabaseSource source) : StorageTestBas
         var result = await Log(store).VerifyAsync(await ResolveAsync(store, callerId), from, to, Channel.Api, CancellationToken.None);
         Assert.True(result.IsSuccess, result.Error?.Detail);
         return result.Value;
+    }
+
+    /// <summary>Appends <paramref name="count"/> entries after the tail in one save: "Step 0." onwards.</summary>
+    private async Task AppendBulkAsync(int count)
+    {
+        await using var scope = NewScope();
+        var store = StoreOf(scope);
+        var trail = new AuditTrail(store, new FakeTimeProvider(T0));
+        for (var i = 0; i < count; i++)
+        {
+            await trail.AppendAsync(new AuditEntry(null, "bulk", "bulk.step", AuditOutcome.Succeeded, Channel.System, $"Step {i}."), CancellationToken.None);
+        }
+
+        await store.SaveChangesAsync(CancellationToken.None);
     }
 
     private async Task TamperAsync(string sql)
