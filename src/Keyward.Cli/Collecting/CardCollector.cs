@@ -59,8 +59,8 @@ internal static class CardCollector
         // Read again: initialising a blank token gives it its label and, on some tokens, its serial number.
         var token = card.Description;
 
-        // The token makes the transport key pair (an RSA key generation: the longest step of a small collection) while
-        // the server is asked for the certificates; nothing else uses the card's session until it is made. Made before
+        // The token makes the transport key pair (an EC P-256 key and its self-test take milliseconds; an RSA key
+        // generation was the longest step of a small collection) while the server is asked for the certificates; nothing else uses the card's session until it is made. Made before
         // the preview, it is destroyed unused when the collection stops there.
         var (made, wanted, unwanted) = await Concurrently(
             () => AtTheCard(() => card.CreateTransportKey(options.TransportKey)),
@@ -93,6 +93,7 @@ internal static class CardCollector
             {
                 transportKey = Convert.ToBase64String(transport.PublicKeySpki),
                 transportKeyHash = transport.OaepHash,
+                transportKeyKdf = transport.Kdf,
                 token = new { serialNumber = token.Serial, label = token.Label, manufacturer = token.Manufacturer, model = token.Model, transportKeyOnToken = transport.OnToken },
             },
             cancellationToken)).ConfigureAwait(false);
@@ -223,7 +224,7 @@ internal static class CardCollector
     /// <summary>Writes every released key with its certificate, one progress line each.</summary>
     private static IReadOnlyList<WrittenKey> Write(TextWriter output, Card card, CardTransportKey transport, JsonElement begun)
     {
-        var expected = transport.OaepHash == "SHA-1" ? TransportWrap.AlgorithmSha1 : TransportWrap.Algorithm;
+        var expected = transport.Algorithm;
         var algorithm = Text(begun, "algorithm");
         if (algorithm != expected)
         {
@@ -242,7 +243,8 @@ internal static class CardCollector
 
         var abortAfter = int.TryParse(Environment.GetEnvironmentVariable(AbortAfterKeysVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
         var done = 0;
-        using var opened = AtTheCard(() => transport.Open(begun.GetProperty("wrappedTransportKey").GetBytesFromBase64()));
+        var ephemeral = begun.TryGetProperty("ephemeralPublicKey", out var e) && e.ValueKind == JsonValueKind.String ? e.GetBytesFromBase64() : null;
+        using var opened = AtTheCard(() => transport.Open(begun.GetProperty("wrappedTransportKey").GetBytesFromBase64(), ephemeral));
         return AtTheCard(() => card.Write(opened, keys, new Reporter(key =>
         {
             done++;
