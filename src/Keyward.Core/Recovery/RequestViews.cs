@@ -31,8 +31,19 @@ public sealed record RequestView(
     DateTime? ExpiresAt,
     RequestActions Actions);
 
-/// <summary>A certificate a request recovers.</summary>
-public sealed record RequestCertificateView(string Id, string SerialNumber, string Subject, CertificateStatus Status, DateTime NotBefore, DateTime NotAfter, bool Archived);
+/// <summary>A certificate a request recovers (or, in <c>removes</c>, takes off a card).</summary>
+/// <param name="Id">The certificate's id.</param>
+/// <param name="SerialNumber">Its serial number, hexadecimal.</param>
+/// <param name="Subject">Its subject.</param>
+/// <param name="Status">Its status now.</param>
+/// <param name="NotBefore">The start of its validity.</param>
+/// <param name="NotAfter">The end of its validity.</param>
+/// <param name="Archived">Whether its key is archived.</param>
+/// <param name="Thumbprint">
+/// SHA-256 of its DER, lowercase hexadecimal: enough for a collecting client to find it among a card's certificates
+/// without fetching each one (docs/recovery.md#what-a-request-answer-carries). Empty for a certificate no longer on record.
+/// </param>
+public sealed record RequestCertificateView(string Id, string SerialNumber, string Subject, CertificateStatus Status, DateTime NotBefore, DateTime NotAfter, bool Archived, string Thumbprint);
 
 /// <summary>One approval.</summary>
 public sealed record ApprovalView(string ApproverId, string? ApproverName, DateTime At, string? Notes);
