@@ -166,7 +166,7 @@ public sealed class CardTransportKey : IDisposable
 
             reasons.Add(missing.Count > 0
                 ? $"for an EC transport key it lacks {string.Join(", ", missing)}"
-                : "its EC transport key failed the self-test (ECDH derivation and AES key unwrap) with either KDF");
+                : "it would not make a P-256 key pair, or the pair failed the self-test (ECDH derivation and AES key unwrap) with either KDF");
             if (mode == TransportKeyMode.TokenEc)
             {
                 throw Unsupported(card, reasons);
