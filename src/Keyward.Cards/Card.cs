@@ -183,11 +183,14 @@ public sealed class Card : IDisposable
     }
 
     /// <summary>
-    /// Makes the one-time transport key pair: on the token when <paramref name="mode"/> allows and the token can
-    /// unwrap (<c>CKM_RSA_PKCS_KEY_PAIR_GEN</c>, <c>CKM_RSA_PKCS_OAEP</c> and <c>CKM_AES_KEY_WRAP_PAD</c> with
-    /// <c>CKF_UNWRAP</c>, and OAEP decryption passing a self-test), else in software. See <see cref="CardTransportKey"/>.
+    /// Makes the one-time transport key pair (docs/cards.md#transport-key): with <see cref="TransportKeyMode.Auto"/>,
+    /// an EC P-256 key on the token when it has <c>CKM_EC_KEY_PAIR_GEN</c>, <c>CKM_ECDH1_DERIVE</c> with
+    /// <c>CKF_DERIVE</c> and <c>CKM_AES_KEY_WRAP_PAD</c> with <c>CKF_UNWRAP</c> and the ECDH self-test passes; else an
+    /// RSA-2048 key on the token when it has <c>CKM_RSA_PKCS_KEY_PAIR_GEN</c>, and <c>CKM_RSA_PKCS_OAEP</c> and
+    /// <c>CKM_AES_KEY_WRAP_PAD</c> with <c>CKF_UNWRAP</c>, and the OAEP self-test passes; else in software. The other
+    /// modes force one of these. See <see cref="CardTransportKey"/>.
     /// </summary>
-    /// <exception cref="CardException"><see cref="CardProblem.UnsupportedMechanism"/>: <see cref="TransportKeyMode.Token"/> on a token that cannot.</exception>
+    /// <exception cref="CardException"><see cref="CardProblem.UnsupportedMechanism"/>: a mode on the token that the token cannot do.</exception>
     /// <exception cref="InvalidOperationException">Not logged in.</exception>
     public CardTransportKey CreateTransportKey(TransportKeyMode mode)
     {
@@ -316,26 +319,13 @@ public sealed class Card : IDisposable
 
     internal static Card Open(CardModule module, ISlot slot, TokenDescription description) => new(module, slot, description);
 
-    /// <summary>The mechanisms an on-token transport key needs that the token lacks (or lacks with <c>CKF_UNWRAP</c>).</summary>
-    internal List<string> MissingUnwrapMechanisms()
-    {
-        var mechanisms = Pkcs11Errors.Run(() => _slot.GetMechanismList(), $"reading the mechanisms of {Description}").ToHashSet();
-        var missing = new List<string>();
-        if (!mechanisms.Contains(CKM.CKM_RSA_PKCS_KEY_PAIR_GEN))
-        {
-            missing.Add(nameof(CKM.CKM_RSA_PKCS_KEY_PAIR_GEN));
-        }
+    /// <summary>The mechanisms an on-token RSA transport key needs that the token lacks (or lacks with <c>CKF_UNWRAP</c>).</summary>
+    internal List<string> MissingUnwrapMechanisms() =>
+        Missing((CKM.CKM_RSA_PKCS_KEY_PAIR_GEN, null), (CKM.CKM_RSA_PKCS_OAEP, Flag.Unwrap), (CKM.CKM_AES_KEY_WRAP_PAD, Flag.Unwrap));
 
-        foreach (var unwrap in new[] { CKM.CKM_RSA_PKCS_OAEP, CKM.CKM_AES_KEY_WRAP_PAD })
-        {
-            if (!mechanisms.Contains(unwrap) || !Pkcs11Errors.Run(() => _slot.GetMechanismInfo(unwrap).MechanismFlags.Unwrap, $"reading the mechanisms of {Description}"))
-            {
-                missing.Add($"{unwrap} with CKF_UNWRAP");
-            }
-        }
-
-        return missing;
-    }
+    /// <summary>The mechanisms an on-token EC transport key needs that the token lacks (or lacks with <c>CKF_DERIVE</c>, <c>CKF_UNWRAP</c>).</summary>
+    internal List<string> MissingEcMechanisms() =>
+        Missing((CKM.CKM_EC_KEY_PAIR_GEN, null), (CKM.CKM_ECDH1_DERIVE, Flag.Derive), (CKM.CKM_AES_KEY_WRAP_PAD, Flag.Unwrap));
 
     internal byte[] ReadBytes(IObjectHandle handle, CKA type) => ObjectAttributes.ReadBytes(Session, handle, type);
 
@@ -370,6 +360,31 @@ public sealed class Card : IDisposable
         {
             // Already gone with its session, or the token is away: nothing left to clean.
         }
+    }
+
+    private List<string> Missing(params (CKM Mechanism, Flag? Flag)[] needed)
+    {
+        var mechanisms = Pkcs11Errors.Run(() => _slot.GetMechanismList(), $"reading the mechanisms of {Description}").ToHashSet();
+        var missing = new List<string>();
+        foreach (var (mechanism, flag) in needed)
+        {
+            if (!mechanisms.Contains(mechanism))
+            {
+                missing.Add(flag is null ? mechanism.ToString() : $"{mechanism} with CKF_{flag.Value.ToString().ToUpperInvariant()}");
+                continue;
+            }
+
+            if (flag is not null)
+            {
+                var flags = Pkcs11Errors.Run(() => _slot.GetMechanismInfo(mechanism).MechanismFlags, $"reading the mechanisms of {Description}");
+                if (!(flag == Flag.Unwrap ? flags.Unwrap : flags.Derive))
+                {
+                    missing.Add($"{mechanism} with CKF_{flag.Value.ToString().ToUpperInvariant()}");
+                }
+            }
+        }
+
+        return missing;
     }
 
     private WrittenKey WriteOne(OpenedTransport transport, KeyToWrite key, KeyPlacement placement)
@@ -625,5 +640,15 @@ public sealed class Card : IDisposable
         var bytes = new byte[Encoding.UTF8.GetByteCount(pin)];
         Encoding.UTF8.GetBytes(pin, bytes);
         return bytes;
+    }
+
+    /// <summary>The mechanism flag a transport key needs.</summary>
+    private enum Flag
+    {
+        /// <summary><c>CKF_UNWRAP</c>.</summary>
+        Unwrap = 1,
+
+        /// <summary><c>CKF_DERIVE</c>.</summary>
+        Derive = 2,
     }
 }

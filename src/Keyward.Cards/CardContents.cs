@@ -23,4 +23,8 @@ public sealed record CardContents(IReadOnlyList<CardCertificate> Certificates, I
 
         return null;
     }
+
+    /// <summary>The certificate whose DER has this SHA-256 thumbprint (hex, any case), or null.</summary>
+    public CardCertificate? CertificateWithThumbprint(string thumbprint) =>
+        Certificates.FirstOrDefault(c => string.Equals(c.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase));
 }

@@ -18,11 +18,11 @@ internal static class CollectionSteps
     /// <summary>The segments, in the order they happen.</summary>
     public static readonly string[] Names =
     [
-        "GET request + certificates",
+        "GET request",
         "module load, token open, login, contents",
-        "transport key pair on the token",
+        "transport key pair on the token (EC P-256 + ECDH self-test)",
         "POST collections (server opens and wraps)",
-        "open transport AES key + unwrap and write keys",
+        "derive KEK, open transport AES key + unwrap and write keys",
         "POST complete",
         "close session, finalise module",
     ];
@@ -40,13 +40,8 @@ internal static class CollectionSteps
 
         var path = $"/api/requests/{Uri.EscapeDataString(requestId)}";
         var request = await api.GetAsync(path, cancellationToken).ConfigureAwait(false);
-        var wanted = new List<byte[]>();
-        foreach (var item in Items(request, "certificates"))
-        {
-            var document = await api.GetAsync($"/api/certificates/{Uri.EscapeDataString(Text(item, "id")!)}", cancellationToken).ConfigureAwait(false);
-            using var certificate = X509Certificate2.CreateFromPem(Text(document, "pem")!);
-            wanted.Add(certificate.RawData);
-        }
+        // The request answer names each certificate by its thumbprint: no certificate is fetched.
+        var wanted = Items(request, "certificates").Select(item => Text(item, "thumbprint")!).ToList();
 
         Lap(0);
         var module = CardModule.Load(SoftHsm.Module);
@@ -56,9 +51,9 @@ internal static class CollectionSteps
         _ = CardInventory.Compare(contents, wanted, []);
         Lap(1);
         var transport = card.CreateTransportKey(TransportKeyMode.Auto);
-        if (!transport.OnToken)
+        if (!transport.OnToken || !transport.IsEc)
         {
-            throw new InvalidOperationException("The transport key was made in software; the token should have made it.");
+            throw new InvalidOperationException("The transport key was not an EC key made on the token, which the token should have made.");
         }
 
         Lap(2);
@@ -67,6 +62,7 @@ internal static class CollectionSteps
         {
             transportKey = Convert.ToBase64String(transport.PublicKeySpki),
             transportKeyHash = transport.OaepHash,
+            transportKeyKdf = transport.Kdf,
             token = new { serialNumber = token.Serial, label = token.Label, manufacturer = token.Manufacturer, model = token.Model, transportKeyOnToken = transport.OnToken },
         },
         cancellationToken).ConfigureAwait(false);
@@ -77,7 +73,13 @@ internal static class CollectionSteps
             var der = k.GetProperty("certificate").GetBytesFromBase64();
             return new KeyToWrite(k.GetProperty("wrappedKey").GetBytesFromBase64(), der, Label(der));
         }).ToList();
-        using (var opened = transport.Open(begun.GetProperty("wrappedTransportKey").GetBytesFromBase64()))
+        if (Text(begun, "algorithm") != transport.Algorithm)
+        {
+            throw new InvalidOperationException($"The keys are wrapped with {Text(begun, "algorithm")}, not {transport.Algorithm}.");
+        }
+
+        var ephemeral = begun.GetProperty("ephemeralPublicKey").GetBytesFromBase64();
+        using (var opened = transport.Open(begun.GetProperty("wrappedTransportKey").GetBytesFromBase64(), ephemeral))
         {
             var written = card.Write(opened, keys);
             if (written.Count != keys.Count || written.Any(w => w.Outcome != WriteOutcome.Written))

@@ -59,22 +59,17 @@ internal static class CardCollector
         // Read again: initialising a blank token gives it its label and, on some tokens, its serial number.
         var token = card.Description;
 
-        // The token makes the transport key pair (an RSA key generation: the longest step of a small collection) while
-        // the server is asked for the certificates; nothing else uses the card's session until it is made. Made before
-        // the preview, it is destroyed unused when the collection stops there.
-        var (made, wanted, unwanted) = await Concurrently(
-            () => AtTheCard(() => card.CreateTransportKey(options.TransportKey)),
-            async () =>
-            {
-                // What the request puts on the card and takes off it, with each certificate's DER to find it there.
-                var put = await CertificatesAsync(api, Items(request, "certificates"), cancellationToken).ConfigureAwait(false);
-                var take = update ? await CertificatesAsync(api, Items(request, "removes"), cancellationToken).ConfigureAwait(false) : [];
-                return (put, take);
-            }).ConfigureAwait(false);
-        using var transport = made;
+        // What the request puts on the card and takes off it: the request answer names each certificate by its
+        // thumbprint, enough to find it on the card, so no certificate is fetched (docs/recovery.md#what-a-request-answer-carries).
+        var wanted = Listed(request, "certificates");
+        IReadOnlyList<RequestCertificate> unwanted = update ? Listed(request, "removes") : [];
+
+        // Made before the preview (an EC P-256 key pair and its self-test take milliseconds on the token), it is
+        // destroyed unused when the collection stops there.
+        using var transport = AtTheCard(() => card.CreateTransportKey(options.TransportKey));
 
         var contents = AtTheCard(card.Contents);
-        var inventory = CardInventory.Compare(contents, wanted.Select(c => c.Der), unwanted.Select(c => c.Der));
+        var inventory = CardInventory.Compare(contents, wanted.Select(c => c.Thumbprint), unwanted.Select(c => c.Thumbprint));
         if (!update && inventory.Kept.Count > 0)
         {
             throw new KeywardClientException($"token {token.Serial} holds {inventory.Kept.Count} certificate(s) this request does not write: a new card must be blank (or hold only what an interrupted collection of this request wrote); nothing was written or released");
@@ -93,6 +88,7 @@ internal static class CardCollector
             {
                 transportKey = Convert.ToBase64String(transport.PublicKeySpki),
                 transportKeyHash = transport.OaepHash,
+                transportKeyKdf = transport.Kdf,
                 token = new { serialNumber = token.Serial, label = token.Label, manufacturer = token.Manufacturer, model = token.Model, transportKeyOnToken = transport.OnToken },
             },
             cancellationToken)).ConfigureAwait(false);
@@ -104,7 +100,7 @@ internal static class CardCollector
         try
         {
             written = Write(output, card, transport, begun);
-            removed = Remove(output, card, unwanted);
+            removed = Remove(output, card, unwanted, contents);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -180,40 +176,40 @@ internal static class CardCollector
     private static async Task PreviewAsync(TextWriter output, TokenDescription token, CardInventory inventory, IReadOnlyList<RequestCertificate> wanted, IReadOnlyList<RequestCertificate> unwanted, CardContents contents)
     {
         var known = wanted.Concat(unwanted).ToList();
-        string Line(byte[] der)
+        string Line(string thumbprint)
         {
-            var certificate = known.FirstOrDefault(c => c.Der.AsSpan().SequenceEqual(der));
+            var certificate = known.FirstOrDefault(c => string.Equals(c.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase));
             if (certificate is not null)
             {
                 return $"{certificate.SerialNumber}  {certificate.Subject}";
             }
 
-            using var other = X509CertificateLoader.LoadCertificate(der);
+            using var other = X509CertificateLoader.LoadCertificate(contents.CertificateWithThumbprint(thumbprint)!.Der);
             return $"{other.SerialNumber.ToLowerInvariant()}  {other.Subject}";
         }
 
         await output.WriteLineAsync($"Changes to token {token.Serial}:").ConfigureAwait(false);
-        foreach (var der in inventory.Added)
+        foreach (var thumbprint in inventory.Added)
         {
-            await output.WriteLineAsync($"  add      {Line(der)}").ConfigureAwait(false);
+            await output.WriteLineAsync($"  add      {Line(thumbprint)}").ConfigureAwait(false);
         }
 
-        foreach (var der in inventory.AlreadyPresent)
+        foreach (var thumbprint in inventory.AlreadyPresent)
         {
-            await output.WriteLineAsync($"  present  {Line(der)}  (already on the card)").ConfigureAwait(false);
+            await output.WriteLineAsync($"  present  {Line(thumbprint)}  (already on the card)").ConfigureAwait(false);
         }
 
-        foreach (var der in inventory.Removed)
+        foreach (var thumbprint in inventory.Removed)
         {
-            await output.WriteLineAsync($"  remove   {Line(der)}  (on the card, not in the request)").ConfigureAwait(false);
+            await output.WriteLineAsync($"  remove   {Line(thumbprint)}  (on the card, not in the request)").ConfigureAwait(false);
         }
 
-        foreach (var der in inventory.Kept)
+        foreach (var thumbprint in inventory.Kept)
         {
-            await output.WriteLineAsync($"  keep     {Line(der)}").ConfigureAwait(false);
+            await output.WriteLineAsync($"  keep     {Line(thumbprint)}").ConfigureAwait(false);
         }
 
-        var absent = unwanted.Count(c => contents.CertificateWithDer(c.Der) is null);
+        var absent = unwanted.Count(c => contents.CertificateWithThumbprint(c.Thumbprint) is null);
         if (absent > 0)
         {
             await output.WriteLineAsync($"  ({absent} certificate(s) the request removes are not on the card.)").ConfigureAwait(false);
@@ -223,7 +219,7 @@ internal static class CardCollector
     /// <summary>Writes every released key with its certificate, one progress line each.</summary>
     private static IReadOnlyList<WrittenKey> Write(TextWriter output, Card card, CardTransportKey transport, JsonElement begun)
     {
-        var expected = transport.OaepHash == "SHA-1" ? TransportWrap.AlgorithmSha1 : TransportWrap.Algorithm;
+        var expected = transport.Algorithm;
         var algorithm = Text(begun, "algorithm");
         if (algorithm != expected)
         {
@@ -242,7 +238,8 @@ internal static class CardCollector
 
         var abortAfter = int.TryParse(Environment.GetEnvironmentVariable(AbortAfterKeysVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
         var done = 0;
-        using var opened = AtTheCard(() => transport.Open(begun.GetProperty("wrappedTransportKey").GetBytesFromBase64()));
+        var ephemeral = begun.TryGetProperty("ephemeralPublicKey", out var e) && e.ValueKind == JsonValueKind.String ? e.GetBytesFromBase64() : null;
+        using var opened = AtTheCard(() => transport.Open(begun.GetProperty("wrappedTransportKey").GetBytesFromBase64(), ephemeral));
         return AtTheCard(() => card.Write(opened, keys, new Reporter(key =>
         {
             done++;
@@ -258,13 +255,17 @@ internal static class CardCollector
     }
 
     /// <summary>Takes off the card the certificates (and keys) the request removes; all of them, once every key is written.</summary>
+    /// <param name="output">Where each removal is reported.</param>
+    /// <param name="card">The card, logged in.</param>
+    /// <param name="unwanted">The certificates the request removes.</param>
+    /// <param name="contents">The card as read before writing: each certificate to remove is found there by its thumbprint.</param>
     /// <returns>The ids of the certificates the request removes that are no longer on the card.</returns>
-    private static List<string> Remove(TextWriter output, Card card, IReadOnlyList<RequestCertificate> unwanted)
+    private static List<string> Remove(TextWriter output, Card card, IReadOnlyList<RequestCertificate> unwanted, CardContents contents)
     {
         var gone = new List<string>();
         foreach (var certificate in unwanted)
         {
-            if (AtTheCard(() => card.Remove(certificate.Der)))
+            if (contents.CertificateWithThumbprint(certificate.Thumbprint) is { } onCard && AtTheCard(() => card.Remove(onCard.Der)))
             {
                 output.WriteLine($"  removed  {certificate.SerialNumber}  {certificate.Subject}");
             }
@@ -328,54 +329,16 @@ internal static class CardCollector
         }
     }
 
-    /// <summary>
-    /// The certificates a request names, each with its DER from <c>GET /api/certificates/{id}</c>, in the request's
-    /// order. The GETs run concurrently: a PIV card's key history is 20 certificates, 20 round trips one after another.
-    /// </summary>
-    private static async Task<IReadOnlyList<RequestCertificate>> CertificatesAsync(KeywardClient api, IEnumerable<JsonElement> listed, CancellationToken cancellationToken)
-    {
-        async Task<RequestCertificate> One(JsonElement item)
+    /// <summary>The certificates of one list of the request (<c>certificates</c> or <c>removes</c>), in the request's order.</summary>
+    private static List<RequestCertificate> Listed(JsonElement request, string list) =>
+        Items(request, list).Select(item =>
         {
-            var id = Text(item, "id")!;
-            var document = await api.GetAsync($"/api/certificates/{Uri.EscapeDataString(id)}", cancellationToken).ConfigureAwait(false);
-            var pem = Text(document, "pem") ?? throw new KeywardClientException($"the server gave certificate {id} without its PEM");
-            using var certificate = X509Certificate2.CreateFromPem(pem);
-            return new RequestCertificate(id, Text(item, "serialNumber") ?? string.Empty, Text(item, "subject") ?? string.Empty, certificate.RawData);
-        }
-
-        return await Task.WhenAll(listed.Select(One)).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Makes the transport key on a worker thread while <paramref name="fetch"/> runs, and waits for both. When either
-    /// fails the transport key (if made) is disposed and the first failure is thrown.
-    /// </summary>
-    private static async Task<(CardTransportKey Transport, IReadOnlyList<RequestCertificate> Wanted, IReadOnlyList<RequestCertificate> Unwanted)> Concurrently(
-        Func<CardTransportKey> makeTransport, Func<Task<(IReadOnlyList<RequestCertificate>, IReadOnlyList<RequestCertificate>)>> fetch)
-    {
-        var making = Task.Run(makeTransport);
-        (IReadOnlyList<RequestCertificate> Wanted, IReadOnlyList<RequestCertificate> Unwanted) fetched;
-        try
-        {
-            fetched = await fetch().ConfigureAwait(false);
-        }
-        catch
-        {
-            // The card's session must be free again before the card is disposed.
-            try
-            {
-                (await making.ConfigureAwait(false)).Dispose();
-            }
-            catch (KeywardClientException)
-            {
-                // The fetch's failure is the one to report.
-            }
-
-            throw;
-        }
-
-        return (await making.ConfigureAwait(false), fetched.Wanted, fetched.Unwanted);
-    }
+            var id = Text(item, "id") ?? throw new KeywardClientException($"the server listed a certificate of request {Text(request, "id")} without its id");
+            var thumbprint = Text(item, "thumbprint");
+            return string.IsNullOrEmpty(thumbprint)
+                ? throw new KeywardClientException($"the server gave certificate {id} without its thumbprint, which finds it on the card; nothing was written or released")
+                : new RequestCertificate(id, Text(item, "serialNumber") ?? string.Empty, Text(item, "subject") ?? string.Empty, thumbprint);
+        }).ToList();
 
     /// <summary>Runs a card operation; its <see cref="CardException"/> becomes the command's one-line error.</summary>
     private static T AtTheCard<T>(Func<T> operation)
@@ -396,8 +359,8 @@ internal static class CardCollector
         return true;
     });
 
-    /// <summary>A certificate of the request: its id, serial number, subject and DER.</summary>
-    private sealed record RequestCertificate(string Id, string SerialNumber, string Subject, byte[] Der);
+    /// <summary>A certificate of the request: its id, serial number, subject and SHA-256 thumbprint (hex).</summary>
+    private sealed record RequestCertificate(string Id, string SerialNumber, string Subject, string Thumbprint);
 
     /// <summary>Calls back synchronously on the writing thread (<see cref="Progress{T}"/> would post to the thread pool).</summary>
     private sealed class Reporter(Action<WrittenKey> report) : IProgress<WrittenKey>

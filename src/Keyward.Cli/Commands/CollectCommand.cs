@@ -33,7 +33,13 @@ internal static class CollectCommand
         var token = new Option<string?>("--token") { HelpName = "SERIAL-OR-LABEL", Description = "Smart-card requests: the token to write to, by serial number or label; needed when several are present." };
         var pinStdin = new Option<bool>("--pin-stdin") { Description = "Smart-card requests: read PINs from standard input, one a line, instead of asking: the user PIN (a blank card: its new user PIN, empty to generate one, then its new SO PIN)." };
         var yes = new Option<bool>("--yes") { Description = "Smart-card requests: change an existing card as shown without asking." };
-        var transportKey = new Option<TransportKeyMode>("--transport-key") { HelpName = "auto|token|software", DefaultValueFactory = _ => TransportKeyMode.Auto, Description = "Smart-card requests: where the one-time transport key is made; auto: on the token when it can unwrap keys itself." };
+        var transportKey = new Option<TransportKeyMode>("--transport-key")
+        {
+            HelpName = "auto|token|token-ec|token-rsa|software",
+            DefaultValueFactory = _ => TransportKeyMode.Auto,
+            CustomParser = TransportKeyModeOf,
+            Description = "Smart-card requests: where, and of which kind, the one-time transport key is made; auto: an EC key on the token when it can unwrap keys with it, else an RSA key on the token, else software; token: on the token, EC else RSA; token-ec, token-rsa: on the token, that kind only; software: in this computer's memory.",
+        };
         var collect = new Command("collect", "Collect an approved recovery request on this machine: a PFX file (File Store), your personal certificate store (System Store) or a smart card (--module).")
         {
             id, output, passwordStdin, force, nssdb, module, token, pinStdin, yes, transportKey,
@@ -304,6 +310,31 @@ internal static class CollectCommand
         OperationCanceledException => "the collection was cancelled on this computer",
         _ => Shorten(KeywardClient.OneLine(ex.Message)),
     };
+
+    /// <summary>
+    /// The value of <c>--transport-key</c> (docs/cards.md#transport-key): <c>auto</c>, <c>token</c>, <c>token-ec</c>,
+    /// <c>token-rsa</c> or <c>software</c>, in any case.
+    /// </summary>
+    private static TransportKeyMode TransportKeyModeOf(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var value = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+        switch (value.ToLowerInvariant())
+        {
+            case "auto":
+                return TransportKeyMode.Auto;
+            case "token":
+                return TransportKeyMode.Token;
+            case "token-ec":
+                return TransportKeyMode.TokenEc;
+            case "token-rsa":
+                return TransportKeyMode.TokenRsa;
+            case "software":
+                return TransportKeyMode.Software;
+            default:
+                result.AddError($"--transport-key is auto, token, token-ec, token-rsa or software, not '{value}'.");
+                return TransportKeyMode.Auto;
+        }
+    }
 
     private static string Shorten(string text) => text.Length <= MaxReasonLength ? text : text[..(MaxReasonLength - 1)] + "…";
 }

@@ -10,7 +10,11 @@ public sealed record KeyToRecover(string CertificateId, byte[] CertificateDer, b
 public sealed record WrappedKeyView(string CertificateId, byte[] WrappedKey);
 
 /// <summary>The keys of one collection wrapped for its transport key, and the transport key wrapped for the collector.</summary>
-public sealed record TransportPackage(string Algorithm, byte[] WrappedTransportKey, IReadOnlyList<WrappedKeyView> Keys);
+/// <param name="Algorithm">The scheme's name (docs/recovery.md#system-store-and-smart-cards-the-collecting-client).</param>
+/// <param name="WrappedTransportKey">The transport key, encrypted to the collector's RSA key or wrapped under the KEK agreed with its EC key.</param>
+/// <param name="Keys">Each key, wrapped under the transport key.</param>
+/// <param name="EphemeralPublicKey">For an EC transport key: the server's one-time P-256 public key (SubjectPublicKeyInfo DER); null for RSA.</param>
+public sealed record TransportPackage(string Algorithm, byte[] WrappedTransportKey, IReadOnlyList<WrappedKeyView> Keys, byte[]? EphemeralPublicKey = null);
 
 /// <summary>
 /// The hash of the RSA-OAEP encryption to a collecting client's transport key: SHA-256 unless the client says its
@@ -23,6 +27,19 @@ public enum TransportHash
 
     /// <summary>OAEP and MGF1 over SHA-1, for a token that unwraps with nothing else.</summary>
     Sha1 = 2,
+}
+
+/// <summary>
+/// How the KEK of an EC transport key is derived from the ECDH shared secret: the X9.63 SHA-256 KDF unless the client
+/// says its token runs none (docs/recovery.md#system-store-and-smart-cards-the-collecting-client, docs/security.md#ec-transport-keys).
+/// </summary>
+public enum TransportKdf
+{
+    /// <summary>ANSI X9.63 with SHA-256 over the shared secret and the scheme's name: the default.</summary>
+    X963Sha256 = 1,
+
+    /// <summary>No KDF: the shared secret is the KEK, for a token that cannot run a KDF (SoftHSM2).</summary>
+    None = 2,
 }
 
 /// <summary>A PFX password the server generated.</summary>
@@ -55,9 +72,12 @@ public interface IKeyRecovery
     /// </remarks>
     Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordHasFullEntropy);
 
-    /// <summary>Each key wrapped for the collector's one-time transport key (SubjectPublicKeyInfo DER), with OAEP over <paramref name="hash"/>.</summary>
+    /// <summary>
+    /// Each key wrapped for the collector's one-time transport key (SubjectPublicKeyInfo DER): to an RSA key with OAEP
+    /// over <paramref name="hash"/>, to an EC P-256 key by ECDH with the KEK derived by <paramref name="kdf"/>.
+    /// </summary>
     /// <remarks>A transport key that is refused, or that cannot be encrypted to, is <see cref="RequestErrors.TransportKeyInvalid"/> (the client's error), never an archive failure.</remarks>
-    Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey, TransportHash hash);
+    Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey, TransportHash hash, TransportKdf kdf);
 
     /// <summary>
     /// Null when <paramref name="transportPublicKey"/> (SubjectPublicKeyInfo DER) is a transport key this server

@@ -192,7 +192,7 @@ public sealed partial class RecoveryWorkflow
         try
         {
             var keys = await KeysAsync(request, cancellationToken).ConfigureAwait(false);
-            var wrapped = _keys.WrapForTransport(keys, transportPublicKey!, start.TransportHash);
+            var wrapped = _keys.WrapForTransport(keys, transportPublicKey!, start.TransportHash, start.TransportKdf);
             if (!wrapped.IsSuccess)
             {
                 return await FailClaimedAsync(access, action, request.Id, collectionId, wrapped.Error, channel).ConfigureAwait(false);
@@ -204,7 +204,8 @@ public sealed partial class RecoveryWorkflow
                 return await FailClaimedAsync(access, action, request.Id, collectionId, released.Error, channel).ConfigureAwait(false);
             }
 
-            var how = $"wrapped for the collecting client's transport key ({wrapped.Value.Algorithm}, RSA key SHA-256 fingerprint {Fingerprint(transportPublicKey!)})";
+            var kind = wrapped.Value.EphemeralPublicKey is null ? "RSA" : "EC P-256";
+            var how = $"wrapped for the collecting client's transport key ({wrapped.Value.Algorithm}, {kind} key SHA-256 fingerprint {Fingerprint(transportPublicKey!)})";
             await AuditReleaseAsync(access, request, keys, card ? $"{how}; {Describe(start.Token!)}" : how, channel, cancellationToken).ConfigureAwait(false);
             StageNotice(
                 target,
@@ -227,6 +228,7 @@ public sealed partial class RecoveryWorkflow
                 collectionId,
                 wrapped.Value.Algorithm,
                 wrapped.Value.WrappedTransportKey,
+                wrapped.Value.EphemeralPublicKey,
                 wrapped.Value.Keys.Select(k => new CollectedKeyView(k.CertificateId, serials.GetValueOrDefault(k.CertificateId, string.Empty), keys.First(x => x.CertificateId == k.CertificateId).CertificateDer, k.WrappedKey)).ToList(),
                 _keys.Chain,
                 view);

@@ -541,7 +541,7 @@ public sealed partial class RecoveryWorkflow
         var now = Now;
         var certificates = (await _store.ToListAsync(
                 _store.Certificates.Where(c => certificateIds.Contains(c.Id))
-                    .Select(c => new RequestCertificateView(c.Id, c.SerialNumber, c.Subject, c.Status, c.NotBefore, c.NotAfter, c.ArchivedKeyId != null)),
+                    .Select(c => new RequestCertificateView(c.Id, c.SerialNumber, c.Subject, c.Status, c.NotBefore, c.NotAfter, c.ArchivedKeyId != null, c.Thumbprint)),
                 cancellationToken).ConfigureAwait(false))
             .ToDictionary(c => c.Id, c => c with { Status = Certificate.StatusAt(c.Status, c.NotAfter, now) }, StringComparer.Ordinal);
         var people = await PeopleAsync(
@@ -568,7 +568,7 @@ public sealed partial class RecoveryWorkflow
                 profiles.TryGetValue(r.CredentialProfileId, out var profile) ? profile.Name : null,
                 r.Certificates.Select(c => certificates.TryGetValue(c.CertificateId, out var cert)
                         ? cert
-                        : new RequestCertificateView(c.CertificateId, string.Empty, string.Empty, CertificateStatus.Issued, default, default, false))
+                        : new RequestCertificateView(c.CertificateId, string.Empty, string.Empty, CertificateStatus.Issued, default, default, false, string.Empty))
                     .ToList(),
                 removals.TryGetValue(r.Id, out var removes) ? removes.Select(c => CertificateView(c, now)).ToList() : [],
                 r.RequestedById,
@@ -605,7 +605,7 @@ public sealed partial class RecoveryWorkflow
     }
 
     private static RequestCertificateView CertificateView(Certificate c, DateTime now) =>
-        new(c.Id, c.SerialNumber, c.Subject, c.StatusAt(now), c.NotBefore, c.NotAfter, c.Archived);
+        new(c.Id, c.SerialNumber, c.Subject, c.StatusAt(now), c.NotBefore, c.NotAfter, c.Archived, c.Thumbprint);
 
     private Task AuditAsync(AccessContext access, string action, RecoveryRequest request, string details, Channel channel, CancellationToken cancellationToken) =>
         _audit.AppendAsync(new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, action, AuditOutcome.Succeeded, channel, details, SubjectId: request.TargetId, TargetId: request.Id), cancellationToken);

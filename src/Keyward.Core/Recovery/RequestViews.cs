@@ -31,8 +31,19 @@ public sealed record RequestView(
     DateTime? ExpiresAt,
     RequestActions Actions);
 
-/// <summary>A certificate a request recovers.</summary>
-public sealed record RequestCertificateView(string Id, string SerialNumber, string Subject, CertificateStatus Status, DateTime NotBefore, DateTime NotAfter, bool Archived);
+/// <summary>A certificate a request recovers (or, in <c>removes</c>, takes off a card).</summary>
+/// <param name="Id">The certificate's id.</param>
+/// <param name="SerialNumber">Its serial number, hexadecimal.</param>
+/// <param name="Subject">Its subject.</param>
+/// <param name="Status">Its status now.</param>
+/// <param name="NotBefore">The start of its validity.</param>
+/// <param name="NotAfter">The end of its validity.</param>
+/// <param name="Archived">Whether its key is archived.</param>
+/// <param name="Thumbprint">
+/// SHA-256 of its DER, lowercase hexadecimal: enough for a collecting client to find it among a card's certificates
+/// without fetching each one (docs/recovery.md#what-a-request-answer-carries). Empty for a certificate no longer on record.
+/// </param>
+public sealed record RequestCertificateView(string Id, string SerialNumber, string Subject, CertificateStatus Status, DateTime NotBefore, DateTime NotAfter, bool Archived, string Thumbprint);
 
 /// <summary>One approval.</summary>
 public sealed record ApprovalView(string ApproverId, string? ApproverName, DateTime At, string? Notes);
@@ -56,19 +67,32 @@ public sealed record CollectedPfx(byte[] Pfx, string? Password, IReadOnlyList<Re
 /// A collection begun by a collecting client: the certificates, their keys wrapped for its transport key, the chain.
 /// It never names the device a card update is for: the client reads the serial from the token and reports it.
 /// </summary>
+/// <param name="CollectionId">The collection, for completing or failing it.</param>
+/// <param name="Algorithm">The transport scheme's name (docs/recovery.md#system-store-and-smart-cards-the-collecting-client).</param>
+/// <param name="WrappedTransportKey">The transport key, for the collector's transport key only.</param>
+/// <param name="EphemeralPublicKey">For an EC transport key: the server's one-time P-256 public key (SubjectPublicKeyInfo DER) to agree the KEK with; null for RSA.</param>
+/// <param name="Keys">Each certificate with its key wrapped under the transport key.</param>
+/// <param name="Chain">The CA certificates (DER).</param>
+/// <param name="Request">The request as it now is.</param>
 public sealed record CollectionView(
     string CollectionId,
     string Algorithm,
     byte[] WrappedTransportKey,
+    byte[]? EphemeralPublicKey,
     IReadOnlyList<CollectedKeyView> Keys,
     IReadOnlyList<byte[]> Chain,
     RequestView Request);
 
 /// <summary>
 /// How a collecting client begins a collection (docs/recovery.md#system-store-and-smart-cards-the-collecting-client): its one-time transport public key
-/// (SubjectPublicKeyInfo DER), the OAEP hash that key unwraps with, and — for a card — the token it writes to.
+/// (SubjectPublicKeyInfo DER, RSA or EC P-256), the OAEP hash an RSA key unwraps with, and — for a card — the token
+/// it writes to; <see cref="TransportKdf"/> is the KDF an EC key derives the KEK with.
 /// </summary>
-public sealed record CollectionStart(byte[]? TransportKey, TransportHash TransportHash, TokenReport? Token);
+public sealed record CollectionStart(byte[]? TransportKey, TransportHash TransportHash, TokenReport? Token)
+{
+    /// <summary>For an EC transport key: how its holder derives the KEK from the shared secret. Not used for RSA.</summary>
+    public TransportKdf TransportKdf { get; init; } = TransportKdf.X963Sha256;
+}
 
 /// <summary>
 /// The token a card collection writes to, as the collecting client read it from the token's information

@@ -6,13 +6,16 @@ using System.Security.Cryptography;
 namespace Keyward.Crypto.Recovery;
 
 /// <summary>
-/// Decides whether a collecting client's one-time transport key (RSA SubjectPublicKeyInfo, DER) may receive
-/// recovered keys, and says which check it failed when it may not. <see cref="TransportWrap.Wrap"/> refuses what
-/// this refuses.
+/// Decides whether a collecting client's one-time transport key (SubjectPublicKeyInfo, DER: RSA, or EC P-256) may
+/// receive recovered keys, and says which check it failed when it may not. <see cref="TransportWrap.Wrap"/> refuses
+/// what this refuses.
 /// </summary>
 /// <remarks>
-/// <para>The client sends the key, so the key is hostile input: a modulus someone else can factor hands that person
-/// every recovered key in the package. The checks, in order:</para>
+/// <para>The client sends the key, so the key is hostile input: a modulus someone else can factor, or a point off the
+/// curve, hands that person every recovered key in the package (docs/security.md#transport-keys). The algorithm
+/// decides the rules: id-ecPublicKey keys are checked by <see cref="EcTransportKeyCheck"/> (canonical DER, the named
+/// curve P-256 only, an uncompressed point on the curve), rsaEncryption keys by the checks below, in order; any
+/// other algorithm is refused.</para>
 /// <list type="number">
 /// <item>Canonical DER: one SubjectPublicKeyInfo and nothing after it, algorithm rsaEncryption
 /// (1.2.840.113549.1.1.1) with NULL parameters, and exactly the bytes a DER encoder writes for its modulus and
@@ -50,8 +53,45 @@ public static class TransportKeyCheck
     /// <remarks>The sentence names the check and public facts about the key (sizes, a small factor), never more.</remarks>
     public static string? Check(ReadOnlySpan<byte> spki)
     {
+        if (IsEc(spki))
+        {
+            using var ec = ImportEc(spki, out var ecRefusal);
+            return ecRefusal;
+        }
+
         using var key = Import(spki, out var refusal);
         return refusal;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="spki"/> reads as a SubjectPublicKeyInfo whose algorithm is id-ecPublicKey: such a key
+    /// is checked by <see cref="EcTransportKeyCheck"/> and wrapped to with ECDH (<see cref="EcdhTransport"/>).
+    /// </summary>
+    internal static bool IsEc(ReadOnlySpan<byte> spki)
+    {
+        try
+        {
+            var info = new AsnReader(spki.ToArray(), AsnEncodingRules.BER).ReadSequence();
+            return info.ReadSequence().ReadObjectIdentifier() == EcTransportKeyCheck.EcPublicKey;
+        }
+        catch (AsnContentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The EC P-256 key, imported for key agreement, or null with the reason it is refused.</summary>
+    internal static ECDiffieHellman? ImportEc(ReadOnlySpan<byte> spki, out string? refusal)
+    {
+        refusal = Envelope(spki) ?? EcTransportKeyCheck.Refusal(spki, "The transport key");
+        if (refusal is not null)
+        {
+            return null;
+        }
+
+        var key = EcTransportKeyCheck.Import(spki);
+        refusal = key is null ? "The transport key is not an EC public key this server's cryptography accepts." : null;
+        return key;
     }
 
     /// <summary>The key, imported for encryption, or null with the reason it is refused.</summary>
@@ -82,30 +122,43 @@ public static class TransportKeyCheck
         return null;
     }
 
-    private static string? Refusal(ReadOnlySpan<byte> spki)
+    /// <summary>The checks of every transport key, whatever its algorithm: not empty, one encoded value and nothing after it.</summary>
+    private static string? Envelope(ReadOnlySpan<byte> spki)
     {
         if (spki.IsEmpty)
         {
             return "The transport key is empty.";
         }
 
+        try
+        {
+            // Read as BER, so that a key that is BER but not DER is told so by the checks after this one.
+            AsnDecoder.ReadEncodedValue(spki, AsnEncodingRules.BER, out _, out _, out var consumed);
+            return consumed == spki.Length ? null : $"The transport key has {spki.Length - consumed} byte(s) after its SubjectPublicKeyInfo.";
+        }
+        catch (AsnContentException)
+        {
+            return "The transport key is not a DER-encoded RSA or EC SubjectPublicKeyInfo.";
+        }
+    }
+
+    private static string? Refusal(ReadOnlySpan<byte> spki)
+    {
+        if (Envelope(spki) is { } refused)
+        {
+            return refused;
+        }
+
         BigInteger modulus;
         BigInteger exponent;
         try
         {
-            // Read as BER, so that a key that is BER but not DER is told so below rather than called "not a key".
-            AsnDecoder.ReadEncodedValue(spki, AsnEncodingRules.BER, out _, out _, out var consumed);
-            if (consumed != spki.Length)
-            {
-                return $"The transport key has {spki.Length - consumed} byte(s) after its SubjectPublicKeyInfo.";
-            }
-
             var info = new AsnReader(spki.ToArray(), AsnEncodingRules.BER).ReadSequence();
             var algorithm = info.ReadSequence();
             var oid = algorithm.ReadObjectIdentifier();
             if (oid != RsaEncryption)
             {
-                return $"The transport key is not an RSA key: its algorithm is {oid}, not rsaEncryption ({RsaEncryption}).";
+                return $"The transport key is neither RSA nor EC: its algorithm is {oid}, not rsaEncryption ({RsaEncryption}) or id-ecPublicKey ({EcTransportKeyCheck.EcPublicKey}).";
             }
 
             if (!algorithm.HasData || algorithm.PeekTag() != Asn1Tag.Null)
@@ -130,7 +183,7 @@ public static class TransportKeyCheck
         }
         catch (AsnContentException)
         {
-            return "The transport key is not a DER-encoded RSA SubjectPublicKeyInfo.";
+            return "The transport key is not a DER-encoded RSA or EC SubjectPublicKeyInfo.";
         }
 
         if (!spki.SequenceEqual(Canonical(modulus, exponent)))

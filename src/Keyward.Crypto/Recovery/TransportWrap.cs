@@ -9,9 +9,19 @@ namespace Keyward.Crypto.Recovery;
 public sealed record WrappedKey(string CertificateId, byte[] WrappedPkcs8);
 
 /// <summary>Keys wrapped for one collecting client (<see cref="TransportWrap"/>).</summary>
-/// <param name="WrappedTransportKey">The AES-256 transport key, encrypted with RSA-OAEP to the client's key (<see cref="TransportOaep"/>).</param>
+/// <param name="WrappedTransportKey">
+/// The AES-256 transport key: encrypted with RSA-OAEP to the client's RSA key (<see cref="TransportOaep"/>), or wrapped
+/// with AES key wrap with padding under the KEK agreed with the client's EC key (<see cref="EcdhTransport"/>).
+/// </param>
 /// <param name="Keys">Each key, wrapped under the transport key.</param>
-public sealed record WrappedPackage(byte[] WrappedTransportKey, IReadOnlyList<WrappedKey> Keys);
+public sealed record WrappedPackage(byte[] WrappedTransportKey, IReadOnlyList<WrappedKey> Keys)
+{
+    /// <summary>The scheme's name (<see cref="TransportWrap.Algorithm"/>, <see cref="EcdhTransport.AlgorithmX963"/>, …); null on a package a client rebuilt from an answer.</summary>
+    public string? Algorithm { get; init; }
+
+    /// <summary>For an EC transport key: the server's one-time P-256 public key (SubjectPublicKeyInfo, DER) the client agrees the KEK with; null for RSA.</summary>
+    public byte[]? EphemeralPublicKey { get; init; }
+}
 
 /// <summary>
 /// The hash of the RSA-OAEP encryption of the transport key (OAEP and MGF1 alike, no label). SHA-256 unless the
@@ -32,12 +42,15 @@ public enum TransportOaep
 /// installs them into its own store, or a smart card that unwraps them inside the token.
 /// </summary>
 /// <remarks>
-/// <para>The client makes a one-time RSA key pair and sends its public key. The server makes a fresh 256-bit AES
-/// transport key, encrypts it with RSA-OAEP (SHA-256 and MGF1-SHA-256, or SHA-1 for a token that knows no other: <see cref="TransportOaep"/>; no label) to the client's key, and wraps each
-/// PKCS#8 key under it with AES key wrap with padding (RFC 5649). A PKCS#11 token unwraps the same package inside
-/// itself: <c>CKM_RSA_PKCS_OAEP</c> for the transport key, then <c>CKM_AES_KEY_WRAP_PAD</c> for each key.</para>
-/// <para>The transport key and every PKCS#8 buffer are zeroed before <see cref="Wrap"/> returns. Each key is checked
-/// against its certificate before it is wrapped, so a package never carries a key that does not fit.</para>
+/// <para>The client makes a one-time key pair and sends its public key. The server makes a fresh 256-bit AES
+/// transport key and sends it to the client's key: to an RSA key encrypted with RSA-OAEP (SHA-256 and MGF1-SHA-256,
+/// or SHA-1 for a token that knows no other: <see cref="TransportOaep"/>; no label); to an EC P-256 key wrapped
+/// under a KEK agreed by ECDH with a fresh ephemeral key (<see cref="EcdhTransport"/>, <see cref="TransportEcdhKdf"/>).
+/// Each PKCS#8 key is wrapped under the transport key with AES key wrap with padding (RFC 5649). A PKCS#11 token
+/// unwraps the same package inside itself: <c>CKM_RSA_PKCS_OAEP</c> (or <c>CKM_ECDH1_DERIVE</c> then
+/// <c>CKM_AES_KEY_WRAP_PAD</c>) for the transport key, then <c>CKM_AES_KEY_WRAP_PAD</c> for each key.</para>
+/// <para>The transport key, the KEK, Z and every PKCS#8 buffer are zeroed before <see cref="Wrap"/> returns. Each key
+/// is checked against its certificate before it is wrapped, so a package never carries a key that does not fit.</para>
 /// </remarks>
 public static class TransportWrap
 {
@@ -52,24 +65,50 @@ public static class TransportWrap
     /// <summary>Wraps every key of <paramref name="keys"/> for the holder of <paramref name="transportPublicKeySpki"/>.</summary>
     /// <param name="protector">The protector holding the storage keys the envelopes are wrapped under.</param>
     /// <param name="keys">The keys to recover (1 to 200, no certificate twice).</param>
-    /// <param name="transportPublicKeySpki">The client's one-time RSA public key (SubjectPublicKeyInfo, DER) that <see cref="TransportKeyCheck"/> accepts.</param>
-    /// <param name="oaep">The OAEP hash the client's key unwraps with.</param>
+    /// <param name="transportPublicKeySpki">The client's one-time RSA or EC P-256 public key (SubjectPublicKeyInfo, DER) that <see cref="TransportKeyCheck"/> accepts.</param>
+    /// <param name="oaep">The OAEP hash the client's RSA key unwraps with (not used for an EC key).</param>
+    /// <param name="kdf">How the client's EC key derives the KEK (not used for an RSA key).</param>
     /// <exception cref="KeyRecoveryException">
     /// <see cref="RecoveryFailure.TransportKeyInvalid"/> when <see cref="TransportKeyCheck"/> refuses the transport key
     /// or RSA-OAEP encryption to it fails (the message says which; both are the client's doing, checked before any
     /// envelope is opened); otherwise an envelope does not open, or its key does not belong to its certificate.
     /// </exception>
-    public static WrappedPackage Wrap(IKeyProtector protector, IReadOnlyList<RecoverableKey> keys, ReadOnlySpan<byte> transportPublicKeySpki, TransportOaep oaep = TransportOaep.Sha256)
+    public static WrappedPackage Wrap(IKeyProtector protector, IReadOnlyList<RecoverableKey> keys, ReadOnlySpan<byte> transportPublicKeySpki, TransportOaep oaep = TransportOaep.Sha256, TransportEcdhKdf kdf = TransportEcdhKdf.X963Sha256)
     {
         ArgumentNullException.ThrowIfNull(protector);
         ArchivedKeys.Validate(keys, nameof(keys));
+        if (TransportKeyCheck.IsEc(transportPublicKeySpki))
+        {
+            using var ec = TransportKeyCheck.ImportEc(transportPublicKeySpki, out var ecRefusal)
+                           ?? throw new KeyRecoveryException(RecoveryFailure.TransportKeyInvalid, ecRefusal!);
+            return WrapAll(protector, keys, transportKey =>
+            {
+                var sent = EcdhTransport.Wrap(ec, transportKey, kdf);
+                return new WrappedPackage(sent.WrappedKey, []) { Algorithm = EcdhTransport.AlgorithmOf(kdf), EphemeralPublicKey = sent.EphemeralPublicKey };
+            });
+        }
+
         using var recipient = TransportKeyCheck.Import(transportPublicKeySpki, out var refusal)
                               ?? throw new KeyRecoveryException(RecoveryFailure.TransportKeyInvalid, refusal!);
+        return WrapAll(protector, keys, transportKey => new WrappedPackage(EncryptTo(recipient, transportKey, oaep), []) { Algorithm = AlgorithmOf(oaep) });
+    }
 
+    /// <summary>The name of the scheme with <paramref name="oaep"/>, as the collection answer states it.</summary>
+    public static string AlgorithmOf(TransportOaep oaep) => oaep == TransportOaep.Sha1 ? AlgorithmSha1 : Algorithm;
+
+    /// <summary>The OAEP padding of <paramref name="oaep"/>.</summary>
+    public static RSAEncryptionPadding PaddingOf(TransportOaep oaep) => oaep == TransportOaep.Sha1 ? RSAEncryptionPadding.OaepSHA1 : RSAEncryptionPadding.OaepSHA256;
+
+    /// <summary>
+    /// Makes the transport key, has <paramref name="send"/> wrap it for the client (a package without keys), and wraps
+    /// every key under it; the transport key is zeroed before this returns.
+    /// </summary>
+    private static WrappedPackage WrapAll(IKeyProtector protector, IReadOnlyList<RecoverableKey> keys, Func<byte[], WrappedPackage> send)
+    {
         var transportKey = RandomNumberGenerator.GetBytes(TransportKeySize);
         try
         {
-            var wrappedTransportKey = EncryptTo(recipient, transportKey, oaep);
+            var package = send(transportKey);
             using var aes = Aes.Create();
             aes.Key = transportKey;
             var wrapped = new List<WrappedKey>(keys.Count);
@@ -78,19 +117,13 @@ public static class TransportWrap
                 wrapped.Add(new WrappedKey(key.CertificateId, WrapOne(protector, key, aes)));
             }
 
-            return new WrappedPackage(wrappedTransportKey, wrapped);
+            return package with { Keys = wrapped };
         }
         finally
         {
             CryptographicOperations.ZeroMemory(transportKey);
         }
     }
-
-    /// <summary>The name of the scheme with <paramref name="oaep"/>, as the collection answer states it.</summary>
-    public static string AlgorithmOf(TransportOaep oaep) => oaep == TransportOaep.Sha1 ? AlgorithmSha1 : Algorithm;
-
-    /// <summary>The OAEP padding of <paramref name="oaep"/>.</summary>
-    public static RSAEncryptionPadding PaddingOf(TransportOaep oaep) => oaep == TransportOaep.Sha1 ? RSAEncryptionPadding.OaepSHA1 : RSAEncryptionPadding.OaepSHA256;
 
     private static byte[] EncryptTo(RSA recipient, byte[] transportKey, TransportOaep oaep)
     {

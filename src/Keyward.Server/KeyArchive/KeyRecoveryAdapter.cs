@@ -36,14 +36,19 @@ internal sealed class KeyRecoveryAdapter(IKeyProtector protector, ICertificateAu
         }
     }
 
-    public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey, TransportHash hash)
+    public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey, TransportHash hash, TransportKdf kdf)
     {
         ArgumentNullException.ThrowIfNull(keys);
         try
         {
             var oaep = hash == TransportHash.Sha1 ? TransportOaep.Sha1 : TransportOaep.Sha256;
-            var package = TransportWrap.Wrap(protector, Recoverable(keys), transportPublicKey, oaep);
-            return new TransportPackage(TransportWrap.AlgorithmOf(oaep), package.WrappedTransportKey, package.Keys.Select(k => new WrappedKeyView(k.CertificateId, k.WrappedPkcs8)).ToList());
+            var ecdhKdf = kdf == TransportKdf.None ? TransportEcdhKdf.None : TransportEcdhKdf.X963Sha256;
+            var package = TransportWrap.Wrap(protector, Recoverable(keys), transportPublicKey, oaep, ecdhKdf);
+            return new TransportPackage(
+                package.Algorithm!,
+                package.WrappedTransportKey,
+                package.Keys.Select(k => new WrappedKeyView(k.CertificateId, k.WrappedPkcs8)).ToList(),
+                package.EphemeralPublicKey);
         }
         catch (KeyRecoveryException ex) when (ex.Failure == RecoveryFailure.TransportKeyInvalid)
         {

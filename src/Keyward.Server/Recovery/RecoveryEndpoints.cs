@@ -58,19 +58,12 @@ internal static class RecoveryEndpoints
                     transportKey = [];
                 }
 
-                var hash = body?.TransportKeyHash switch
+                if (Start(body, transportKey, out var refusal) is not { } start)
                 {
-                    null or "SHA-256" => TransportHash.Sha256,
-                    "SHA-1" => TransportHash.Sha1,
-                    _ => (TransportHash?)null,
-                };
-                if (hash is null)
-                {
-                    return Problems.Problems.From(RequestErrors.TransportKeyInvalid.WithDetail("transportKeyHash is 'SHA-256' (the default) or 'SHA-1', the OAEP hash the transport key unwraps with."));
+                    return Problems.Problems.From(RequestErrors.TransportKeyInvalid.WithDetail(refusal));
                 }
 
-                var token = body?.Token is { } t ? new TokenReport(t.SerialNumber, t.Label, t.Manufacturer, t.Model, t.TransportKeyOnToken) : null;
-                var begun = await workflow.BeginCollectionAsync(caller.Access, id, new CollectionStart(transportKey, hash.Value, token), caller.ClaimedChannel, ct);
+                var begun = await workflow.BeginCollectionAsync(caller.Access, id, start, caller.ClaimedChannel, ct);
                 return begun.IsSuccess
                     ? Results.Created($"/api/requests/{id}/collections/{begun.Value.CollectionId}", begun.Value)
                     : Problems.Problems.From(begun.Error);
@@ -86,6 +79,33 @@ internal static class RecoveryEndpoints
 
     private static IResult Created(Result<RequestView> result) =>
         result.IsSuccess ? Results.Created($"/api/requests/{result.Value.Id}", result.Value) : Problems.Problems.From(result.Error);
+
+    /// <summary>The begin step as the core takes it, or null (and why) when transportKeyHash or transportKeyKdf names no known value.</summary>
+    private static CollectionStart? Start(CollectionBody? body, byte[]? transportKey, out string refusal)
+    {
+        var hash = body?.TransportKeyHash switch
+        {
+            null or "SHA-256" => TransportHash.Sha256,
+            "SHA-1" => TransportHash.Sha1,
+            _ => (TransportHash?)null,
+        };
+        var kdf = body?.TransportKeyKdf switch
+        {
+            null or "X9.63-SHA-256" => TransportKdf.X963Sha256,
+            "none" => TransportKdf.None,
+            _ => (TransportKdf?)null,
+        };
+        refusal = hash is null
+            ? "transportKeyHash is 'SHA-256' (the default) or 'SHA-1', the OAEP hash an RSA transport key unwraps with."
+            : "transportKeyKdf is 'X9.63-SHA-256' (the default) or 'none', how an EC transport key derives its key-encryption key.";
+        if (hash is null || kdf is null)
+        {
+            return null;
+        }
+
+        var token = body?.Token is { } t ? new TokenReport(t.SerialNumber, t.Label, t.Manufacturer, t.Model, t.TransportKeyOnToken) : null;
+        return new CollectionStart(transportKey, hash.Value, token) { TransportKdf = kdf.Value };
+    }
 
     private static bool TryBase64(string text, out byte[] bytes)
     {
@@ -110,8 +130,11 @@ internal static class RecoveryEndpoints
     /// <summary>The PFX password; omit it and Keyward generates one and returns it once.</summary>
     internal sealed record CollectBody(string? Password);
 
-    /// <summary>The collecting client's one-time transport public key (RSA SubjectPublicKeyInfo, base64).</summary>
-    internal sealed record CollectionBody(string? TransportKey, string? TransportKeyHash, TokenBody? Token);
+    /// <summary>
+    /// The collecting client's one-time transport public key (RSA or EC P-256 SubjectPublicKeyInfo, base64), the OAEP
+    /// hash an RSA key unwraps with, the KDF an EC key derives its KEK with, and the token of a card collection.
+    /// </summary>
+    internal sealed record CollectionBody(string? TransportKey, string? TransportKeyHash, string? TransportKeyKdf, TokenBody? Token);
 
     /// <summary>The token a card collection writes to, read by the client from the token (docs/recovery.md#cards).</summary>
     internal sealed record TokenBody(string? SerialNumber, string? Label, string? Manufacturer, string? Model, bool TransportKeyOnToken);

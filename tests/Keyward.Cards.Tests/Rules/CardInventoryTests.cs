@@ -2,7 +2,7 @@ using Keyward.Cards.Tests.Support;
 
 namespace Keyward.Cards.Tests.Rules;
 
-/// <summary>What a collection will do to a card, certificate by certificate.</summary>
+/// <summary>What a collection will do to a card, certificate by certificate, by SHA-256 thumbprint as request answers name them.</summary>
 public sealed class CardInventoryTests
 {
     private static readonly byte[] OnCardWithKey = RecoveredKeys.Ec("CN=With key").CertificateDer;
@@ -24,18 +24,18 @@ public sealed class CardInventoryTests
     [Fact]
     public void Compare_EveryCase_EachCertificateInItsList()
     {
-        var inventory = CardInventory.Compare(Card, [NotOnCard, OnCardWithKey, OnCardWithoutKey], [OnCardToRemove, NotOnCardToRemove]);
+        var inventory = CardInventory.Compare(Card, [T(NotOnCard), T(OnCardWithKey), T(OnCardWithoutKey)], [T(OnCardToRemove), T(NotOnCardToRemove)]);
 
-        Assert.Equal([NotOnCard, OnCardWithoutKey], inventory.Added);
-        Assert.Equal([OnCardWithKey], inventory.AlreadyPresent);
-        Assert.Equal([OnCardToRemove], inventory.Removed);
-        Assert.Equal([OnCardUntouched], inventory.Kept);
+        Assert.Equal([T(NotOnCard), T(OnCardWithoutKey)], inventory.Added);
+        Assert.Equal([T(OnCardWithKey)], inventory.AlreadyPresent);
+        Assert.Equal([T(OnCardToRemove)], inventory.Removed);
+        Assert.Equal([T(OnCardUntouched)], inventory.Kept);
     }
 
     [Fact]
     public void Compare_NothingRequested_EverythingKept()
     {
-        var inventory = CardInventory.Compare(Card, [], []);
+        var inventory = CardInventory.Compare(Card, Array.Empty<string>(), []);
 
         Assert.Empty(inventory.Added);
         Assert.Empty(inventory.AlreadyPresent);
@@ -44,9 +44,9 @@ public sealed class CardInventoryTests
     }
 
     [Fact]
-    public void Compare_SameBytesInAnotherArray_RecognisedByContent()
+    public void Compare_SameCertificateTwiceInEitherCase_RecognisedOnce()
     {
-        var inventory = CardInventory.Compare(Card, [(byte[])OnCardWithKey.Clone(), (byte[])OnCardWithKey.Clone()], []);
+        var inventory = CardInventory.Compare(Card, [T(OnCardWithKey), T(OnCardWithKey).ToUpperInvariant()], []);
 
         Assert.Single(inventory.AlreadyPresent);
         Assert.Empty(inventory.Added);
@@ -55,6 +55,8 @@ public sealed class CardInventoryTests
     [Fact]
     public void Compare_RequestedAndToRemove_ArgumentException()
     {
-        Assert.Throws<ArgumentException>(() => CardInventory.Compare(Card, [NotOnCard], [NotOnCard]));
+        Assert.Throws<ArgumentException>(() => CardInventory.Compare(Card, [T(NotOnCard)], [T(NotOnCard).ToUpperInvariant()]));
     }
+
+    private static string T(byte[] der) => CardCertificate.ThumbprintOf(der);
 }

@@ -47,11 +47,35 @@ public static class RecoveredKeys
     /// <summary>A fresh AES-256 transport key.</summary>
     public static byte[] NewAesKey() => RandomNumberGenerator.GetBytes(32);
 
-    /// <summary>The AES key encrypted with RSA-OAEP to the transport key, with the hash it asks for.</summary>
-    public static byte[] EncryptTo(CardTransportKey transportKey, byte[] aesKey)
+    /// <summary>
+    /// The AES key sent to the transport key as the server sends it, done here with .NET alone: RSA-OAEP with the hash
+    /// it asks for; or, for an EC key, a fresh ephemeral P-256 key, Z by ECDH, the KEK (Z itself, or ANSI X9.63
+    /// SHA-256 over Z, the counter 1 and the scheme's SharedInfo) and the AES key wrapped under it (RFC 5649).
+    /// </summary>
+    public static (byte[] Wrapped, byte[]? Ephemeral) Send(CardTransportKey transportKey, byte[] aesKey)
     {
-        using var rsa = RSA.Create();
-        rsa.ImportSubjectPublicKeyInfo(transportKey.PublicKeySpki, out _);
-        return rsa.Encrypt(aesKey, transportKey.OaepHash == CardTransportKey.Sha256 ? RSAEncryptionPadding.OaepSHA256 : RSAEncryptionPadding.OaepSHA1);
+        if (!transportKey.IsEc)
+        {
+            using var rsa = RSA.Create();
+            rsa.ImportSubjectPublicKeyInfo(transportKey.PublicKeySpki, out _);
+            return (rsa.Encrypt(aesKey, transportKey.OaepHash == CardTransportKey.Sha256 ? RSAEncryptionPadding.OaepSHA256 : RSAEncryptionPadding.OaepSHA1), null);
+        }
+
+        using var recipient = ECDiffieHellman.Create();
+        recipient.ImportSubjectPublicKeyInfo(transportKey.PublicKeySpki, out _);
+        using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var kek = transportKey.Kdf == CardTransportKey.KdfNone
+            ? ephemeral.DeriveRawSecretAgreement(recipient.PublicKey)
+            : ephemeral.DeriveKeyFromHash(recipient.PublicKey, HashAlgorithmName.SHA256, null, [0, 0, 0, 1, .. Keyward.Crypto.Recovery.EcdhTransport.SharedInfo]);
+        using var aes = Aes.Create();
+        aes.Key = kek;
+        return (aes.EncryptKeyWrapPadded(aesKey), ephemeral.ExportSubjectPublicKeyInfo());
+    }
+
+    /// <summary>Opens on the card the AES key sent to <paramref name="transportKey"/> by <see cref="Send"/>.</summary>
+    public static OpenedTransport OpenWith(CardTransportKey transportKey, byte[] aesKey)
+    {
+        var (wrapped, ephemeral) = Send(transportKey, aesKey);
+        return transportKey.Open(wrapped, ephemeral);
     }
 }

@@ -24,7 +24,6 @@ public sealed class SoftHsmTokens : IDisposable
 
     private readonly string _workFolder;
     private readonly string _module;
-    private readonly List<string> _labels = [];
 
     public SoftHsmTokens()
     {
@@ -53,6 +52,7 @@ public sealed class SoftHsmTokens : IDisposable
     /// <summary>Initialises a new token (user PIN <see cref="UserPin"/>) and returns it with a fresh copy of the module.</summary>
     public TestToken NewToken(string? label = null)
     {
+        var random = label is null;
         label ??= NewLabel();
         for (var attempt = 1; ; attempt++)
         {
@@ -64,14 +64,14 @@ public sealed class SoftHsmTokens : IDisposable
             catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("Could not get info about the token", StringComparison.Ordinal))
             {
                 // softhsm2-util reads every token's files to find the free slot, and SoftHSM rewrites a token's files in
-                // place: a test of another class writing to its token at that moment makes the read fail. Nothing was
-                // initialised, so trying again is safe.
+                // place: a test of another class writing to its token at that moment makes the read fail. The read can
+                // also fail after the token was initialised, so a random label is drawn again: trying the same one
+                // could leave two tokens answering to it.
+                if (random)
+                {
+                    label = NewLabel();
+                }
             }
-        }
-
-        lock (_labels)
-        {
-            _labels.Add(label);
         }
 
         return new TestToken(NewModuleCopy(), label);
@@ -88,22 +88,13 @@ public sealed class SoftHsmTokens : IDisposable
     /// <summary>Token labels are at most 32 characters; a random part keeps parallel tests apart.</summary>
     public static string NewLabel() => "kc-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
-    public void Dispose()
-    {
-        foreach (var label in _labels.Distinct())
-        {
-            try
-            {
-                Run("softhsm2-util", ["--delete-token", "--token", label]);
-            }
-            catch (InvalidOperationException)
-            {
-                // Two tokens share a label in the ambiguity test; the test command removes its token folder anyway.
-            }
-        }
-
-        Directory.Delete(_workFolder, recursive: true);
-    }
+    /// <summary>
+    /// Removes the fixture's module copies, and leaves its tokens: every module copy another test class has loaded
+    /// lists this fixture's tokens too (SoftHSM lists tokens at <c>C_Initialize</c>), and a token deleted under it can
+    /// make that module's token listing fail with <c>CKR_GENERAL_ERROR</c> while that class still runs. The token
+    /// folder belongs to the test command, which makes a fresh one per run and removes it afterwards.
+    /// </summary>
+    public void Dispose() => Directory.Delete(_workFolder, recursive: true);
 
     /// <summary>Runs a program and returns its standard output; a non-zero exit fails with its output.</summary>
     public static string Run(string program, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)

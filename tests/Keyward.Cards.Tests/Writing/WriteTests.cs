@@ -8,7 +8,7 @@ namespace Keyward.Cards.Tests.Writing;
 /// <summary>Writing recovered keys onto real SoftHSM2 tokens, through the on-token unwrap and through the software import.</summary>
 public sealed class WriteTests(SoftHsmTokens tokens) : IClassFixture<SoftHsmTokens>
 {
-    public static TheoryData<TransportKeyMode> Modes => new(TransportKeyMode.Token, TransportKeyMode.Software);
+    public static TheoryData<TransportKeyMode> Modes => new(TransportKeyMode.TokenEc, TransportKeyMode.TokenRsa, TransportKeyMode.Software);
 
     [Theory]
     [MemberData(nameof(Modes))]
@@ -128,7 +128,7 @@ public sealed class WriteTests(SoftHsmTokens tokens) : IClassFixture<SoftHsmToke
         var mallory = RecoveredKeys.Rsa("CN=Mallory");
         using var transport = opened.Card.CreateTransportKey(mode);
         var aesKey = RecoveredKeys.NewAesKey();
-        using var aes = transport.Open(RecoveredKeys.EncryptTo(transport, aesKey));
+        using var aes = RecoveredKeys.OpenWith(transport, aesKey);
         var wrongKey = mallory.WrappedUnder(aesKey, "Alice") with { CertificateDer = alice.CertificateDer };
 
         var error = Assert.Throws<CardException>(() => opened.Card.Write(aes, [wrongKey]));
@@ -145,7 +145,7 @@ public sealed class WriteTests(SoftHsmTokens tokens) : IClassFixture<SoftHsmToke
         using var opened = OpenedCard.Login(token);
         using var transport = opened.Card.CreateTransportKey(mode);
         var aesKey = RecoveredKeys.NewAesKey();
-        using var aes = transport.Open(RecoveredKeys.EncryptTo(transport, aesKey));
+        using var aes = RecoveredKeys.OpenWith(transport, aesKey);
         var key = RecoveredKeys.Rsa().WrappedUnder(aesKey, "Alice");
         key.WrappedPkcs8[20] ^= 0x01;
 
@@ -216,7 +216,7 @@ public sealed class WriteTests(SoftHsmTokens tokens) : IClassFixture<SoftHsmToke
         using var transport = opened.Card.CreateTransportKey(mode);
         Assert.Equal(mode != TransportKeyMode.Software, transport.OnToken);
         var aesKey = RecoveredKeys.NewAesKey();
-        using var aes = transport.Open(RecoveredKeys.EncryptTo(transport, aesKey));
+        using var aes = RecoveredKeys.OpenWith(transport, aesKey);
         return [.. opened.Card.Write(aes, [.. keys.Select(k => k.Key.WrappedUnder(aesKey, k.Label))], progress)];
     }
 

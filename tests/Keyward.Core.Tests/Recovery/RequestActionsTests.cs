@@ -284,7 +284,7 @@ public class RequestActionsTests
 
         public Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordHasFullEntropy) => new byte[] { 1 };
 
-        public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey, TransportHash hash) =>
+        public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey, TransportHash hash, TransportKdf kdf) =>
             new TransportPackage("test", [1], keys.Select(k => new WrappedKeyView(k.CertificateId, [2])).ToList());
 
         public Error? CheckTransportKey(byte[] transportPublicKey) => null;

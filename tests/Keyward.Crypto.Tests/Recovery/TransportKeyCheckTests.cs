@@ -18,7 +18,7 @@ public sealed class TransportKeyCheckTests
     {
         using var rsa1024 = RSA.Create(1024);
         using var rsa2048 = RSA.Create(2048);
-        using var p256 = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
         var spki2048 = rsa2048.ExportSubjectPublicKeyInfo();
         return new TheoryData<string, byte[], string>
         {
@@ -32,11 +32,12 @@ public sealed class TransportKeyCheckTests
             { "RSA-1024", rsa1024.ExportSubjectPublicKeyInfo(), "1024-bit modulus" },
             { "modulus of 9689 bits", RsaSpki.Encode(RsaSpki.Prime9689, 65_537), "9689-bit modulus" },
             { "RSA-2048 with a trailing byte", [.. spki2048, 0x00], "1 byte(s) after its SubjectPublicKeyInfo" },
-            { "EC P-256", p256.ExportSubjectPublicKeyInfo(), "its algorithm is 1.2.840.10045.2.1" },
+            { "EC P-384", p384.ExportSubjectPublicKeyInfo(), "only the named curve P-256" },
+            { "Ed25519", Convert.FromHexString("302a300506032b6570032100d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"), "neither RSA nor EC: its algorithm is 1.3.101.112" },
             { "RSA-2048 with a BER long-form length", RsaSpki.WithNonMinimalLength(spki2048), "not canonical DER" },
             { "rsaEncryption without NULL parameters", RsaSpki.Encode(RsaSpki.Prime2203, 65_537, nullParameters: false), "parameters are not NULL" },
-            { "RSA-2048 as PKCS#1, not SPKI", rsa2048.ExportRSAPublicKey(), "not a DER-encoded RSA SubjectPublicKeyInfo" },
-            { "garbage", "not a public key at all"u8.ToArray(), "not a DER-encoded RSA SubjectPublicKeyInfo" },
+            { "RSA-2048 as PKCS#1, not SPKI", rsa2048.ExportRSAPublicKey(), "not a DER-encoded RSA or EC SubjectPublicKeyInfo" },
+            { "garbage", "not a public key at all"u8.ToArray(), "not a DER-encoded RSA or EC SubjectPublicKeyInfo" },
             { "empty", [], "is empty" },
         };
     }

@@ -64,7 +64,41 @@ public sealed partial class CollectCardTests
         Assert.Equal(certificates.Keys.Order(), onRecord.Order());
         var audit = await AuditAsync(server);
         Assert.Contains(audit, d => d.Contains($"token serial '{serial}', label 'carol-new', manufacturer 'SoftHSM project', model 'SoftHSM v2' (client-reported, not attested)", StringComparison.Ordinal)
-                                    && d.Contains("transport key generated on the token", StringComparison.Ordinal));
+                                    && d.Contains("transport key generated on the token", StringComparison.Ordinal)
+                                    // The default on a token that can: an EC P-256 key; SoftHSM runs no KDF in C_DeriveKey.
+                                    && d.Contains("(ECDH-P256+RAW-Z+AES-KWP, EC P-256 key SHA-256 fingerprint ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RsaTransportKeyOnTheToken_StillUnwrapsInsideTheToken_AndTheAuditNamesRsaOaep()
+    {
+        await using var rig = await CardRig.StartAsync("carol-new");
+        var (server, keyward, card) = rig;
+        var (id, certificates) = await keyward.ApprovedRequestForCarolAsync(SmartCard);
+
+        var outcome = await keyward.RunAsync("olivia", SoftHsmCard.UserPin, "collect", id, "--module", SoftHsmCard.Module, "--pin-stdin", "--transport-key", "token-rsa");
+
+        Assert.True(outcome.Exit == 0, outcome.ToString());
+        Assert.Contains("key unwrapped inside the token", outcome.Output, StringComparison.Ordinal);
+        var objects = await card.ObjectsAsync();
+        var keys = objects.Where(o => o.Type.StartsWith("Private Key", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, keys.Count);
+        Assert.Equal(2, objects.Count(o => o.Type.StartsWith("Certificate", StringComparison.Ordinal)));
+        Assert.DoesNotContain(objects, o => o.Type.StartsWith("Secret Key", StringComparison.Ordinal) || o.Type.StartsWith("Public Key", StringComparison.Ordinal));
+        Assert.All(keys, k => Assert.Contains("sensitive", k.Listing, StringComparison.Ordinal));
+        Assert.All(keys, k => Assert.DoesNotContain("extractable", k.Listing.Replace("never extractable", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal));
+        using var admin = await server.SignInAsync("admin");
+        foreach (var certificateId in certificates.Keys)
+        {
+            using var certificate = await CertificateAsync(admin, certificateId);
+            var secret = RandomNumberGenerator.GetBytes(32);
+            using var publicKey = certificate.GetRSAPublicKey()!;
+            Assert.Equal(secret, await card.DecryptOnCardAsync(IdOnCard(certificate), publicKey.Encrypt(secret, RSAEncryptionPadding.Pkcs1)));
+        }
+
+        // SoftHSM decrypts OAEP with SHA-1 only: the self-test found it, and the server wrapped with it.
+        Assert.Contains(await AuditAsync(server), d => d.Contains("(RSA-OAEP+AES-KWP, RSA key SHA-256 fingerprint ", StringComparison.Ordinal)
+                                                       && d.Contains("transport key generated on the token", StringComparison.Ordinal));
     }
 
     [Fact]

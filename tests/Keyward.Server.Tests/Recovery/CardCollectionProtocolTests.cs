@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Keyward.Server.Tests.Infrastructure;
 
@@ -161,6 +162,73 @@ public sealed class CardCollectionProtocolTests
 
         Assert.Equal("AwaitingValidation", await RecoverySteps.StatusAsync(refusals.Admin, id));
         Assert.Contains(await refusals.AuditDetailsAsync(), d => d.Contains("then abandoned — the collector began a new collection", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("none", "ECDH-P256+RAW-Z+AES-KWP")]
+    [InlineData("X9.63-SHA-256", "ECDH-P256+X963-SHA256+AES-KWP")]
+    [InlineData(null, "ECDH-P256+X963-SHA256+AES-KWP")]
+    public async Task NewCard_EcTransportKey_AnswerCarriesTheServersEphemeralKey_TheClientAgreesTheKek_AndTheAuditNamesTheScheme(string? kdf, string algorithm)
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var refusals = await Refusals.OnAsync(server);
+        using var olivia = await server.SignInAsync("olivia");
+        var carolId = await Json.PersonIdAsync(refusals.Admin, "carol");
+        var carols = await CardholderCertificates.OfAsync(refusals.Admin, carolId);
+        var id = await RecoverySteps.ApprovedForCarolAsync(server, SmartCard, [carols.Current]);
+        using var transport = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+
+        using var response = await RecoverySteps.PostAsync(olivia, id, "collections", new
+        {
+            transportKey = Convert.ToBase64String(transport.ExportSubjectPublicKeyInfo()),
+            transportKeyKdf = kdf,
+            token = Token("NEW-TOKEN-EC") with { TransportKeyOnToken = true },
+        });
+        var begun = await Json.ReadAsync(response, HttpStatusCode.Created);
+
+        Assert.Equal(algorithm, begun.GetProperty("algorithm").GetString());
+        using var ephemeral = ECDiffieHellman.Create();
+        ephemeral.ImportSubjectPublicKeyInfo(begun.GetProperty("ephemeralPublicKey").GetBytesFromBase64(), out _);
+        Assert.Equal(ECCurve.NamedCurves.nistP256.Oid.Value, ephemeral.ExportParameters(false).Curve.Oid.Value);
+        // The client's side, as a token computes it: Z by ECDH, the KEK (Z itself, or X9.63 SHA-256 with the scheme's name).
+        var kek = kdf == "none"
+            ? transport.DeriveRawSecretAgreement(ephemeral.PublicKey)
+            : transport.DeriveKeyFromHash(ephemeral.PublicKey, HashAlgorithmName.SHA256, null, [0, 0, 0, 1, .. "ECDH-P256+X963-SHA256+AES-KWP"u8]);
+        using var aes = Aes.Create();
+        aes.Key = kek;
+        aes.Key = aes.DecryptKeyWrapPadded(begun.GetProperty("wrappedTransportKey").GetBytesFromBase64());
+        var pkcs8 = aes.DecryptKeyWrapPadded(begun.GetProperty("keys")[0].GetProperty("wrappedKey").GetBytesFromBase64());
+        using var key = RSA.Create();
+        key.ImportPkcs8PrivateKey(pkcs8, out _);
+        using var certificate = X509CertificateLoader.LoadCertificate(begun.GetProperty("keys")[0].GetProperty("certificate").GetBytesFromBase64());
+        Assert.Equal(certificate.GetRSAPublicKey()!.ExportSubjectPublicKeyInfo(), key.ExportSubjectPublicKeyInfo());
+
+        var release = (await refusals.AuditDetailsAsync()).Single(d => d.StartsWith($"Released the keys of recovery request {id}", StringComparison.Ordinal));
+        Assert.Contains($"({algorithm}, EC P-256 key SHA-256 fingerprint {Convert.ToHexStringLower(SHA256.HashData(transport.ExportSubjectPublicKeyInfo()))})", release, StringComparison.Ordinal);
+        Assert.Contains("transport key generated on the token", release, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TransportKeyKdf_OtherThanX963OrNone_IsRefused()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var refusals = await Refusals.OnAsync(server);
+        using var olivia = await server.SignInAsync("olivia");
+        var carolId = await Json.PersonIdAsync(refusals.Admin, "carol");
+        var carols = await CardholderCertificates.OfAsync(refusals.Admin, carolId);
+        var id = await RecoverySteps.ApprovedForCarolAsync(server, SmartCard, [carols.Current]);
+        using var transport = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+
+        foreach (var kdf in new[] { "NONE", "X9.63-SHA-1", "CKD_NULL", string.Empty })
+        {
+            using var response = await RecoverySteps.PostAsync(olivia, id, "collections", new { transportKey = Convert.ToBase64String(transport.ExportSubjectPublicKeyInfo()), transportKeyKdf = kdf, token = Token("NEW-TOKEN-0004") });
+            var problem = await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "recovery.transport_key_invalid");
+            Assert.Contains("transportKeyKdf", problem, StringComparison.Ordinal);
+        }
+
+        var request = await RecoverySteps.GetAsync(refusals.Admin, id);
+        Assert.Equal("AwaitingIssue", request.GetProperty("status").GetString());
+        Assert.Equal(["Requested", "Approved"], RecoverySteps.History(request));
     }
 
     [Fact]

@@ -131,10 +131,10 @@ public sealed class CollectionFaultTests
             return inner.BuildPfx(keys, password, protection, passwordHasFullEntropy);
         }
 
-        public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey, TransportHash hash)
+        public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey, TransportHash hash, TransportKdf kdf)
         {
             faults.At(nameof(WrapForTransport));
-            return inner.WrapForTransport(keys, transportPublicKey, hash);
+            return inner.WrapForTransport(keys, transportPublicKey, hash, kdf);
         }
 
         public Error? CheckTransportKey(byte[] transportPublicKey) => inner.CheckTransportKey(transportPublicKey);

@@ -213,7 +213,8 @@ public sealed class CollectionRefusalTests
         var carols = await CarolsCertificatesAsync(refusals);
         var id = await RecoverySteps.ApprovedForCarolAsync(server, SystemStore, [carols.Current]);
         using var small = RSA.Create(1024);
-        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        // EC keys are accepted on P-256 only (docs/security.md#transport-keys).
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP384);
         using var good = RSA.Create(3072);
 
         string?[] unusable =

@@ -33,7 +33,12 @@ public sealed class TransportKeyRefusalTests
         var id = await RecoverySteps.ApprovedForCarolAsync(server, SystemStore, [carols.Current]);
         using var rsa2048 = RSA.Create(2048);
         using var p256 = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
         var spki2048 = rsa2048.ExportSubjectPublicKeyInfo();
+        var spkiP256 = p256.ExportSubjectPublicKeyInfo();
+        var offCurve = spkiP256.ToArray();
+        offCurve[^1] ^= 0x01;
+        var q = p256.ExportParameters(false).Q;
 
         (byte[] Key, string Check)[] hostile =
         [
@@ -44,7 +49,10 @@ public sealed class TransportKeyRefusalTests
             (Spki(Prime2203, 65_538), "public exponent 65538 is even"),
             ([.. spki2048, 0x00], "1 byte(s) after its SubjectPublicKeyInfo"),
             (LongFormAlgorithmLength(spki2048), "not canonical DER"),
-            (p256.ExportSubjectPublicKeyInfo(), "not an RSA key"),
+            (p384.ExportSubjectPublicKeyInfo(), "only the named curve P-256"),
+            (offCurve, "point is not on the curve P-256"),
+            (EcSpkiWithPoint([(byte)(0x02 | (q.Y![^1] & 1)), .. q.X!]), "compressed point"),
+            ([.. spkiP256, 0x00], "1 byte(s) after its SubjectPublicKeyInfo"),
         ];
         foreach (var (key, check) in hostile)
         {
@@ -72,7 +80,7 @@ public sealed class TransportKeyRefusalTests
         var recovery = server.App.Services.GetRequiredService<IKeyRecovery>();
         var key = await ArchivedKeyAsync(server, "carol");
 
-        var wrapped = recovery.WrapForTransport([key], Spki(2 * Prime2203, 65_537), TransportHash.Sha256);
+        var wrapped = recovery.WrapForTransport([key], Spki(2 * Prime2203, 65_537), TransportHash.Sha256, TransportKdf.X963Sha256);
 
         Assert.False(wrapped.IsSuccess);
         Assert.Equal("recovery.transport_key_invalid", wrapped.Error.Code);
@@ -118,6 +126,24 @@ public sealed class TransportKeyRefusalTests
     }
 
     /// <summary>The key with its AlgorithmIdentifier's length in the long form (<c>30 81 0D</c>): BER, not DER.</summary>
+    /// <summary>An id-ecPublicKey P-256 SubjectPublicKeyInfo around any point bytes.</summary>
+    private static byte[] EcSpkiWithPoint(byte[] point)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier("1.2.840.10045.2.1");
+                writer.WriteObjectIdentifier("1.2.840.10045.3.1.7");
+            }
+
+            writer.WriteBitString(point);
+        }
+
+        return writer.Encode();
+    }
+
     private static byte[] LongFormAlgorithmLength(byte[] spki)
     {
         Assert.Equal([0x30, 0x82, 0x30, 0x0D], [spki[0], spki[1], spki[4], spki[5]]);
