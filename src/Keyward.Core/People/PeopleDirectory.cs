@@ -70,9 +70,13 @@ public sealed class PeopleDirectory
             query = query.Where(p => p.GroupId == group.Id);
         }
 
-        // Only the columns a list shows: no role assignments, nothing for the unit of work to track.
+        // The page is found by logon name alone (sorted from the (GroupId, LogonName) index, without the rest of each
+        // row), then its rows are read by their unique logon names: a deep page of a large reach sorts and skips narrow
+        // keys, not whole people. Only the columns a list shows: no role assignments, nothing for the unit of work to track.
+        var pageKeys = query.OrderBy(p => p.LogonName).Skip(page.Skip).Take(page.Size).Select(p => p.LogonName);
         var rows = await _store.ToListAsync(
-            query.OrderBy(p => p.LogonName).Skip(page.Skip).Take(page.Size).Select(p => new { p.Id, p.LogonName, p.Name, p.Email, p.GroupId, p.Enabled }),
+            _store.People.Where(p => pageKeys.Contains(p.LogonName)).OrderBy(p => p.LogonName)
+                .Select(p => new { p.Id, p.LogonName, p.Name, p.Email, p.GroupId, p.Enabled }),
             cancellationToken).ConfigureAwait(false);
         var (total, capped) = await _store.TotalAsync(query, page, rows.Count, cancellationToken).ConfigureAwait(false);
         var groups = access.Policy.Groups;
