@@ -22,6 +22,8 @@ internal sealed record ScaleOptions
           --skip-verify                skip the full audit-chain verification
           --verify-only                measure the full audit-chain verification alone (no queries, no recovery)
           --server-log FILE            also write the server's output to FILE
+          --queries TEXT               measure only the queries whose name contains TEXT (e.g. "people: list")
+          --scopes LIST                measure only these operator scopes, comma-separated (All,Division,Department,Self)
         """;
 
     public LoadDatabase Database { get; init; } = LoadDatabase.Postgres;
@@ -41,6 +43,10 @@ internal sealed record ScaleOptions
     public bool VerifyOnly { get; init; }
 
     public string? ServerLog { get; init; }
+
+    public string? Queries { get; init; }
+
+    public IReadOnlyList<string>? Scopes { get; init; }
 
     public int PeopleOrDefault => People ?? (Database == LoadDatabase.Postgres ? 1_000_000 : 100_000);
 
@@ -70,6 +76,8 @@ internal sealed record ScaleOptions
                 "--skip-verify" => options with { SkipVerify = true },
                 "--verify-only" => options with { VerifyOnly = true },
                 "--server-log" => options with { ServerLog = Next() },
+                "--queries" => options with { Queries = Next() },
+                "--scopes" => options with { Scopes = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 var unknown => throw new ArgumentException($"Unknown option '{unknown}'.\n\n{Usage}"),
             };
         }

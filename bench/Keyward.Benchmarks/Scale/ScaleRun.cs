@@ -230,7 +230,7 @@ internal static class ScaleRun
         };
 
         var table = new List<(string Query, string Scope, Samples Samples, int Errors, int Rows, double ServerCpu, double DatabaseCpu)>();
-        foreach (var (scope, logon) in options.VerifyOnly ? [] : Operators)
+        foreach (var (scope, logon) in options.VerifyOnly ? [] : Operators.Where(o => options.Scopes is null || options.Scopes.Contains(o.Scope, StringComparer.OrdinalIgnoreCase)))
         {
             using var client = await SignInAsync(handler, server.Address, logon, ct).ConfigureAwait(false);
             var reached = new List<long>();
@@ -265,7 +265,7 @@ internal static class ScaleRun
                 new("audit: list, subject filter", r => $"/api/audit?subjectId={Someone(r)}"),
                 new("audit: verify 1,000 entries", r => r.Next(set.AuditEntries > 10_000 ? (int)(set.AuditEntries - 10_000) : 1) is var from ? $"/api/audit/verify?from={from}&to={from + 999}" : null),
             };
-            foreach (var query in queries)
+            foreach (var query in queries.Where(q => options.Queries is null || q.Name.Contains(options.Queries, StringComparison.OrdinalIgnoreCase)))
             {
                 // CPU per request, of the server and of PostgreSQL (postmaster and backends): what a query costs whatever
                 // else the shared machine is doing, beside the latency that the machine's load inflates.
