@@ -180,7 +180,9 @@ public sealed class PeopleDirectory
             return self is null ? people.Where(_ => false) : people.Where(p => p.Id == self);
         }
 
-        return self is null ? people.Where(p => groups.Contains(p.GroupId)) : people.Where(p => groups.Contains(p.GroupId) || p.Id == self);
+        // When the groups reach the caller already (every Department or Division scope), "or this person" would only
+        // stop the database from answering from the (GroupId, LogonName) index alone.
+        return self is null || reach.SelfInGroups ? people.Where(p => groups.Contains(p.GroupId)) : people.Where(p => groups.Contains(p.GroupId) || p.Id == self);
     }
 
     private async Task<Person?> FindInReachAsync(AccessContext access, string personId, Operation operation, CancellationToken cancellationToken)

@@ -69,7 +69,7 @@ public sealed class AccessPolicy
             }
         }
 
-        return everyone || groups.Count > 0 || self is not null ? new Reach(everyone, groups, self) : Reach.Nobody;
+        return everyone || groups.Count > 0 || self is not null ? new Reach(everyone, groups, self, caller.GroupId) : Reach.Nobody;
     }
 
     /// <summary>May <paramref name="caller"/> perform <paramref name="operation"/> on <paramref name="target"/>?</summary>

@@ -9,11 +9,16 @@ public sealed class Reach
 {
     public static readonly Reach Nobody = new(false, new HashSet<string>(StringComparer.Ordinal), null);
 
-    public Reach(bool everyone, IReadOnlySet<string> groups, string? self)
+    /// <param name="everyone">Whether everyone is reached.</param>
+    /// <param name="groups">Ids of groups whose members are reached.</param>
+    /// <param name="self">The caller's person id, when they are reached.</param>
+    /// <param name="selfGroupId">The caller's group, so that a query can tell when <paramref name="groups"/> already reach them.</param>
+    public Reach(bool everyone, IReadOnlySet<string> groups, string? self, string? selfGroupId = null)
     {
         Everyone = everyone;
         Groups = groups;
         Self = self;
+        SelfInGroups = self is not null && selfGroupId is not null && groups.Contains(selfGroupId);
     }
 
     public bool Everyone { get; }
@@ -23,6 +28,13 @@ public sealed class Reach
 
     /// <summary>The caller's own person id, when a Self scope (or wider) reaches them.</summary>
     public string? Self { get; }
+
+    /// <summary>
+    /// Whether <see cref="Groups"/> already reach the caller (<see cref="Self"/>), as a Department or Division scope
+    /// always does: a query then filters on the groups alone, and the database can answer it from the group index
+    /// without a second "or this person" branch (docs/scopes.md#finding-people).
+    /// </summary>
+    public bool SelfInGroups { get; }
 
     public bool IsEmpty => !Everyone && Groups.Count == 0 && Self is null;
 

@@ -62,6 +62,22 @@ public class AccessPolicyTests
         Assert.False(TestOrg.Policy.ReachFor(caller, Operation.RecoverCertificatesToNewDevice).Covers(FinanceTarget));
     }
 
+    [Theory]
+    [InlineData(Scope.Department, true)]
+    [InlineData(Scope.Division, true)]
+    [InlineData(Scope.Self, false)]
+    public void ReachFor_GroupScopes_ReachTheCallerThroughTheirOwnGroup(Scope scope, bool selfInGroups)
+    {
+        // A query may drop its "or this person" branch only when the groups reach the caller already.
+        var caller = TestOrg.Caller("olivia", TestOrg.Finance, TestOrg.Grant(TestOrg.Role("viewer", Operation.ViewPerson), scope));
+
+        var reach = TestOrg.Policy.ReachFor(caller, Operation.ViewPerson);
+
+        Assert.Equal(caller.PersonId, reach.Self);
+        Assert.Equal(selfInGroups, reach.SelfInGroups);
+        Assert.True(reach.Covers(caller.AsTarget));
+    }
+
     [Fact]
     public void Sees_CardholderWithSelfScope_SeesOnlyThemselves()
     {

@@ -586,6 +586,8 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("LogonName")
                         .IsUnique();
 
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("LogonName"), new[] { "GroupId" });
+
                     b.HasIndex("SearchName");
 
                     b.HasIndex("GroupId", "LogonName");

@@ -579,7 +579,8 @@ namespace Keyward.Storage.Migrations.Sqlite
                         .IsUnique();
 
                     b.HasIndex("LogonName")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasAnnotation("Npgsql:IndexInclude", new[] { "GroupId" });
 
                     b.HasIndex("SearchName");
 
