@@ -590,7 +590,11 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("SearchName");
 
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("SearchName"), new[] { "GroupId", "LogonName" });
+
                     b.HasIndex("GroupId", "LogonName");
+
+                    b.HasIndex("GroupId", "SearchName");
 
                     b.ToTable("People", t =>
                         {

@@ -582,7 +582,8 @@ namespace Keyward.Storage.Migrations.Sqlite
                         .IsUnique()
                         .HasAnnotation("Npgsql:IndexInclude", new[] { "GroupId" });
 
-                    b.HasIndex("SearchName");
+                    b.HasIndex("SearchName")
+                        .HasAnnotation("Npgsql:IndexInclude", new[] { "GroupId", "LogonName" });
 
                     b.HasIndex("GroupId", "LogonName");
 
