@@ -22,6 +22,7 @@ internal sealed record ScaleOptions
           --skip-verify                skip the full audit-chain verification
           --verify-only                measure the full audit-chain verification alone (no queries, no recovery)
           --server-log FILE            also write the server's output to FILE
+          --warmup-seconds N           seconds of every query, unmeasured, before the first cell (default 30; 0 skips)
           --queries TEXT               measure only the queries whose name contains TEXT (e.g. "people: list")
           --scopes LIST                measure only these operator scopes, comma-separated (All,Division,Department,Self)
         """;
@@ -45,6 +46,8 @@ internal sealed record ScaleOptions
     public string? ServerLog { get; init; }
 
     public string? Queries { get; init; }
+
+    public int WarmupSeconds { get; init; } = 30;
 
     public IReadOnlyList<string>? Scopes { get; init; }
 
@@ -77,6 +80,7 @@ internal sealed record ScaleOptions
                 "--verify-only" => options with { VerifyOnly = true },
                 "--server-log" => options with { ServerLog = Next() },
                 "--queries" => options with { Queries = Next() },
+                "--warmup-seconds" => options with { WarmupSeconds = Number() },
                 "--scopes" => options with { Scopes = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 var unknown => throw new ArgumentException($"Unknown option '{unknown}'.\n\n{Usage}"),
             };

@@ -269,6 +269,13 @@ internal static class ScaleRun
                 new("audit: list, subject filter", r => $"/api/audit?subjectId={Someone(r)}"),
                 new("audit: verify 1,000 entries", r => r.Next(set.AuditEntries > 10_000 ? (int)(set.AuditEntries - 10_000) : 1) is var from ? $"/api/audit/verify?from={from}&to={from + 999}" : null),
             };
+            if (table.Count == 0 && options.WarmupSeconds > 0)
+            {
+                // The runtime recompiles the hot paths for tens of seconds after start (docs/performance.md, "End-to-end
+                // key recovery"): without this, the first cells measured carry the JIT, not the query.
+                output.WriteLine(await WarmUpAsync(client, queries, options, ct).ConfigureAwait(false));
+            }
+
             foreach (var query in queries.Where(q => options.Queries is null || q.Name.Contains(options.Queries, StringComparison.OrdinalIgnoreCase)))
             {
                 // CPU per request, of the server and of PostgreSQL (postmaster and backends): what a query costs whatever
@@ -326,6 +333,26 @@ internal static class ScaleRun
 
         var rate = options.RecoverySeconds > 0 && !options.VerifyOnly ? await RecoveryRateAsync(server.Address, options, "at scale", output, ct).ConfigureAwait(false) : double.NaN;
         return new ScaleResult(rate);
+    }
+
+    /// <summary>Sends every query in turn from <see cref="ScaleOptions.Clients"/> clients for the warm-up time; nothing is recorded.</summary>
+    private static async Task<string> WarmUpAsync(HttpClient client, IReadOnlyList<Query> queries, ScaleOptions options, CancellationToken ct)
+    {
+        var sent = 0;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(async worker =>
+        {
+            var random = new Random(worker * 31 + 5);
+            for (var i = worker; watch.Elapsed < TimeSpan.FromSeconds(options.WarmupSeconds); i++)
+            {
+                if (queries[i % queries.Count].Url(random) is { } path)
+                {
+                    using var response = await client.GetAsync(new Uri(path, UriKind.Relative), ct).ConfigureAwait(false);
+                    Interlocked.Increment(ref sent);
+                }
+            }
+        })).ConfigureAwait(false);
+        return string.Create(CultureInfo.InvariantCulture, $"Warmed up with {sent} requests in {watch.Elapsed.TotalSeconds:F0} s (load {LoadAverage()}).");
     }
 
     private static async Task<(Samples Samples, int Errors, int Total, int Sent)> LatencyAsync(HttpClient client, Func<Random, string?> url, ScaleOptions options, CancellationToken ct)
