@@ -104,7 +104,18 @@ internal static class RsaKeyFit
             return "not a DER PKCS#8 RSA private key";
         }
 
-        // Optional [0] attributes and (version 1) [1] public key are allowed, as the runtime's importer allows them.
+        // Optional [0] attributes and (version 1) [1] public key are allowed, as the runtime's importer allows them; nothing else.
+        if (info.HasData && info.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
+        {
+            info.ReadEncodedValue();
+        }
+
+        if (version == 1 && info.HasData && info.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 1)))
+        {
+            info.ReadEncodedValue();
+        }
+
+        info.ThrowIfNotEmpty();
         var rsa = new AsnReader(privateKey, AsnEncodingRules.DER);
         var fields = rsa.ReadSequence();
         rsa.ThrowIfNotEmpty();

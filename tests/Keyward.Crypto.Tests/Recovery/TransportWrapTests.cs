@@ -200,6 +200,20 @@ public sealed class TransportWrapTests
     }
 
     [Fact]
+    public void Wrap_Pkcs8WithAnUnknownFieldAfterTheKey_ThrowsKeyMismatch()
+    {
+        var certificateKey = Archive.Rsa[0];
+        using var rsa = RSA.Create();
+        rsa.ImportPkcs8PrivateKey(certificateKey.Pkcs8, out _);
+        var forged = Archive.Seal(Pkcs8Of(rsa.ExportParameters(true), extraField: true), certificateKey.Id, certificateKey.Certificate.RawData);
+        using var client = TransportKeyPair.Create();
+
+        var refused = Assert.Throws<KeyRecoveryException>(() => TransportWrap.Wrap(Archive.Protector, [forged], client.PublicKey));
+
+        Assert.Equal(RecoveryFailure.KeyMismatch, refused.Failure);
+    }
+
+    [Fact]
     public void Wrap_ManyKeysTwoOfThemWrong_NamesTheFirstWrongOneInOrder()
     {
         var first = Archive.Seal(Archive.Rsa[0].Pkcs8, Archive.Rsa[5].Id, Archive.Rsa[5].Certificate.RawData);
@@ -276,7 +290,7 @@ public sealed class TransportWrapTests
     }
 
     /// <summary>A PKCS#8 RSA key of whatever fields are given, without the runtime's consistency checks.</summary>
-    private static byte[] Pkcs8Of(RSAParameters key)
+    private static byte[] Pkcs8Of(RSAParameters key, bool extraField = false)
     {
         var rsa = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
         using (rsa.PushSequence())
@@ -299,6 +313,10 @@ public sealed class TransportWrapTests
             }
 
             pkcs8.WriteOctetString(rsa.Encode());
+            if (extraField)
+            {
+                pkcs8.WriteInteger(7);
+            }
         }
 
         return pkcs8.Encode();
