@@ -477,8 +477,9 @@ public sealed class Card : IDisposable
     {
         var matches = Pkcs11Errors.Run(
             () => publicKey.KeyType == CardKeyType.Rsa
-                ? publicKey.HasModulus(ReadBytes(key, CKA.CKA_MODULUS))
-                  && CertificateKey.Unsigned(ReadBytes(key, CKA.CKA_PUBLIC_EXPONENT)).AsSpan().SequenceEqual(publicKey.Exponent)
+                ? ObjectAttributes.ReadAllBytes(Session, key, CKA.CKA_MODULUS, CKA.CKA_PUBLIC_EXPONENT) is [var modulus, var exponent]
+                  && publicKey.HasModulus(modulus)
+                  && CertificateKey.Unsigned(exponent).AsSpan().SequenceEqual(publicKey.Exponent)
                 : ReadBytes(key, CKA.CKA_EC_PARAMS).AsSpan().SequenceEqual(publicKey.EcParameters) && SignsFor(key, certificate),
             $"checking the key of '{label}'");
         if (!matches)

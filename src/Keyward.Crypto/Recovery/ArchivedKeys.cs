@@ -80,6 +80,20 @@ internal static class ArchivedKeys
     }
 
     /// <summary>
+    /// Checks that <paramref name="pkcs8"/> is the private key of the certificate's RSA public key (read with
+    /// <see cref="RsaKeyFit.PublicKeyOf"/>) without making a key object: the modulus and exponent are the certificate's
+    /// and the key's primes multiply to the modulus (<see cref="RsaKeyFit"/>).
+    /// </summary>
+    /// <exception cref="KeyRecoveryException"><see cref="RecoveryFailure.KeyMismatch"/>.</exception>
+    public static void CheckFits((byte[] Modulus, byte[] Exponent) certificateKey, byte[] pkcs8, string certificateId)
+    {
+        if (RsaKeyFit.Refusal(pkcs8, certificateKey.Modulus, certificateKey.Exponent) is { } refusal)
+        {
+            throw new KeyRecoveryException(RecoveryFailure.KeyMismatch, $"The archived key of certificate '{certificateId}' is {refusal}.", certificateId);
+        }
+    }
+
+    /// <summary>
     /// Imports <paramref name="pkcs8"/> as a key of the certificate's algorithm — RSA; ECDSA, or ECDH for an EC
     /// certificate whose key usage is key agreement only — and checks that it is the certificate's private key. The caller disposes the result and still owns (and zeroes) the bytes.
     /// </summary>

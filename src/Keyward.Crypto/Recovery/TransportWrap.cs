@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Keyward.Crypto.Protection;
 
@@ -103,21 +104,54 @@ public static class TransportWrap
     /// Makes the transport key, has <paramref name="send"/> wrap it for the client (a package without keys), and wraps
     /// every key under it; the transport key is zeroed before this returns.
     /// </summary>
+    /// <remarks>
+    /// Each key is opened, checked and wrapped on its own, so the keys are shared out over the processor's cores: each
+    /// worker has its own wrapping context. A failure is reported for the first failing key in the given order, as a
+    /// sequential loop would; every PKCS#8 buffer is zeroed whatever happens.
+    /// </remarks>
     private static WrappedPackage WrapAll(IKeyProtector protector, IReadOnlyList<RecoverableKey> keys, Func<byte[], WrappedPackage> send)
     {
         var transportKey = RandomNumberGenerator.GetBytes(TransportKeySize);
         try
         {
             var package = send(transportKey);
-            using var aes = Aes.Create();
-            aes.Key = transportKey;
-            var wrapped = new List<WrappedKey>(keys.Count);
-            foreach (var key in keys)
+            var wrapped = new byte[keys.Count][];
+            var failures = new Exception?[keys.Count];
+            var workers = Math.Min(keys.Count, Environment.ProcessorCount);
+            if (workers <= 1)
             {
-                wrapped.Add(new WrappedKey(key.CertificateId, WrapOne(protector, key, aes)));
+                using var wrapper = new AesKeyWrapPadded(transportKey);
+                for (var i = 0; i < keys.Count; i++)
+                {
+                    wrapped[i] = WrapOne(protector, keys[i], wrapper);
+                }
+            }
+            else
+            {
+                // Each worker takes keys by a shared counter; one wrapping context per worker, never shared.
+                var next = -1;
+                Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
+                {
+                    using var wrapper = new AesKeyWrapPadded(transportKey);
+                    for (var i = Interlocked.Increment(ref next); i < keys.Count; i = Interlocked.Increment(ref next))
+                    {
+                        try
+                        {
+                            wrapped[i] = WrapOne(protector, keys[i], wrapper);
+                        }
+                        catch (Exception ex)
+                        {
+                            failures[i] = ex;
+                        }
+                    }
+                });
+                if (Array.Find(failures, f => f is not null) is { } first)
+                {
+                    ExceptionDispatchInfo.Capture(first).Throw();
+                }
             }
 
-            return package with { Keys = wrapped };
+            return package with { Keys = [.. keys.Select((key, i) => new WrappedKey(key.CertificateId, wrapped[i]))] };
         }
         finally
         {
@@ -138,18 +172,28 @@ public static class TransportWrap
         }
     }
 
-    private static byte[] WrapOne(IKeyProtector protector, RecoverableKey key, Aes transportKey)
+    private static byte[] WrapOne(IKeyProtector protector, RecoverableKey key, AesKeyWrapPadded transportKey)
     {
-        using var certificate = ArchivedKeys.LoadCertificate(key.CertificateDer, key.CertificateId);
+        // Only the check that the key is the certificate's (the client checks again after unwrapping): an RSA key by
+        // its fields, without a key object (RsaKeyFit); another key by importing it.
+        var rsa = RsaKeyFit.PublicKeyOf(key.CertificateDer);
+        using var certificate = rsa is null ? ArchivedKeys.LoadCertificate(key.CertificateDer, key.CertificateId) : null;
         var pkcs8 = ArchivedKeys.OpenEnvelope(protector, key);
         try
         {
-            using (ArchivedKeys.Import(certificate, pkcs8, key.CertificateId))
+            if (rsa is { } publicKey)
             {
-                // Only the check that the key is the certificate's: the client checks again after unwrapping.
+                ArchivedKeys.CheckFits(publicKey, pkcs8, key.CertificateId);
+            }
+            else
+            {
+                using (ArchivedKeys.Import(certificate!, pkcs8, key.CertificateId))
+                {
+                    // Only the check.
+                }
             }
 
-            return transportKey.EncryptKeyWrapPadded(pkcs8);
+            return transportKey.Wrap(pkcs8);
         }
         finally
         {

@@ -87,6 +87,20 @@ internal static class ObjectAttributes
         }
     }
 
+    /// <summary>Several attributes of one object in one <c>C_GetAttributeValue</c> exchange (a token may read the object anew for every call).</summary>
+    public static byte[][] ReadAllBytes(ISession session, IObjectHandle handle, params CKA[] types)
+    {
+        var attributes = session.GetAttributeValue(handle, [.. types]);
+        try
+        {
+            return [.. attributes.Select(a => a.GetValueAsByteArray() ?? [])];
+        }
+        finally
+        {
+            Dispose(attributes);
+        }
+    }
+
     public static string ReadString(ISession session, IObjectHandle handle, CKA type)
     {
         var attributes = session.GetAttributeValue(handle, [type]);

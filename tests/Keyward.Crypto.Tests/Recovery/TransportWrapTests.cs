@@ -150,6 +150,100 @@ public sealed class TransportWrapTests
     }
 
     [Fact]
+    public void Wrap_Pkcs8WithTheCertificatesModulusButAnotherKeysPrivateHalf_ThrowsKeyMismatch()
+    {
+        // The public fields are copied from the certificate; d, p, q and the CRT values are another key's.
+        var certificateKey = Archive.Rsa[0];
+        using var theirs = Archive.Rsa[0].Certificate.GetRSAPublicKey()!;
+        using var other = RSA.Create();
+        other.ImportPkcs8PrivateKey(Archive.Rsa[1].Pkcs8, out _);
+        var spliced = other.ExportParameters(true);
+        spliced.Modulus = theirs.ExportParameters(false).Modulus;
+        var forged = Archive.Seal(Pkcs8Of(spliced), certificateKey.Id, certificateKey.Certificate.RawData);
+        using var client = TransportKeyPair.Create();
+
+        var refused = Assert.Throws<KeyRecoveryException>(() => TransportWrap.Wrap(Archive.Protector, [forged], client.PublicKey));
+
+        Assert.Equal(RecoveryFailure.KeyMismatch, refused.Failure);
+        Assert.Equal(certificateKey.Id, refused.CertificateId);
+    }
+
+    [Fact]
+    public void Wrap_Pkcs8WhosePrimesAreOneAndTheModulus_ThrowsKeyMismatch()
+    {
+        var certificateKey = Archive.Rsa[0];
+        using var rsa = RSA.Create();
+        rsa.ImportPkcs8PrivateKey(certificateKey.Pkcs8, out _);
+        var trivial = rsa.ExportParameters(true);
+        using var client = TransportKeyPair.Create();
+        // The same encoder with the key's own fields gives a key that is accepted: the refusal below is the check's.
+        TransportWrap.Wrap(Archive.Protector, [Archive.Seal(Pkcs8Of(trivial), certificateKey.Id, certificateKey.Certificate.RawData)], client.PublicKey);
+        trivial.P = [1];
+        trivial.Q = trivial.Modulus;
+        var forged = Archive.Seal(Pkcs8Of(trivial), certificateKey.Id, certificateKey.Certificate.RawData);
+
+        var refused = Assert.Throws<KeyRecoveryException>(() => TransportWrap.Wrap(Archive.Protector, [forged], client.PublicKey));
+
+        Assert.Equal(RecoveryFailure.KeyMismatch, refused.Failure);
+    }
+
+    [Fact]
+    public void Wrap_Pkcs8WithATrailingByte_ThrowsKeyMismatch()
+    {
+        var certificateKey = Archive.Rsa[0];
+        var forged = Archive.Seal([.. certificateKey.Pkcs8, 0], certificateKey.Id, certificateKey.Certificate.RawData);
+        using var client = TransportKeyPair.Create();
+
+        var refused = Assert.Throws<KeyRecoveryException>(() => TransportWrap.Wrap(Archive.Protector, [forged], client.PublicKey));
+
+        Assert.Equal(RecoveryFailure.KeyMismatch, refused.Failure);
+    }
+
+    [Fact]
+    public void Wrap_Pkcs8WithAnUnknownFieldAfterTheKey_ThrowsKeyMismatch()
+    {
+        var certificateKey = Archive.Rsa[0];
+        using var rsa = RSA.Create();
+        rsa.ImportPkcs8PrivateKey(certificateKey.Pkcs8, out _);
+        var forged = Archive.Seal(Pkcs8Of(rsa.ExportParameters(true), extraField: true), certificateKey.Id, certificateKey.Certificate.RawData);
+        using var client = TransportKeyPair.Create();
+
+        var refused = Assert.Throws<KeyRecoveryException>(() => TransportWrap.Wrap(Archive.Protector, [forged], client.PublicKey));
+
+        Assert.Equal(RecoveryFailure.KeyMismatch, refused.Failure);
+    }
+
+    [Fact]
+    public void Wrap_ManyKeysTwoOfThemWrong_NamesTheFirstWrongOneInOrder()
+    {
+        var first = Archive.Seal(Archive.Rsa[0].Pkcs8, Archive.Rsa[5].Id, Archive.Rsa[5].Certificate.RawData);
+        var second = Archive.Seal(Archive.Rsa[0].Pkcs8, Archive.Rsa[8].Id, Archive.Rsa[8].Certificate.RawData);
+        var keys = Archive.RsaKeys(TestArchive.RsaKeyCount).Select(k => k.CertificateId == first.CertificateId ? first : k.CertificateId == second.CertificateId ? second : k).ToList();
+        using var client = TransportKeyPair.Create();
+
+        var refused = Assert.Throws<KeyRecoveryException>(() => TransportWrap.Wrap(Archive.Protector, keys, client.PublicKey));
+
+        Assert.Equal(RecoveryFailure.KeyMismatch, refused.Failure);
+        Assert.Equal(first.CertificateId, refused.CertificateId);
+    }
+
+    [Fact]
+    public void Wrap_TenKeys_EachUnwrapsToItsOwnCertificateInOrder()
+    {
+        var keys = Archive.RsaKeys(TestArchive.RsaKeyCount);
+        using var client = TransportKeyPair.Create();
+
+        var package = TransportWrap.Wrap(Archive.Protector, keys, client.PublicKey);
+
+        Assert.Equal(keys.Select(k => k.CertificateId), package.Keys.Select(k => k.CertificateId));
+        foreach (var key in keys)
+        {
+            using var certificate = client.Unwrap(package, key.CertificateId, key.CertificateDer);
+            Assert.True(certificate.HasPrivateKey);
+        }
+    }
+
+    [Fact]
     public void Create_PublicKey_IsAnRsa3072SubjectPublicKeyInfo()
     {
         using var client = TransportKeyPair.Create();
@@ -193,5 +287,38 @@ public sealed class TransportWrapTests
     public void Algorithm_NamesTheScheme()
     {
         Assert.Equal("RSA-OAEP-256+AES-KWP", TransportWrap.Algorithm);
+    }
+
+    /// <summary>A PKCS#8 RSA key of whatever fields are given, without the runtime's consistency checks.</summary>
+    private static byte[] Pkcs8Of(RSAParameters key, bool extraField = false)
+    {
+        var rsa = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (rsa.PushSequence())
+        {
+            rsa.WriteInteger(0);
+            foreach (var field in new[] { key.Modulus!, key.Exponent!, key.D!, key.P!, key.Q!, key.DP!, key.DQ!, key.InverseQ! })
+            {
+                rsa.WriteIntegerUnsigned(field);
+            }
+        }
+
+        var pkcs8 = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (pkcs8.PushSequence())
+        {
+            pkcs8.WriteInteger(0);
+            using (pkcs8.PushSequence())
+            {
+                pkcs8.WriteObjectIdentifier("1.2.840.113549.1.1.1");
+                pkcs8.WriteNull();
+            }
+
+            pkcs8.WriteOctetString(rsa.Encode());
+            if (extraField)
+            {
+                pkcs8.WriteInteger(7);
+            }
+        }
+
+        return pkcs8.Encode();
     }
 }
