@@ -104,6 +104,10 @@ internal sealed class EfKeywardStore : IKeywardStore
     public Task<T?> FirstOrDefaultAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
         EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(query, cancellationToken);
 
+    public Task<List<T>> ReadOnlyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken)
+        where T : class =>
+        EntityFrameworkQueryableExtensions.ToListAsync(RelationalQueryableExtensions.AsSplitQuery(EntityFrameworkQueryableExtensions.AsNoTracking(query)), cancellationToken);
+
     public Task<int> CountAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
         EntityFrameworkQueryableExtensions.CountAsync(query, cancellationToken);
 

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
 
 namespace Keyward.Storage;
 
@@ -27,7 +28,7 @@ public static class StorageServiceCollectionExtensions
                 services.AddSingleton(_ => WriteGate.ForSqlite());
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContextPool<KeywardDbContext, PostgresKeywardDbContext>(o => o.UseNpgsql(connectionString, n => n.UseParameterizedCollectionMode(CollectionsAsOneParameter)).ConfigureWarnings(FailuresAtDebug));
+                services.AddDbContextPool<KeywardDbContext, PostgresKeywardDbContext>(o => o.UseNpgsql(WithoutParallelPlans(connectionString), n => n.UseParameterizedCollectionMode(CollectionsAsOneParameter)).ConfigureWarnings(FailuresAtDebug));
                 services.AddSingleton(_ => WriteGate.None());
                 break;
             default:
@@ -63,6 +64,27 @@ public static class StorageServiceCollectionExtensions
         (CoreEventId.QueryIterationFailed, LogLevel.Debug),
         (CoreEventId.SaveChangesFailed, LogLevel.Debug),
         (CoreEventId.OptimisticConcurrencyException, LogLevel.Debug));
+
+    /// <summary>
+    /// Keyward's sessions on PostgreSQL plan without parallel workers (<c>max_parallel_workers_per_gather=0</c>), unless
+    /// the connection string's <c>Options</c> set that itself. Every query of a call is small and many calls run at
+    /// once: a parallel plan starts worker processes for one query and spends several times the CPU of the serial plan
+    /// it replaces — the review queue's capped count of a Division took 89 ms of PostgreSQL CPU per page with two
+    /// workers at 1,000,000 people (docs/performance.md, "Request lists and the review queue").
+    /// </summary>
+    private static string WithoutParallelPlans(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Options?.Contains("max_parallel_workers_per_gather", StringComparison.Ordinal) == true)
+        {
+            return connectionString;
+        }
+
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options)
+            ? "-c max_parallel_workers_per_gather=0"
+            : $"{builder.Options} -c max_parallel_workers_per_gather=0";
+        return builder.ConnectionString;
+    }
 
     /// <summary>The effective connection string: SQLite defaults to <c>keyward.db</c> in the data folder.</summary>
     public static string ConnectionStringFor(StorageOptions options, string dataDirectory)

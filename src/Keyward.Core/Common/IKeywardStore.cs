@@ -69,6 +69,14 @@ public interface IKeywardStore
 
     Task<T?> FirstOrDefaultAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads records to show them, not to change them: this unit of work does not track them (a change made to one is
+    /// never saved, and saving costs nothing for them), and their child collections come in one narrow query each
+    /// instead of one join that repeats the parent for every child. For pages of records with collections.
+    /// </summary>
+    Task<List<T>> ReadOnlyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken)
+        where T : class;
+
     Task<int> CountAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);
 
     Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);

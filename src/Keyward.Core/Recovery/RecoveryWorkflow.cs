@@ -27,6 +27,9 @@ public sealed partial class RecoveryWorkflow
     /// <summary>The audit action of every release of archived keys (docs/recovery.md, "Releases").</summary>
     public const string ReleaseAction = "recovery.release";
 
+    // A reach of at most this many groups is "narrow": its people are few enough to find their requests from them.
+    private const int NarrowReach = 8;
+
     // A transition that loses a race is re-read and re-decided; each retry follows someone else's success.
     private const int MaxAttempts = 16;
 
@@ -193,36 +196,64 @@ public sealed partial class RecoveryWorkflow
 
         // The requests for the caller, which they may view one by one (GetAsync), are in their list too: "my requests".
         var forMe = access.ReachFor(Operation.ViewRequest).Covers(self, access.Caller.GroupId);
-        IQueryable<RecoveryRequest> query;
-        if (reach.Everyone)
+        IQueryable<RecoveryRequest> Filtered(IQueryable<RecoveryRequest> requests)
         {
-            // Every request has a target, and everyone is reached.
-            query = _store.Requests;
+            if (filter.Status is { } status)
+            {
+                requests = requests.Where(r => r.Status == status);
+            }
+
+            return string.IsNullOrWhiteSpace(filter.TargetId) ? requests : requests.Where(r => r.TargetId == filter.TargetId);
         }
-        else if (reach.Groups.Count == 0)
+
+        List<string> ids;
+        (int Total, bool Capped) counted;
+        if (reach.Groups.Count is > 0 and <= NarrowReach && !reach.Everyone)
         {
-            // No group reached: tests on the request's own columns, each on an index, not a search through people.
-            var reached = reach.Self;
-            query = _store.Requests.Where(r => r.TargetId == reached || r.RequestedById == self || (forMe && r.TargetId == self));
+            // A few groups (a Department): their people are few, so each part is found from its own index — the people's
+            // requests through Requests (TargetId, CreatedAt), the caller's through (RequestedById) and (TargetId) — and
+            // only the matches are sorted. One predicate with OR would test every request in the table for a handful.
+            var targets = PeopleDirectory.Within(_store.People, reach).Select(p => p.Id);
+            var keys = Filtered(_store.Requests.Where(r => targets.Contains(r.TargetId))).Select(r => new { r.Id, r.CreatedAt })
+                .Union(Filtered(_store.Requests.Where(r => r.RequestedById == self)).Select(r => new { r.Id, r.CreatedAt }));
+            if (forMe)
+            {
+                keys = keys.Union(Filtered(_store.Requests.Where(r => r.TargetId == self)).Select(r => new { r.Id, r.CreatedAt }));
+            }
+
+            ids = await _store.ToListAsync(keys.OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).Skip(page.Skip).Take(page.Size).Select(k => k.Id), cancellationToken).ConfigureAwait(false);
+            counted = await _store.TotalAsync(keys, page, ids.Count, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            var targets = PeopleDirectory.Within(_store.People, reach);
-            query = _store.Requests.Where(r => targets.Any(p => p.Id == r.TargetId) || r.RequestedById == self || (forMe && r.TargetId == self));
-        }
-        if (filter.Status is { } status)
-        {
-            query = query.Where(r => r.Status == status);
+            IQueryable<RecoveryRequest> query;
+            if (reach.Everyone)
+            {
+                // Every request has a target, and everyone is reached.
+                query = _store.Requests;
+            }
+            else if (reach.Groups.Count == 0)
+            {
+                // No group reached: tests on the request's own columns, each on an index, not a search through people.
+                var reached = reach.Self;
+                query = _store.Requests.Where(r => r.TargetId == reached || r.RequestedById == self || (forMe && r.TargetId == self));
+            }
+            else
+            {
+                // Many groups (a Division): read newest first and test each request's target, which stops after a page
+                // (or the count's limit) of matches.
+                var targets = PeopleDirectory.Within(_store.People, reach);
+                query = _store.Requests.Where(r => targets.Any(p => p.Id == r.TargetId) || r.RequestedById == self || (forMe && r.TargetId == self));
+            }
+
+            query = Filtered(query);
+            ids = await _store.ToListAsync(query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Skip(page.Skip).Take(page.Size).Select(r => r.Id), cancellationToken).ConfigureAwait(false);
+            counted = await _store.TotalAsync(query, page, ids.Count, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!string.IsNullOrWhiteSpace(filter.TargetId))
-        {
-            query = query.Where(r => r.TargetId == filter.TargetId);
-        }
-
-        var rows = await _store.ToListAsync(query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Skip(page.Skip).Take(page.Size), cancellationToken).ConfigureAwait(false);
-        var (total, capped) = await _store.TotalAsync(query, page, rows.Count, cancellationToken).ConfigureAwait(false);
-        return new Page<RequestView>(await ViewsAsync(access, rows, cancellationToken).ConfigureAwait(false), page.Page, page.Size, total, capped);
+        // The page's rows are read by their ids: the scope's predicate and the order were asked once, of narrow keys.
+        var rows = await PageRowsAsync(ids, cancellationToken).ConfigureAwait(false);
+        return new Page<RequestView>(await ViewsAsync(access, rows, cancellationToken).ConfigureAwait(false), page.Page, page.Size, counted.Total, counted.Capped);
     }
 
     private async Task<Page<RequestView>> ReviewQueueAsync(AccessContext access, RequestFilter filter, PageRequest page, CancellationToken cancellationToken)
@@ -233,7 +264,7 @@ public sealed partial class RecoveryWorkflow
         // enabled target, and — per credential profile — the reach of the caller's ValidateRequest assignments whose
         // role is on that profile's Can validate list (the same assignment must satisfy both, as Decide asks).
         var me = access.Caller.PersonId;
-        var profiles = await _store.ToListAsync(_store.CredentialProfiles, cancellationToken).ConfigureAwait(false);
+        var profiles = await _store.ReadOnlyAsync(_store.CredentialProfiles, cancellationToken).ConfigureAwait(false);
         Expression<Func<RecoveryRequest, bool>>? validatable = null;
         foreach (var byReach in profiles
                      .Select(p => (p.Id, Reach: access.Policy.ReachFor(access.Caller, Operation.ValidateRequest, p)))
@@ -241,8 +272,13 @@ public sealed partial class RecoveryWorkflow
                      .GroupBy(p => $"{p.Reach.Everyone}|{p.Reach.Self}|{string.Join(',', p.Reach.Groups.Order(StringComparer.Ordinal))}", StringComparer.Ordinal))
         {
             var profileIds = byReach.Select(p => p.Id).ToList();
-            var targets = PeopleDirectory.Within(_store.People, byReach.First().Reach).Where(p => p.Enabled);
-            Expression<Func<RecoveryRequest, bool>> part = r => profileIds.Contains(r.CredentialProfileId) && targets.Any(p => p.Id == r.TargetId);
+            var reach = byReach.First().Reach;
+            var targets = PeopleDirectory.Within(_store.People, reach);
+
+            // Every request has a target, so a reach of everyone asks nothing of People here.
+            Expression<Func<RecoveryRequest, bool>> part = reach.Everyone
+                ? r => profileIds.Contains(r.CredentialProfileId)
+                : r => profileIds.Contains(r.CredentialProfileId) && targets.Any(p => p.Id == r.TargetId);
             validatable = validatable is null
                 ? part
                 : Expression.Lambda<Func<RecoveryRequest, bool>>(Expression.OrElse(validatable.Body, Expression.Invoke(part, validatable.Parameters[0])), validatable.Parameters);
@@ -253,24 +289,28 @@ public sealed partial class RecoveryWorkflow
             return new Page<RequestView>([], page.Page, page.Size, 0);
         }
 
-        var query = _store.Requests.Where(validatable).Where(r => r.Status == RequestStatus.AwaitingValidation && r.RequestedById != me && r.TargetId != me && !r.Approvals.Any(a => a.ApproverId == me));
+        // "An enabled target" as "no disabled person is its target": a probe of the small index of disabled people.
+        var disabled = _store.People.Where(p => !p.Enabled);
+        var query = _store.Requests.Where(validatable).Where(r => r.Status == RequestStatus.AwaitingValidation && r.RequestedById != me && r.TargetId != me
+                                                                  && !r.Approvals.Any(a => a.ApproverId == me) && !disabled.Any(p => p.Id == r.TargetId));
         if (!string.IsNullOrWhiteSpace(filter.TargetId))
         {
             query = query.Where(r => r.TargetId == filter.TargetId);
         }
 
-        var rows = await _store.ToListAsync(query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Skip(page.Skip).Take(page.Size), cancellationToken).ConfigureAwait(false);
-        var (total, capped) = await _store.TotalAsync(query, page, rows.Count, cancellationToken).ConfigureAwait(false);
+        var ids = await _store.ToListAsync(query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Skip(page.Skip).Take(page.Size).Select(r => r.Id), cancellationToken).ConfigureAwait(false);
+        var (total, capped) = await _store.TotalAsync(query, page, ids.Count, cancellationToken).ConfigureAwait(false);
+        var rows = await PageRowsAsync(ids, cancellationToken).ConfigureAwait(false);
 
         // The whole rule once more on the page, as approve decides it: the SQL above narrows, this decides.
         var byId = profiles.ToDictionary(p => p.Id, StringComparer.Ordinal);
-        var people = await PeopleAsync(rows.Select(r => r.TargetId), cancellationToken).ConfigureAwait(false);
+        var people = await PeopleOfAsync(rows, cancellationToken).ConfigureAwait(false);
         var mine = rows
             .Where(r => people.TryGetValue(r.TargetId, out var target)
                         && byId.TryGetValue(r.CredentialProfileId, out var profile)
                         && RequestActions.For(access, r, target, profile, Now, _collection.RecollectWindow).Approve)
             .ToList();
-        return new Page<RequestView>(await ViewsAsync(access, mine, cancellationToken).ConfigureAwait(false), page.Page, page.Size, total, capped);
+        return new Page<RequestView>(await ViewsAsync(access, mine, cancellationToken, byId, people).ConfigureAwait(false), page.Page, page.Size, total, capped);
     }
 
     private async Task<Result<RequestView>> ValidateAsync(AccessContext access, string requestId, bool approve, string? notes, Channel channel, CancellationToken cancellationToken)
@@ -516,25 +556,58 @@ public sealed partial class RecoveryWorkflow
             ? null
             : await _store.FirstOrDefaultAsync(_store.CredentialProfiles.Where(p => p.Id == idOrName || p.Name == idOrName), cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// The requests of a page whose ids (in page order) were found first: read to be shown, untracked, each child collection
+    /// in a narrow query by the page's ids — the scope's filter and the order are asked once, of the narrow ids query.
+    /// </summary>
+    private async Task<List<RecoveryRequest>> PageRowsAsync(List<string> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var rows = (await _store.ReadOnlyAsync(_store.Requests.Where(r => ids.Contains(r.Id)), cancellationToken).ConfigureAwait(false))
+            .ToDictionary(r => r.Id, StringComparer.Ordinal);
+
+        // A request that left the page's filter between the two reads (a status changed) is still shown as it now is.
+        return ids.Select(id => rows.GetValueOrDefault(id)).OfType<RecoveryRequest>().ToList();
+    }
+
     private async Task<Dictionary<string, CredentialProfile>> ProfilesAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
     {
         var wanted = ids.Distinct(StringComparer.Ordinal).ToList();
-        var profiles = await _store.ToListAsync(_store.CredentialProfiles.Where(p => wanted.Contains(p.Id)), cancellationToken).ConfigureAwait(false);
+        var profiles = await _store.ReadOnlyAsync(_store.CredentialProfiles.Where(p => wanted.Contains(p.Id)), cancellationToken).ConfigureAwait(false);
         return profiles.ToDictionary(p => p.Id, StringComparer.Ordinal);
     }
 
-    private async Task<Dictionary<string, Person>> PeopleAsync(IEnumerable<string?> ids, CancellationToken cancellationToken)
+    /// <summary>Everyone a view of <paramref name="requests"/> names: targets, requesters, approvers and the actors of their history.</summary>
+    private async Task<Dictionary<string, Person>> PeopleOfAsync(IReadOnlyList<RecoveryRequest> requests, CancellationToken cancellationToken)
     {
-        var wanted = ids.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        var people = await _store.ToListAsync(_store.People.Where(p => wanted.Contains(p.Id)), cancellationToken).ConfigureAwait(false);
+        var wanted = requests.SelectMany(r => new[] { r.TargetId, r.RequestedById }
+                .Concat(r.Approvals.Select(a => a.ApproverId))
+                .Concat(r.History.Select(h => h.ActorId)))
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        var people = await _store.ReadOnlyAsync(_store.People.Where(p => wanted.Contains(p.Id)), cancellationToken).ConfigureAwait(false);
         return people.ToDictionary(p => p.Id, StringComparer.Ordinal);
     }
 
     private async Task<RequestView> ViewAsync(AccessContext access, RecoveryRequest request, CredentialProfile? profile, CancellationToken cancellationToken) =>
-        (await ViewsAsync(access, [request], cancellationToken, profile).ConfigureAwait(false))[0];
+        (await ViewsAsync(access, [request], cancellationToken, profile is null ? null : new Dictionary<string, CredentialProfile>(StringComparer.Ordinal) { [profile.Id] = profile }).ConfigureAwait(false))[0];
 
-    /// <summary>The requests as the caller sees them: each with how it is collected and what the caller may do with it now.</summary>
-    private async Task<IReadOnlyList<RequestView>> ViewsAsync(AccessContext access, IReadOnlyList<RecoveryRequest> requests, CancellationToken cancellationToken, CredentialProfile? known = null)
+    /// <summary>
+    /// The requests as the caller sees them: each with how it is collected and what the caller may do with it now.
+    /// <paramref name="knownProfiles"/> and <paramref name="knownPeople"/>, when given, are what the caller read already
+    /// (and must hold every profile, every person the views name); otherwise they are read here.
+    /// </summary>
+    private async Task<IReadOnlyList<RequestView>> ViewsAsync(
+        AccessContext access,
+        IReadOnlyList<RecoveryRequest> requests,
+        CancellationToken cancellationToken,
+        Dictionary<string, CredentialProfile>? knownProfiles = null,
+        Dictionary<string, Person>? knownPeople = null)
     {
         var certificateIds = requests.SelectMany(r => r.Certificates.Select(c => c.CertificateId)).Distinct(StringComparer.Ordinal).ToList();
         // Only the columns a view shows (no DER, nothing tracked); the status as of now is decided below.
@@ -544,14 +617,10 @@ public sealed partial class RecoveryWorkflow
                     .Select(c => new RequestCertificateView(c.Id, c.SerialNumber, c.Subject, c.Status, c.NotBefore, c.NotAfter, c.ArchivedKeyId != null, c.Thumbprint)),
                 cancellationToken).ConfigureAwait(false))
             .ToDictionary(c => c.Id, c => c with { Status = Certificate.StatusAt(c.Status, c.NotAfter, now) }, StringComparer.Ordinal);
-        var people = await PeopleAsync(
-            requests.SelectMany(r => new[] { r.TargetId, r.RequestedById }
-                .Concat(r.Approvals.Select(a => a.ApproverId))
-                .Concat(r.History.Select(h => h.ActorId))),
-            cancellationToken).ConfigureAwait(false);
-        var removals = await RemovalsAsync(requests, cancellationToken).ConfigureAwait(false);
-        var profiles = known is not null && requests.All(r => r.CredentialProfileId == known.Id)
-            ? new Dictionary<string, CredentialProfile>(StringComparer.Ordinal) { [known.Id] = known }
+        var people = knownPeople ?? await PeopleOfAsync(requests, cancellationToken).ConfigureAwait(false);
+        var removals = await RemovalsAsync(requests, now, cancellationToken).ConfigureAwait(false);
+        var profiles = knownProfiles is not null && requests.All(r => knownProfiles.ContainsKey(r.CredentialProfileId))
+            ? knownProfiles
             : await ProfilesAsync(requests.Select(r => r.CredentialProfileId), cancellationToken).ConfigureAwait(false);
         string? Name(string? id) => id is not null && people.TryGetValue(id, out var p) ? p.LogonName : null;
         RequestActions Actions(RecoveryRequest r, CredentialProfile? profile) =>
@@ -570,7 +639,7 @@ public sealed partial class RecoveryWorkflow
                         ? cert
                         : new RequestCertificateView(c.CertificateId, string.Empty, string.Empty, CertificateStatus.Issued, default, default, false, string.Empty))
                     .ToList(),
-                removals.TryGetValue(r.Id, out var removes) ? removes.Select(c => CertificateView(c, now)).ToList() : [],
+                removals.TryGetValue(r.Id, out var removes) ? removes : [],
                 r.RequestedById,
                 Name(r.RequestedById),
                 r.ApprovalsRequired,
@@ -588,7 +657,7 @@ public sealed partial class RecoveryWorkflow
     /// For each outstanding device update of <paramref name="requests"/>: the certificates with archived keys on its card
     /// that it does not recover, which collecting it removes from the card (docs/recovery.md#cards).
     /// </summary>
-    private async Task<Dictionary<string, List<Certificate>>> RemovalsAsync(IReadOnlyList<RecoveryRequest> requests, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, List<RequestCertificateView>>> RemovalsAsync(IReadOnlyList<RecoveryRequest> requests, DateTime now, CancellationToken cancellationToken)
     {
         var updates = requests.Where(r => r.Kind == RequestKind.DeviceUpdate && !r.IsFinal && r.DeviceId is not null).ToList();
         if (updates.Count == 0)
@@ -596,16 +665,20 @@ public sealed partial class RecoveryWorkflow
             return [];
         }
 
+        // Only the columns a view shows (no DER, nothing tracked), as for the certificates a request recovers.
         var deviceIds = updates.Select(r => r.DeviceId!).Distinct(StringComparer.Ordinal).ToList();
-        var onCards = await _store.ToListAsync(_store.Certificates.Where(c => c.DeviceId != null && deviceIds.Contains(c.DeviceId) && c.ArchivedKeyId != null), cancellationToken).ConfigureAwait(false);
+        var onCards = await _store.ToListAsync(
+                _store.Certificates.Where(c => c.DeviceId != null && deviceIds.Contains(c.DeviceId) && c.ArchivedKeyId != null)
+                    .Select(c => new { c.DeviceId, View = new RequestCertificateView(c.Id, c.SerialNumber, c.Subject, c.Status, c.NotBefore, c.NotAfter, true, c.Thumbprint) }),
+                cancellationToken).ConfigureAwait(false);
         return updates.ToDictionary(
             r => r.Id,
-            r => onCards.Where(c => c.DeviceId == r.DeviceId && r.Certificates.All(k => k.CertificateId != c.Id)).OrderBy(c => c.NotBefore).ToList(),
+            r => onCards.Where(c => c.DeviceId == r.DeviceId && r.Certificates.All(k => k.CertificateId != c.View.Id))
+                .Select(c => c.View with { Status = Certificate.StatusAt(c.View.Status, c.View.NotAfter, now) })
+                .OrderBy(c => c.NotBefore)
+                .ToList(),
             StringComparer.Ordinal);
     }
-
-    private static RequestCertificateView CertificateView(Certificate c, DateTime now) =>
-        new(c.Id, c.SerialNumber, c.Subject, c.StatusAt(now), c.NotBefore, c.NotAfter, c.Archived, c.Thumbprint);
 
     private Task AuditAsync(AccessContext access, string action, RecoveryRequest request, string details, Channel channel, CancellationToken cancellationToken) =>
         _audit.AppendAsync(new AuditEntry(access.Caller.PersonId, access.Caller.LogonName, action, AuditOutcome.Succeeded, channel, details, SubjectId: request.TargetId, TargetId: request.Id), cancellationToken);

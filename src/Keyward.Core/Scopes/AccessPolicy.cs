@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using Keyward.Profiles;
 
 namespace Keyward.Scopes;
@@ -17,6 +20,11 @@ public sealed class AccessPolicy
 {
     private readonly GroupTree _groups;
 
+    // Each caller's reaches, by operation and profile role list: a Division's reach is a set of hundreds of groups, and a
+    // page of requests asks Decide several times per row. A caller and the tree are immutable snapshots (both are
+    // replaced when the access epoch moves), so a reach, once worked out, stays right for as long as both live.
+    private readonly ConditionalWeakTable<Caller, ConcurrentDictionary<string, Reach>> _reaches = new();
+
     public AccessPolicy(GroupTree groups) => _groups = groups;
 
     public GroupTree Groups => _groups;
@@ -26,7 +34,9 @@ public sealed class AccessPolicy
     {
         ArgumentNullException.ThrowIfNull(caller);
         var list = profile is null ? null : RoleListFor(profile, operation);
-        return ReachOf(caller, g => g.Role.Grants(operation) && (list is null || list.Contains(g.Role.Id)), operation.IsSelfService());
+        var key = list is null ? ((int)operation).ToString(CultureInfo.InvariantCulture) : $"{(int)operation}|{string.Join('|', list)}";
+        return _reaches.GetValue(caller, _ => new ConcurrentDictionary<string, Reach>(StringComparer.Ordinal))
+            .GetOrAdd(key, _ => ReachOf(caller, g => g.Role.Grants(operation) && (list is null || list.Contains(g.Role.Id)), operation.IsSelfService()));
     }
 
     /// <summary>The union of the reach of the caller's assignments that <paramref name="counts"/> selects.</summary>

@@ -51,6 +51,10 @@ internal sealed class PersonConfiguration : IEntityTypeConfiguration<Person>
 
         // A group's people in list order (a Department scope, a group filter): read in order, no sort.
         builder.HasIndex(p => new { p.GroupId, p.LogonName });
+
+        // The few disabled people: "is this request's target enabled?" (the review queue) is a probe of this small index
+        // for each request, not of the table. The filter reads the same on SQLite and PostgreSQL.
+        builder.HasIndex(p => p.Id, "IX_People_Disabled").HasFilter("NOT \"Enabled\"");
         builder.HasOne<Group>().WithMany().HasForeignKey(p => p.GroupId).OnDelete(DeleteBehavior.Restrict);
         builder.HasMany(p => p.Assignments).WithOne().HasForeignKey(a => a.PersonId).OnDelete(DeleteBehavior.Cascade);
         builder.Navigation(p => p.Assignments).HasField("_assignments").UsePropertyAccessMode(PropertyAccessMode.Field).AutoInclude();

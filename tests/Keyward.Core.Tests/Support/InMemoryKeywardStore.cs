@@ -100,6 +100,9 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
 
     public Task<T?> FirstOrDefaultAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.FirstOrDefault());
 
+    public Task<List<T>> ReadOnlyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken)
+        where T : class => Task.FromResult(query.ToList());
+
     public Task<int> CountAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.Count());
 
     public Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.Any());

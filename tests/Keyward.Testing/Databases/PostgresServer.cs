@@ -123,10 +123,8 @@ public sealed class PostgresServer : ITestDatabaseSource, IAsyncLifetime
         var options = new StorageOptions { Provider = DatabaseProvider.Postgres, ConnectionString = connectionString };
         return new TestDatabase(options, Path.GetTempPath(), async () =>
         {
-            await using (var connection = new NpgsqlConnection(connectionString))
-            {
-                NpgsqlConnection.ClearPool(connection);
-            }
+            // The storage layer's own connection string (with its session options) has a pool of its own: clear them all.
+            NpgsqlConnection.ClearAllPools();
 
             // A private server is thrown away whole; only a borrowed one is tidied database by database.
             if (!_ownServer)
@@ -145,9 +143,9 @@ public sealed class PostgresServer : ITestDatabaseSource, IAsyncLifetime
         var connectionString = ConnectionStringFor(name);
         await TestDatabase.MigrateAsync(new StorageOptions { Provider = DatabaseProvider.Postgres, ConnectionString = connectionString }, Path.GetTempPath(), cancellationToken).ConfigureAwait(false);
 
-        // CREATE DATABASE … TEMPLATE refuses while anyone is connected to the template.
-        await using var connection = new NpgsqlConnection(connectionString);
-        NpgsqlConnection.ClearPool(connection);
+        // CREATE DATABASE … TEMPLATE refuses while anyone is connected to the template. The storage layer connects with
+        // a connection string of its own (it adds session options), so every pool is cleared, not only this string's.
+        NpgsqlConnection.ClearAllPools();
     }
 
     private string ConnectionStringFor(string database) =>

@@ -595,6 +595,8 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("GroupId", "LogonName");
 
                     b.HasIndex("GroupId", "SearchName");
+                    b.HasIndex(new[] { "Id" }, "IX_People_Disabled")
+                        .HasFilter("NOT \"Enabled\"");
 
                     b.ToTable("People", t =>
                         {
@@ -1297,6 +1299,8 @@ namespace Keyward.Storage.Migrations.Postgres
                                 .HasColumnType("character varying(2000)");
 
                             b1.HasKey("RequestId", "ApproverId");
+
+                            b1.HasIndex("ApproverId", "RequestId");
 
                             b1.ToTable("RequestApprovals", (string)null);
 

@@ -587,6 +587,9 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("GroupId", "LogonName");
 
+                    b.HasIndex(new[] { "Id" }, "IX_People_Disabled")
+                        .HasFilter("NOT \"Enabled\"");
+
                     b.ToTable("People", t =>
                         {
                             t.HasTrigger("AccessEpoch")
@@ -1288,6 +1291,8 @@ namespace Keyward.Storage.Migrations.Sqlite
                                 .HasColumnType("TEXT");
 
                             b1.HasKey("RequestId", "ApproverId");
+
+                            b1.HasIndex("ApproverId", "RequestId");
 
                             b1.ToTable("RequestApprovals", (string)null);
 
