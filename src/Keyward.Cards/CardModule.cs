@@ -129,6 +129,6 @@ public sealed class CardModule : IDisposable
 
     private List<(ISlot Slot, TokenDescription Token)> Present() =>
         Pkcs11Errors.Run(
-            () => _module.Library.GetSlotList(SlotsType.WithTokenPresent).Select(s => (s, TokenDescription.From(s.GetTokenInfo()))).ToList(),
+            () => _module.PresentTokens(out _).Select(t => (t.Slot, TokenDescription.From(t.Info))).ToList(),
             "listing the tokens");
 }

@@ -56,6 +56,30 @@ internal sealed class Pkcs11Module
         }
     }
 
+    /// <summary>
+    /// The tokens present now, with their information. A token that goes away between the slot list and the question
+    /// about it (a card pulled, a token folder deleted) answers an error instead of its information; it is left out and
+    /// counted in <paramref name="unreadable"/>, so that one vanishing token does not fail the search for another.
+    /// </summary>
+    public IReadOnlyList<(ISlot Slot, ITokenInfo Info)> PresentTokens(out int unreadable)
+    {
+        var tokens = new List<(ISlot, ITokenInfo)>();
+        unreadable = 0;
+        foreach (var slot in Library.GetSlotList(SlotsType.WithTokenPresent))
+        {
+            try
+            {
+                tokens.Add((slot, slot.GetTokenInfo()));
+            }
+            catch (Pkcs11Exception e) when (e.RV is CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_DEVICE_REMOVED or CKR.CKR_SLOT_ID_INVALID or CKR.CKR_DEVICE_ERROR or CKR.CKR_GENERAL_ERROR)
+            {
+                unreadable++;
+            }
+        }
+
+        return tokens;
+    }
+
     /// <summary>Gives back one reference; the last one finalises and unloads the module.</summary>
     public void Release()
     {

@@ -316,8 +316,8 @@ public sealed class Pkcs11KeyProtector : IKeyProtector
 
     private static ISlot FindSlot(Pkcs11Module module, string tokenLabel)
     {
-        var slots = module.Library.GetSlotList(SlotsType.WithTokenPresent)
-            .Select(slot => (Slot: slot, Label: slot.GetTokenInfo().Label.TrimEnd()))
+        var slots = module.PresentTokens(out var unreadable)
+            .Select(token => (token.Slot, Label: token.Info.Label.TrimEnd()))
             .ToList();
         var matching = slots.Where(s => s.Label == tokenLabel).ToList();
         return matching.Count switch
@@ -325,7 +325,9 @@ public sealed class Pkcs11KeyProtector : IKeyProtector
             1 => matching[0].Slot,
             0 => throw new KeyArchiveException(
                 KeyArchiveFailure.ProtectorRefused,
-                $"No token labelled '{tokenLabel}' in {module.Path} (tokens present: {string.Join(", ", slots.Select(s => $"'{s.Label}'"))}). A token initialised after the module was loaded is seen after a restart."),
+                $"No token labelled '{tokenLabel}' in {module.Path} (tokens present: {string.Join(", ", slots.Select(s => $"'{s.Label}'"))}"
+                + (unreadable > 0 ? $"; {unreadable} more could not be read" : string.Empty)
+                + "). A token initialised after the module was loaded is seen after a restart."),
             _ => throw new KeyArchiveException(KeyArchiveFailure.ProtectorRefused, $"{matching.Count} tokens are labelled '{tokenLabel}' in {module.Path}; labels must be unique."),
         };
     }

@@ -26,6 +26,22 @@ public sealed class Pkcs11KeyProtectorTests(SoftHsmFixture hsm) : IClassFixture<
     }
 
     [Fact]
+    public void Open_AnotherTokenDeletedWhileTheModuleIsLoaded_FindsItsOwnToken()
+    {
+        // The module lists slots once it is loaded; a token deleted since then answers C_GetTokenInfo with an error.
+        // Looking for one token must not fail because another went away (a card pulled, a test's token removed).
+        var modulePath = hsm.NewProcessModulePath();
+        var doomed = SoftHsmFixture.InitToken();
+        using var first = Pkcs11KeyProtector.Open(hsm.Options(SoftHsmFixture.NewPrefix(), modulePath: modulePath));
+        SoftHsmFixture.DeleteToken(doomed);
+
+        using var second = Pkcs11KeyProtector.Open(hsm.Options(SoftHsmFixture.NewPrefix(), modulePath: modulePath));
+        var made = second.CreateStorageKey();
+
+        Assert.Equal(made, second.ActiveStorageKeyId);
+    }
+
+    [Fact]
     public void Open_WrongPin_RefusedWithoutShowingThePin()
     {
         var good = hsm.Options(SoftHsmFixture.NewPrefix());

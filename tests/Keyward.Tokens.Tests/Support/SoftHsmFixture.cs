@@ -93,6 +93,17 @@ public sealed class SoftHsmFixture : IDisposable
         TimeProvider = time ?? TimeProvider.System,
     };
 
+    /// <summary>Initialises one more token, with a fresh label, and answers the label.</summary>
+    public static string InitToken()
+    {
+        var label = "kw-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        SoftHsmUtil("--init-token", "--free", "--label", label, "--so-pin", SoPin, "--pin", UserPin);
+        return label;
+    }
+
+    /// <summary>Deletes a token (its folder), as another process or an administrator might while a module is loaded.</summary>
+    public static void DeleteToken(string label) => SoftHsmUtil("--delete-token", "--token", label);
+
     public void Dispose()
     {
         foreach (var label in new[] { TokenLabel, OtherTokenLabel })
