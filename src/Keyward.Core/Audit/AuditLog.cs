@@ -54,47 +54,55 @@ public sealed class AuditLog
             return await RefuseAsync(access, "audit.list", channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var query = Within(_store.AuditEvents, _store.People, access.ReachFor(Operation.ViewAudit));
-        if (!string.IsNullOrWhiteSpace(filter.Action))
+        var reach = access.ReachFor(Operation.ViewAudit);
+        IQueryable<AuditEvent> Filtered(IQueryable<AuditEvent> query)
         {
-            // Actions are lower case (people.import); StartsWith is translated to SQL (its StringComparison overloads are not).
-            var prefix = filter.Action.Trim().ToLowerInvariant();
+            if (!string.IsNullOrWhiteSpace(filter.Action))
+            {
+                // Actions are lower case (people.import); StartsWith is translated to SQL (its StringComparison overloads are not).
+                var prefix = filter.Action.Trim().ToLowerInvariant();
 #pragma warning disable CA1310
-            query = query.Where(e => e.Action.StartsWith(prefix));
+                query = query.Where(e => e.Action.StartsWith(prefix));
 #pragma warning restore CA1310
+            }
+
+            if (!string.IsNullOrWhiteSpace(filter.SubjectId))
+            {
+                var subject = filter.SubjectId.Trim();
+                query = query.Where(e => e.SubjectId == subject);
+            }
+
+            if (!string.IsNullOrWhiteSpace(filter.TargetId))
+            {
+                var target = filter.TargetId.Trim();
+                query = query.Where(e => e.TargetId == target);
+            }
+
+            if (filter.Outcome is { } outcome)
+            {
+                query = query.Where(e => e.Outcome == outcome);
+            }
+
+            if (filter.From is { } fromOffset)
+            {
+                var from = fromOffset.UtcDateTime;
+                query = query.Where(e => e.At >= from);
+            }
+
+            if (filter.To is { } toOffset)
+            {
+                var to = toOffset.UtcDateTime;
+                query = query.Where(e => e.At < to);
+            }
+
+            return query;
         }
 
-        if (!string.IsNullOrWhiteSpace(filter.SubjectId))
-        {
-            var subject = filter.SubjectId.Trim();
-            query = query.Where(e => e.SubjectId == subject);
-        }
-
-        if (!string.IsNullOrWhiteSpace(filter.TargetId))
-        {
-            var target = filter.TargetId.Trim();
-            query = query.Where(e => e.TargetId == target);
-        }
-
-        if (filter.Outcome is { } outcome)
-        {
-            query = query.Where(e => e.Outcome == outcome);
-        }
-
-        if (filter.From is { } fromOffset)
-        {
-            var from = fromOffset.UtcDateTime;
-            query = query.Where(e => e.At >= from);
-        }
-
-        if (filter.To is { } toOffset)
-        {
-            var to = toOffset.UtcDateTime;
-            query = query.Where(e => e.At < to);
-        }
-
-        var entries = await _store.ToListAsync(query.OrderByDescending(e => e.Sequence).Skip(page.Skip).Take(page.Size).Select(ToView), cancellationToken).ConfigureAwait(false);
-        var (total, capped) = await _store.TotalAsync(query, page, entries.Count, cancellationToken).ConfigureAwait(false);
+        // The page is read newest first; its count needs no order, so a wide reach counts from its people (Within).
+        var listed = Filtered(Within(_store.AuditEvents, _store.People, reach));
+        var counted = Filtered(Within(_store.AuditEvents, _store.People, reach, forCount: true));
+        var entries = await _store.ToListAsync(listed.OrderByDescending(e => e.Sequence).Skip(page.Skip).Take(page.Size).Select(ToView), cancellationToken).ConfigureAwait(false);
+        var (total, capped) = await _store.TotalAsync(counted, page, entries.Count, cancellationToken).ConfigureAwait(false);
         return new Page<AuditEntryView>(entries, page.Page, page.Size, total, capped);
     }
 
@@ -165,15 +173,26 @@ public sealed class AuditLog
         return verification;
     }
 
-    /// <summary>Restricts entries to those whose subject is within a reach, in the database; entries without a subject need everyone.</summary>
-    internal static IQueryable<AuditEvent> Within(IQueryable<AuditEvent> events, IQueryable<Person> people, Reach reach)
+    /// <summary>
+    /// Restricts entries to those whose subject is within a reach, in the database; entries without a subject need
+    /// everyone. A narrow reach (a Department, or the caller alone) finds its entries from its people, through
+    /// <c>AuditEvents (SubjectId, Sequence)</c>; a wide one (a Division) tests each entry's subject while the trail is
+    /// read newest first, which stops after a page — joining from a Division's thousands of people would gather and
+    /// sort every entry about them for each page (docs/scopes.md#finding-people). A count (<paramref name="forCount"/>)
+    /// has no order to follow, and is found from the people whatever the reach: the walk would test every entry of
+    /// the trail until the count's limit of matches.
+    /// </summary>
+    internal static IQueryable<AuditEvent> Within(IQueryable<AuditEvent> events, IQueryable<Person> people, Reach reach, bool forCount = false)
     {
         if (reach.Everyone)
         {
             return events;
         }
 
-        return events.Join(PeopleDirectory.Within(people, reach), e => e.SubjectId!, p => p.Id, (e, _) => e);
+        var reached = PeopleDirectory.Within(people, reach);
+        return forCount || reach.IsNarrow || reach.Groups.Count == 0
+            ? events.Join(reached, e => e.SubjectId!, p => p.Id, (e, _) => e)
+            : events.Where(e => reached.Any(p => p.Id == e.SubjectId));
     }
 
     private async Task<AuditVerification> WalkAsync(long first, long lastWanted, CancellationToken cancellationToken)

@@ -27,9 +27,6 @@ public sealed partial class RecoveryWorkflow
     /// <summary>The audit action of every release of archived keys (docs/recovery.md, "Releases").</summary>
     public const string ReleaseAction = "recovery.release";
 
-    // A reach of at most this many groups is "narrow": its people are few enough to find their requests from them.
-    private const int NarrowReach = 8;
-
     // A transition that loses a race is re-read and re-decided; each retry follows someone else's success.
     private const int MaxAttempts = 16;
 
@@ -208,7 +205,7 @@ public sealed partial class RecoveryWorkflow
 
         List<string> ids;
         (int Total, bool Capped) counted;
-        if (reach.Groups.Count is > 0 and <= NarrowReach && !reach.Everyone)
+        if (reach.IsNarrow)
         {
             // A few groups (a Department): their people are few, so each part is found from its own index — the people's
             // requests through Requests (TargetId, CreatedAt), the caller's through (RequestedById) and (TargetId) — and

@@ -38,6 +38,17 @@ public sealed class Reach
 
     public bool IsEmpty => !Everyone && Groups.Count == 0 && Self is null;
 
+    /// <summary>
+    /// Whether the reach is a few groups (at most <see cref="NarrowGroups"/>, a Department): their people are few, so a
+    /// list of what concerns them is best found from those people, through an index on the person. A wider reach (a
+    /// Division) is best found by walking the list in its order and testing each row's person, which stops after a page
+    /// (docs/scopes.md#finding-people).
+    /// </summary>
+    public bool IsNarrow => !Everyone && Groups.Count is > 0 and <= NarrowGroups;
+
+    /// <summary>The most groups a <see cref="IsNarrow"/> reach has.</summary>
+    public const int NarrowGroups = 8;
+
     public bool Covers(string personId, string groupId) =>
         Everyone || Groups.Contains(groupId) || string.Equals(Self, personId, StringComparison.Ordinal);
 

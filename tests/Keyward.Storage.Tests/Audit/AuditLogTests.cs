@@ -48,6 +48,44 @@ public abstract class AuditLogTests(ITestDatabaseSource source) : StorageTestBas
     }
 
     [Fact]
+    public async Task ListAsync_DivisionOfManyGroups_SeesOnlyEntriesAboutPeopleInReach_PagedAndCounted()
+    {
+        // More groups than a narrow reach holds (Reach.NarrowGroups): the list is read newest first, each entry's subject tested.
+        var acme = TestData.Group("Acme");
+        var finance = TestData.Group("Finance", acme);
+        var teams = Enumerable.Range(1, Reach.NarrowGroups + 1).Select(i => TestData.Group($"Team {i}", finance)).ToArray();
+        var engineering = TestData.Group("Engineering", acme);
+        var auditorRole = TestData.Role("Auditor", Operation.ViewAudit);
+        var auditor = TestData.Person("fin.auditor", finance);
+        auditor.Assign(auditorRole, Scope.Division);
+        var members = teams.Select((team, i) => TestData.Person($"member{i}", team)).ToArray();
+        var erin = TestData.Person("erin", engineering);
+        await SaveAsync([acme, finance, .. teams, engineering, auditorRole, auditor, .. members, erin]);
+        await using (var scope = NewScope())
+        {
+            var store = StoreOf(scope);
+            var trail = new AuditTrail(store, new FakeTimeProvider(T0));
+            string?[] subjects = [members[0].Id, erin.Id, null, members[^1].Id, auditor.Id, erin.Id, members[3].Id];
+            foreach (var subject in subjects)
+            {
+                await trail.AppendAsync(new AuditEntry(null, "hr", "people.update", AuditOutcome.Succeeded, Channel.Api, "Updated.", SubjectId: subject), CancellationToken.None);
+            }
+
+            await store.SaveChangesAsync(CancellationToken.None);
+        }
+
+        var all = await ListEntriesAsync(auditor.Id, new AuditFilter(), new PageRequest(null, null));
+        var second = await ListEntriesAsync(auditor.Id, new AuditFilter(), new PageRequest(2, 3));
+        var filtered = await ListEntriesAsync(auditor.Id, new AuditFilter(SubjectId: erin.Id), new PageRequest(null, null));
+
+        Assert.Equal([7, 5, 4, 1], all.Results.Select(e => e.Sequence));
+        Assert.Equal(4, all.Total);
+        Assert.Equal([1], second.Results.Select(e => e.Sequence));
+        Assert.Equal(4, second.Total);
+        Assert.Empty(filtered.Results);
+    }
+
+    [Fact]
     public async Task ListAsync_Filters_CombineWithTheScope()
     {
         var org = await SeedAsync();
