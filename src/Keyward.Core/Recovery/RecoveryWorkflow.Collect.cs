@@ -102,7 +102,7 @@ public sealed partial class RecoveryWorkflow
                 return await FailClaimedAsync(access, action, request.Id, collectionId, RequestErrors.NotCollectable.WithDetail("The collection could not be recorded; the PFX was withheld and the request can be collected again."), channel).ConfigureAwait(false);
             }
 
-            var view = await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
+            var view = await ViewAsync(access, request, target, profile, cancellationToken).ConfigureAwait(false);
             return new CollectedPfx(pfx, generated ? secret : null, view.Certificates, view);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -222,7 +222,7 @@ public sealed partial class RecoveryWorkflow
                 return await FailClaimedAsync(access, action, request.Id, collectionId, RequestErrors.NotCollectable.WithDetail("The release could not be recorded; the keys were withheld and the request can be collected again."), channel).ConfigureAwait(false);
             }
 
-            var view = await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
+            var view = await ViewAsync(access, request, target, profile, cancellationToken).ConfigureAwait(false);
             var serials = view.Certificates.ToDictionary(c => c.Id, c => c.SerialNumber, StringComparer.Ordinal);
             return new CollectionView(
                 collectionId,
@@ -273,7 +273,7 @@ public sealed partial class RecoveryWorkflow
 
         var removedIds = (report.RemovedCertificateIds ?? []).Distinct(StringComparer.Ordinal).ToList();
         var removable = request.Kind == RequestKind.DeviceUpdate
-            ? (await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false)).Removes.Select(c => c.Id).ToHashSet(StringComparer.Ordinal)
+            ? (await ViewAsync(access, request, target, profile, cancellationToken).ConfigureAwait(false)).Removes.Select(c => c.Id).ToHashSet(StringComparer.Ordinal)
             : [];
         if (removedIds.FirstOrDefault(id => !removable.Contains(id)) is { } stray)
         {
@@ -322,7 +322,7 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.DeviceMismatch.WithDetail($"The token's serial number '{serial}' cannot be used for a new card: a card with it is on record."), channel, cancellationToken).ConfigureAwait(false);
         }
 
-        return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
+        return await ViewAsync(access, request, target, profile, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -334,7 +334,7 @@ public sealed partial class RecoveryWorkflow
     {
         ArgumentNullException.ThrowIfNull(access);
         const string action = "recovery.collect";
-        var (request, _, profile, refused) = await LoadCollectionAsync(access, action, requestId, collectionId, channel, cancellationToken).ConfigureAwait(false);
+        var (request, target, profile, refused) = await LoadCollectionAsync(access, action, requestId, collectionId, channel, cancellationToken).ConfigureAwait(false);
         if (refused is not null)
         {
             return refused;
@@ -351,7 +351,7 @@ public sealed partial class RecoveryWorkflow
                 SubjectId: request.TargetId, TargetId: request.Id),
             cancellationToken).ConfigureAwait(false);
         await _store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
+        return await ViewAsync(access, request, target, profile, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The request holding collection <paramref name="collectionId"/> of this collector, or the refusal (already audited).</summary>
@@ -498,7 +498,7 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, request.TargetId, request.Id, RequestErrors.NotCollectable.WithDetail("Another collection of this request was recorded a moment ago; this PFX was withheld."), channel, CancellationToken.None).ConfigureAwait(false);
         }
 
-        var view = await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
+        var view = await ViewAsync(access, request, target, profile, cancellationToken).ConfigureAwait(false);
         return new CollectedPfx(built.Value, generated ? secret : null, view.Certificates, view);
     }
 

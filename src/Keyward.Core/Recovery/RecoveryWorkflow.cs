@@ -161,7 +161,7 @@ public sealed partial class RecoveryWorkflow
             await AuditAsync(access, action, request, $"Cancelled recovery request {request.Id}{Because(reason)}.", channel, cancellationToken).ConfigureAwait(false);
             if (await TrySaveAsync(attempt, cancellationToken).ConfigureAwait(false))
             {
-                return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
+                return await ViewAsync(access, request, target!, profile, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -170,8 +170,8 @@ public sealed partial class RecoveryWorkflow
     public async Task<Result<RequestView>> GetAsync(AccessContext access, string requestId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(access);
-        var (request, _, profile) = await LoadVisibleAsync(access, requestId, cancellationToken).ConfigureAwait(false);
-        return request is null ? RequestErrors.NotFound : await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
+        var (request, target, profile) = await LoadVisibleAsync(access, requestId, cancellationToken).ConfigureAwait(false);
+        return request is null ? RequestErrors.NotFound : await ViewAsync(access, request, target!, profile, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -348,7 +348,7 @@ public sealed partial class RecoveryWorkflow
             await AuditAsync(access, action, request, details, channel, cancellationToken).ConfigureAwait(false);
             if (await TrySaveAsync(attempt, cancellationToken).ConfigureAwait(false))
             {
-                return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
+                return await ViewAsync(access, request, target!, profile, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -481,7 +481,7 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, target.Id, device?.Id, RequestErrors.AlreadyRequested, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        return await ViewAsync(access, request, profile, cancellationToken).ConfigureAwait(false);
+        return await ViewAsync(access, request, target, profile, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -581,30 +581,55 @@ public sealed partial class RecoveryWorkflow
     /// <summary>Everyone a view of <paramref name="requests"/> names: targets, requesters, approvers and the actors of their history.</summary>
     private async Task<Dictionary<string, Person>> PeopleOfAsync(IReadOnlyList<RecoveryRequest> requests, CancellationToken cancellationToken)
     {
-        var wanted = requests.SelectMany(r => new[] { r.TargetId, r.RequestedById }
-                .Concat(r.Approvals.Select(a => a.ApproverId))
-                .Concat(r.History.Select(h => h.ActorId)))
-            .OfType<string>()
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
+        var wanted = Named(requests).ToList();
         var people = await _store.ReadOnlyAsync(_store.People.Where(p => wanted.Contains(p.Id)), cancellationToken).ConfigureAwait(false);
         return people.ToDictionary(p => p.Id, StringComparer.Ordinal);
     }
 
-    private async Task<RequestView> ViewAsync(AccessContext access, RecoveryRequest request, CredentialProfile? profile, CancellationToken cancellationToken) =>
-        (await ViewsAsync(access, [request], cancellationToken, profile is null ? null : new Dictionary<string, CredentialProfile>(StringComparer.Ordinal) { [profile.Id] = profile }).ConfigureAwait(false))[0];
+    /// <summary>The ids of everyone a view of <paramref name="requests"/> names, each once.</summary>
+    private static IEnumerable<string> Named(IReadOnlyList<RecoveryRequest> requests) =>
+        requests.SelectMany(r => new[] { r.TargetId, r.RequestedById }
+                .Concat(r.Approvals.Select(a => a.ApproverId))
+                .Concat(r.History.Select(h => h.ActorId)))
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal);
+
+    /// <summary>
+    /// One request as the caller sees it, after a step that read its <paramref name="target"/> already: only the logon
+    /// names of the other people it names (requester, approvers, history) are read, and nothing when the caller is all
+    /// of them.
+    /// </summary>
+    private async Task<RequestView> ViewAsync(AccessContext access, RecoveryRequest request, Person target, CredentialProfile? profile, CancellationToken cancellationToken)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal) { [target.Id] = target.LogonName, [access.Caller.PersonId] = access.Caller.LogonName };
+        var others = Named([request]).Where(id => !names.ContainsKey(id)).ToList();
+        if (others.Count > 0)
+        {
+            var read = await _store.ToListAsync(_store.People.Where(p => others.Contains(p.Id)).Select(p => new { p.Id, p.LogonName }), cancellationToken).ConfigureAwait(false);
+            foreach (var person in read)
+            {
+                names[person.Id] = person.LogonName;
+            }
+        }
+
+        var profiles = profile is null ? null : new Dictionary<string, CredentialProfile>(StringComparer.Ordinal) { [profile.Id] = profile };
+        var targets = new Dictionary<string, Person>(StringComparer.Ordinal) { [target.Id] = target };
+        return (await ViewsAsync(access, [request], cancellationToken, profiles, targets, names).ConfigureAwait(false))[0];
+    }
 
     /// <summary>
     /// The requests as the caller sees them: each with how it is collected and what the caller may do with it now.
-    /// <paramref name="knownProfiles"/> and <paramref name="knownPeople"/>, when given, are what the caller read already
-    /// (and must hold every profile, every person the views name); otherwise they are read here.
+    /// <paramref name="knownProfiles"/>, <paramref name="knownTargets"/> and <paramref name="knownNames"/>, when given, are
+    /// what the caller read already (every profile, every target, the logon name of everyone the views name); otherwise
+    /// they are read here.
     /// </summary>
     private async Task<IReadOnlyList<RequestView>> ViewsAsync(
         AccessContext access,
         IReadOnlyList<RecoveryRequest> requests,
         CancellationToken cancellationToken,
         Dictionary<string, CredentialProfile>? knownProfiles = null,
-        Dictionary<string, Person>? knownPeople = null)
+        Dictionary<string, Person>? knownTargets = null,
+        Dictionary<string, string>? knownNames = null)
     {
         var certificateIds = requests.SelectMany(r => r.Certificates.Select(c => c.CertificateId)).Distinct(StringComparer.Ordinal).ToList();
         // Only the columns a view shows (no DER, nothing tracked); the status as of now is decided below.
@@ -614,12 +639,13 @@ public sealed partial class RecoveryWorkflow
                     .Select(c => new RequestCertificateView(c.Id, c.SerialNumber, c.Subject, c.Status, c.NotBefore, c.NotAfter, c.ArchivedKeyId != null, c.Thumbprint)),
                 cancellationToken).ConfigureAwait(false))
             .ToDictionary(c => c.Id, c => c with { Status = Certificate.StatusAt(c.Status, c.NotAfter, now) }, StringComparer.Ordinal);
-        var people = knownPeople ?? await PeopleOfAsync(requests, cancellationToken).ConfigureAwait(false);
+        var people = knownTargets ?? await PeopleOfAsync(requests, cancellationToken).ConfigureAwait(false);
+        var names = knownNames ?? people.ToDictionary(p => p.Key, p => p.Value.LogonName, StringComparer.Ordinal);
         var removals = await RemovalsAsync(requests, now, cancellationToken).ConfigureAwait(false);
         var profiles = knownProfiles is not null && requests.All(r => knownProfiles.ContainsKey(r.CredentialProfileId))
             ? knownProfiles
             : await ProfilesAsync(requests.Select(r => r.CredentialProfileId), cancellationToken).ConfigureAwait(false);
-        string? Name(string? id) => id is not null && people.TryGetValue(id, out var p) ? p.LogonName : null;
+        string? Name(string? id) => id is not null && names.TryGetValue(id, out var logon) ? logon : null;
         RequestActions Actions(RecoveryRequest r, CredentialProfile? profile) =>
             profile is not null && people.TryGetValue(r.TargetId, out var target) ? RequestActions.For(access, r, target, profile, now, _collection.RecollectWindow) : RequestActions.None;
         return requests.Select(r => new RequestView(
