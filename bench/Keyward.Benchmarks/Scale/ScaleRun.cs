@@ -292,9 +292,12 @@ internal static class ScaleRun
             }
         }
 
+        // The columns are the scopes measured (--scopes), in the order they ran.
+        var scopes = table.Select(t => t.Scope).Distinct(StringComparer.Ordinal).ToList();
+        var rule = "| --- |" + string.Concat(scopes.Select(_ => " ---: |"));
         output.WriteLine();
-        output.WriteLine($"| Query | All p50 / p99 (ms) | Division p50 / p99 | Department p50 / p99 | Self p50 / p99 |");
-        output.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        output.WriteLine("| Query | " + string.Join(" | ", scopes.Select(s => s + " p50 / p99 (ms)")) + " |");
+        output.WriteLine(rule);
         foreach (var group in table.GroupBy(t => t.Query))
         {
             output.WriteLine($"| {group.Key} | " + string.Join(" | ", group.Select(t =>
@@ -306,8 +309,8 @@ internal static class ScaleRun
 
         output.WriteLine();
         output.WriteLine("CPU per request, server + PostgreSQL (ms):");
-        output.WriteLine($"| Query | All | Division | Department | Self |");
-        output.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        output.WriteLine("| Query | " + string.Join(" | ", scopes) + " |");
+        output.WriteLine(rule);
         foreach (var group in table.GroupBy(t => t.Query))
         {
             output.WriteLine($"| {group.Key} | " + string.Join(" | ", group.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.ServerCpu:F1} + {t.DatabaseCpu:F1}"))) + " |");
