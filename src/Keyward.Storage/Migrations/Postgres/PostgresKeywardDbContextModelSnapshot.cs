@@ -108,7 +108,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("At");
 
-                    b.HasIndex("SubjectId", "Sequence");
+                    b.HasIndex("SubjectId", "Sequence", "Action");
 
                     b.ToTable("AuditEvents");
                 });
@@ -595,6 +595,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("GroupId", "LogonName");
 
                     b.HasIndex("GroupId", "SearchName");
+
                     b.HasIndex(new[] { "Id" }, "IX_People_Disabled")
                         .HasFilter("NOT \"Enabled\"");
 

@@ -103,7 +103,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("At");
 
-                    b.HasIndex("SubjectId", "Sequence");
+                    b.HasIndex("SubjectId", "Sequence", "Action");
 
                     b.ToTable("AuditEvents");
                 });
