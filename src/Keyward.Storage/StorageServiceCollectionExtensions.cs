@@ -24,7 +24,7 @@ public static class StorageServiceCollectionExtensions
         switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:
-                services.AddDbContextPool<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString, s => s.UseParameterizedCollectionMode(CollectionsAsOneParameter)).AddInterceptors(SqliteUnicodeCaseInterceptor.Instance).ConfigureWarnings(FailuresAtDebug));
+                services.AddDbContextPool<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString, s => s.UseParameterizedCollectionMode(CollectionsAsOneParameter)).ConfigureWarnings(FailuresAtDebug));
                 services.AddSingleton(_ => WriteGate.ForSqlite());
                 break;
             case DatabaseProvider.Postgres:
@@ -143,11 +143,25 @@ public static class StorageServiceCollectionExtensions
             CreateOwnerOnlySqliteFile(db.Database.GetConnectionString());
         }
 
-        await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        if (db.Database.IsSqlite())
+        if (!db.Database.IsSqlite())
         {
+            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // The migrations run on one open connection that folds case as .NET does (SqliteUnicodeCase).
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            SqliteUnicodeCase.Register((SqliteConnection)db.Database.GetDbConnection());
+            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+
             // WAL lets readers proceed while one writer commits; busy_timeout makes writers queue instead of failing.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
         }
     }
 }

@@ -34,6 +34,28 @@ public abstract class MigrationTests(ITestDatabaseSource source) : StorageTestBa
     }
 
     [Fact]
+    public async Task MigrateKeywardDatabaseAsync_PeopleFromBeforeSearchNames_GetTheirNamesLoweredAsDotNetDoes()
+    {
+        await using (var scope = NewScope())
+        {
+            var db = DbOf(scope);
+            await db.GetInfrastructure().GetRequiredService<IMigrator>().MigrateAsync("DirectorySync");
+            await db.Database.ExecuteSqlRawAsync("""INSERT INTO "Groups" ("Id", "Name", "ParentId", "Path") VALUES ('g-acme', 'Acme', NULL, 'Acme')""");
+            await db.Database.ExecuteSqlRawAsync("""
+                INSERT INTO "People" ("Id", "LogonName", "Name", "Email", "GroupId", "Enabled", "PasswordHash", "DirectoryId")
+                VALUES ('p-zoe', 'zoe', '  ZOË Ångström ', 'zoe@acme.example', 'g-acme', TRUE, NULL, NULL)
+                """);
+        }
+
+        // The ScaleIndexes migration fills SearchName in SQL: SQLite's own lower() would leave "Ë" and "Å" as they are.
+        await Services.MigrateKeywardDatabaseAsync(CancellationToken.None);
+
+        await using var after = NewScope();
+        var searchName = await DbOf(after).Database.SqlQueryRaw<string>("""SELECT "SearchName" AS "Value" FROM "People" WHERE "Id" = 'p-zoe'""").SingleAsync();
+        Assert.Equal("zoë ångström", searchName);
+    }
+
+    [Fact]
     public async Task HasPendingModelChanges_ProviderMigrations_MatchTheModel()
     {
         await using var scope = NewScope();
