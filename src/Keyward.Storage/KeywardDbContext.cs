@@ -1,6 +1,8 @@
+using System.Linq.Expressions;
 using Keyward.ApiClients;
 using Keyward.Audit;
 using Keyward.Certificates;
+using Keyward.Common;
 using Keyward.Devices;
 using Keyward.Notifications;
 using Keyward.People;
@@ -9,6 +11,7 @@ using Keyward.Recovery;
 using Keyward.Scopes;
 using Keyward.Settings;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Keyward.Storage;
@@ -72,7 +75,11 @@ public abstract class KeywardDbContext : DbContext
         ArgumentNullException.ThrowIfNull(modelBuilder);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(KeywardDbContext).Assembly);
         modelBuilder.UseOpenIddict();
+        modelBuilder.HasDbFunction(WalkedHint).HasTranslation(arguments => arguments[0]);
     }
+
+    /// <summary><see cref="QueryHints.Walked"/>: the column unchanged, unless a provider's model says otherwise.</summary>
+    private protected static readonly System.Reflection.MethodInfo WalkedHint = typeof(QueryHints).GetMethod(nameof(QueryHints.Walked))!;
 
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
         v => v.Kind == DateTimeKind.Utc ? v : DateTime.SpecifyKind(v.ToUniversalTime(), DateTimeKind.Utc),
@@ -80,7 +87,25 @@ public abstract class KeywardDbContext : DbContext
 }
 
 /// <summary>The model on SQLite, the embedded default.</summary>
-public sealed class SqliteKeywardDbContext(DbContextOptions<SqliteKeywardDbContext> options) : KeywardDbContext(options);
+public sealed class SqliteKeywardDbContext(DbContextOptions<SqliteKeywardDbContext> options) : KeywardDbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+
+        // A page of a wide reach's people in list order (a Division's page 100): walked in logon-name order with each
+        // entry's group read from the index itself, the walk stops once the page is full, where (GroupId, LogonName)
+        // reads all of the reach's people and sorts them for every page. SQLite chooses between the two by its
+        // statistics (PRAGMA optimize, docs/operations.md); a narrow reach keeps (GroupId, LogonName). SQLite has no
+        // INCLUDE, so the unique index on LogonName cannot carry the group; PostgreSQL's list needs neither.
+        modelBuilder.Entity<Person>().HasIndex(p => new { p.LogonName, p.GroupId });
+
+        // SQLite uses no index for an expression of a column: "GroupId || ''" is tested on each entry of the index being
+        // walked. (Its unary "+" would do the same; EF Core's SQL tree has no such operator.)
+        modelBuilder.HasDbFunction(WalkedHint).HasTranslation(arguments => new SqlBinaryExpression(
+            ExpressionType.Add, arguments[0], new SqlConstantExpression(string.Empty, typeof(string), arguments[0].TypeMapping), typeof(string), arguments[0].TypeMapping));
+    }
+}
 
 /// <summary>The model on PostgreSQL, the scale-out choice.</summary>
 public sealed class PostgresKeywardDbContext(DbContextOptions<PostgresKeywardDbContext> options) : KeywardDbContext(options)

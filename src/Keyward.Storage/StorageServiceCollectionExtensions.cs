@@ -133,6 +133,26 @@ public static class StorageServiceCollectionExtensions
         }
     }
 
+    /// <summary>
+    /// SQLite's planner statistics brought up to date where they are missing or stale: every table never analysed,
+    /// or whose size changed by a large factor since, is analysed from a sample of its indexes (milliseconds even at
+    /// millions of rows). The plans a large organisation depends on — a Division's people list walked in logon-name
+    /// order, the review queue's partial indexes — are chosen from these statistics (docs/operations.md, "Database
+    /// statistics"). Run after every migration and periodically by the server.
+    /// </summary>
+    internal const string SqliteOptimize = "PRAGMA optimize=0x10002;";
+
+    /// <summary>Refreshes SQLite's planner statistics (<see cref="SqliteOptimize"/>); nothing on PostgreSQL, whose autovacuum does it.</summary>
+    public static async Task OptimizeKeywardDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<KeywardDbContext>();
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.ExecuteSqlRawAsync(SqliteOptimize, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Brings the database schema up to date (creating the database file when needed).</summary>
     public static async Task MigrateKeywardDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
@@ -158,6 +178,7 @@ public static class StorageServiceCollectionExtensions
 
             // WAL lets readers proceed while one writer commits; busy_timeout makes writers queue instead of failing.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+            await db.Database.ExecuteSqlRawAsync(SqliteOptimize, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -84,7 +84,34 @@ public abstract class MigrationTests(ITestDatabaseSource source) : StorageTestBa
 }
 
 [Collection(OnSqlite.Name)]
-public sealed class SqliteMigrationTests(SqliteDatabases databases) : MigrationTests(databases);
+public sealed class SqliteMigrationTests(SqliteDatabases databases) : MigrationTests(databases)
+{
+    [Fact]
+    public async Task OptimizeKeywardDatabaseAsync_PeopleImportedSinceTheMigration_GivesThePlannerTheirStatistics()
+    {
+        await Services.MigrateKeywardDatabaseAsync(CancellationToken.None);
+        await using (var scope = NewScope())
+        {
+            var db = DbOf(scope);
+            await db.Database.ExecuteSqlRawAsync("""INSERT INTO "Groups" ("Id", "Name", "ParentId", "Path") VALUES ('g-acme', 'Acme', NULL, 'Acme')""");
+            await db.Database.ExecuteSqlRawAsync("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+                INSERT INTO "People" ("Id", "LogonName", "Name", "Email", "GroupId", "Enabled", "SearchName")
+                SELECT 'p-' || i, 'person' || i, 'Person ' || i, 'person' || i || '@acme.example', 'g-acme', 1, 'person ' || i FROM n
+                """);
+        }
+
+        await Services.OptimizeKeywardDatabaseAsync(CancellationToken.None);
+
+        // What SQLite's planner weighs a Division's people list by (docs/operations.md, "Database statistics").
+        await using var after = NewScope();
+        var stat = await DbOf(after).Database
+            .SqlQueryRaw<string>("""SELECT "stat" AS "Value" FROM "sqlite_stat1" WHERE "tbl" = 'People' AND "idx" = 'IX_People_LogonName_GroupId'""")
+            .SingleOrDefaultAsync();
+        Assert.NotNull(stat);
+        Assert.StartsWith("5000 ", stat, StringComparison.Ordinal);
+    }
+}
 
 [Collection(OnPostgres.Name)]
 public sealed class PostgresMigrationTests(PostgresServer server) : MigrationTests(server);

@@ -47,13 +47,7 @@ public sealed class PeopleDirectory
             return new Page<PersonView>([], page.Page, page.Size, 0);
         }
 
-        var query = Within(_store.People, reach);
-        if (!string.IsNullOrWhiteSpace(filter.LogonName))
-        {
-            var logon = filter.LogonName.Trim().ToLowerInvariant();
-            query = query.Where(p => p.LogonName == logon);
-        }
-
+        var groupId = string.Empty;
         if (!string.IsNullOrWhiteSpace(filter.Group))
         {
             var group = access.Policy.Groups.FindByPath(filter.Group.Trim()) ?? access.Policy.Groups.Find(filter.Group.Trim());
@@ -62,23 +56,38 @@ public sealed class PeopleDirectory
                 return new Page<PersonView>([], page.Page, page.Size, 0);
             }
 
-            query = query.Where(p => p.GroupId == group.Id);
+            groupId = group.Id;
         }
 
-        if (!string.IsNullOrWhiteSpace(filter.Query))
+        IQueryable<Person> Filtered(IQueryable<Person> query)
         {
-            query = StartingWith(query, filter.Query);
+            if (!string.IsNullOrWhiteSpace(filter.LogonName))
+            {
+                var logon = filter.LogonName.Trim().ToLowerInvariant();
+                query = query.Where(p => p.LogonName == logon);
+            }
+
+            if (groupId.Length > 0)
+            {
+                query = query.Where(p => p.GroupId == groupId);
+            }
+
+            return string.IsNullOrWhiteSpace(filter.Query) ? query : StartingWith(query, filter.Query);
         }
 
-        // The page is found by logon name alone (sorted from the (GroupId, LogonName) index, without the rest of each
-        // row), then its rows are read by their unique logon names: a deep page of a large reach sorts and skips narrow
-        // keys, not whole people. Only the columns a list shows: no role assignments, nothing for the unit of work to track.
-        var pageKeys = query.OrderBy(p => p.LogonName).Skip(page.Skip).Take(page.Size).Select(p => p.LogonName);
+        // The page is walked in list order; its count follows no order, so it finds the reach's people by their groups.
+        var listed = Filtered(Within(_store.People, reach, listOrder: true));
+        var counted = Filtered(Within(_store.People, reach));
+
+        // The page is found by logon name alone (from an index, without the rest of each row), then its rows are read
+        // by their unique logon names: a deep page of a large reach skips narrow keys, not whole people. Only the columns
+        // a list shows: no role assignments, nothing for the unit of work to track.
+        var pageKeys = listed.OrderBy(p => p.LogonName).Skip(page.Skip).Take(page.Size).Select(p => p.LogonName);
         var rows = await _store.ToListAsync(
             _store.People.Where(p => pageKeys.Contains(p.LogonName)).OrderBy(p => p.LogonName)
                 .Select(p => new { p.Id, p.LogonName, p.Name, p.Email, p.GroupId, p.Enabled }),
             cancellationToken).ConfigureAwait(false);
-        var (total, capped) = await _store.TotalAsync(query, page, rows.Count, cancellationToken).ConfigureAwait(false);
+        var (total, capped) = await _store.TotalAsync(counted, page, rows.Count, cancellationToken).ConfigureAwait(false);
         var groups = access.Policy.Groups;
         var views = rows.Select(p => new PersonView(p.Id, p.LogonName, p.Name, p.Email, groups.Find(p.GroupId)?.Path ?? string.Empty, p.Enabled)).ToList();
         return new Page<PersonView>(views, page.Page, page.Size, total, capped);
@@ -170,7 +179,15 @@ public sealed class PeopleDirectory
     }
 
     /// <summary>Restricts a people query to a reach, in the database.</summary>
-    internal static IQueryable<Person> Within(IQueryable<Person> people, Reach reach)
+    /// <param name="people">The people to restrict.</param>
+    /// <param name="reach">The caller's reach.</param>
+    /// <param name="listOrder">
+    /// The query lists people in logon-name order. A wide reach (<see cref="Reach.IsNarrow"/> false, a Division) is then
+    /// walked in that order, each person's group tested as it comes (<see cref="QueryHints.Walked"/>), which stops once
+    /// the page is full; a narrow reach's few people are found by their groups and sorted. Without it (a join from
+    /// the reach's people to what concerns them) the groups are looked up.
+    /// </param>
+    internal static IQueryable<Person> Within(IQueryable<Person> people, Reach reach, bool listOrder = false)
     {
         if (reach.Everyone)
         {
@@ -189,6 +206,13 @@ public sealed class PeopleDirectory
 
         // When the groups reach the caller already (every Department or Division scope), "or this person" would only
         // stop the database from answering from the (GroupId, LogonName) index alone.
+        if (listOrder && !reach.IsNarrow)
+        {
+            return self is null || reach.SelfInGroups
+                ? people.Where(p => groups.Contains(QueryHints.Walked(p.GroupId)))
+                : people.Where(p => groups.Contains(QueryHints.Walked(p.GroupId)) || p.Id == self);
+        }
+
         return self is null || reach.SelfInGroups ? people.Where(p => groups.Contains(p.GroupId)) : people.Where(p => groups.Contains(p.GroupId) || p.Id == self);
     }
 

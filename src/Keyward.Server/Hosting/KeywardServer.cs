@@ -101,6 +101,11 @@ public static class KeywardServer
         services.TryAddSingleton<IKeyRecovery, KeyRecoveryAdapter>();
         services.AddSingleton(commonPasswords);
         services.AddKeywardStorage(options.Database, options.DataDirectory);
+        if (options.Database.Provider == DatabaseProvider.Sqlite)
+        {
+            services.AddHostedService<DatabaseStatisticsService>();
+        }
+
         services.AddKeywardAuth(options, keys);
         services.AddKeywardWeb(options);
         services.AddKeywardProblemDetails();

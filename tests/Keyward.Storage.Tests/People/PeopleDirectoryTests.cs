@@ -104,6 +104,36 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
     }
 
     [Fact]
+    public async Task ListAsync_DivisionOfManyGroups_ListsOnlyItsPeopleInLogonOrder_PagedFilteredAndCounted()
+    {
+        // More groups than a narrow reach holds (Reach.NarrowGroups): the list is walked in logon-name order, each
+        // person's group tested as it comes; people outside the reach sort between those inside it.
+        var acme = TestData.Group("Acme");
+        var finance = TestData.Group("Finance", acme);
+        var teams = Enumerable.Range(1, Reach.NarrowGroups + 1).Select(i => TestData.Group($"Team {i}", finance)).ToArray();
+        var engineering = TestData.Group("Engineering", acme);
+        var viewerRole = TestData.Role("Viewer", Operation.ViewPerson);
+        var viewer = TestData.Person("m.viewer", finance, "Mona Viewer");
+        viewer.Assign(viewerRole, Scope.Division);
+        var members = teams.Select((team, i) => TestData.Person($"b{i:00}.member", team, $"Member {i:00}")).ToArray();
+        Person[] outsiders = [TestData.Person("a.eng", engineering), TestData.Person("b05.eng", engineering, "Member 99"), TestData.Person("z.eng", engineering)];
+        await SaveAsync([acme, finance, .. teams, engineering, viewerRole, viewer, .. members, .. outsiders]);
+        var org = new Organisation(viewer.Id, new Dictionary<string, string>());
+        var all = new PeopleFilter(null, null, null);
+
+        await AssertListsAsync(
+            org,
+            new ListCase(all, new PageRequest(1, 4), ["b00.member", "b01.member", "b02.member", "b03.member"], 10),
+            new ListCase(all, new PageRequest(2, 4), ["b04.member", "b05.member", "b06.member", "b07.member"], 10),
+            new ListCase(all, new PageRequest(3, 4), ["b08.member", "m.viewer"], 10),
+            new ListCase(all, new PageRequest(4, 4), [], 10),
+            new ListCase(new PeopleFilter(null, "member 0", null), new PageRequest(2, 3), ["b03.member", "b04.member", "b05.member"], 9),
+            new ListCase(new PeopleFilter(null, "B05", null), new PageRequest(null, null), ["b05.member"], 1),
+            new ListCase(new PeopleFilter(null, null, "Acme/Finance/Team 3"), new PageRequest(null, null), ["b02.member"], 1),
+            new ListCase(new PeopleFilter("z.eng", null, null), new PageRequest(null, null), [], 0));
+    }
+
+    [Fact]
     public async Task GetAsync_PersonOutsideReach_ReturnsNotFound()
     {
         var org = await SeedAsync();

@@ -587,6 +587,8 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("GroupId", "LogonName");
 
+                    b.HasIndex("LogonName", "GroupId");
+
                     b.HasIndex(new[] { "Id" }, "IX_People_Disabled")
                         .HasFilter("NOT \"Enabled\"");
 
