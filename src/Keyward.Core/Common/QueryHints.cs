@@ -13,6 +13,9 @@ public static class QueryHints
     /// a list itself and gets the column unchanged.
     /// </summary>
     /// <exception cref="NotSupportedException">Called outside a query: it has a meaning only in SQL.</exception>
-    public static string Walked(string value) =>
-        throw new NotSupportedException($"{nameof(QueryHints)}.{nameof(Walked)} is translated to SQL; it cannot run in memory ({value.Length} characters).");
+    public static string Walked(string value)
+    {
+        _ = value;
+        throw new NotSupportedException($"{nameof(QueryHints)}.{nameof(Walked)} is translated to SQL; it cannot run in memory.");
+    }
 }
