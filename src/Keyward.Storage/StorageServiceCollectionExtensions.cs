@@ -138,7 +138,7 @@ public static class StorageServiceCollectionExtensions
     /// or whose size changed by a large factor since, is analysed from a sample of its indexes (milliseconds even at
     /// millions of rows). The plans a large organisation depends on — a Division's people list walked in logon-name
     /// order, the review queue's partial indexes — are chosen from these statistics (docs/operations.md, "Database
-    /// statistics"). Run after every migration and periodically by the server.
+    /// statistics"). The server runs it when it starts and every hour; commands that only migrate leave it alone.
     /// </summary>
     internal const string SqliteOptimize = "PRAGMA optimize=0x10002;";
 
@@ -178,7 +178,6 @@ public static class StorageServiceCollectionExtensions
 
             // WAL lets readers proceed while one writer commits; busy_timeout makes writers queue instead of failing.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
-            await db.Database.ExecuteSqlRawAsync(SqliteOptimize, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

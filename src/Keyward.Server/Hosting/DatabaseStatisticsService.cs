@@ -3,11 +3,11 @@ using Keyward.Storage;
 namespace Keyward.Server.Hosting;
 
 /// <summary>
-/// Keeps SQLite's planner statistics current while the server runs: every <see cref="Interval"/> (a timer on the
-/// injected <see cref="TimeProvider"/>) it runs <c>PRAGMA optimize</c>, which analyses only the tables that were never
-/// analysed or whose size changed by a large factor — an import or a directory sync of thousands of people — and
-/// otherwise costs a look at each table (docs/operations.md, "Database statistics"). The start-up migration has run
-/// it already. Registered on SQLite only; a failed run is logged and the next one tries again.
+/// Keeps SQLite's planner statistics current while the server runs: at start and then every <see cref="Interval"/>
+/// (a timer on the injected <see cref="TimeProvider"/>) it runs <c>PRAGMA optimize</c>, which analyses only the tables
+/// that were never analysed or whose size changed by a large factor — an import or a directory sync of thousands of
+/// people — and otherwise costs a look at each table (docs/operations.md, "Database statistics"). Registered on SQLite
+/// only; a failed run is logged and the next one tries again.
 /// </summary>
 internal sealed partial class DatabaseStatisticsService : BackgroundService
 {
@@ -30,10 +30,11 @@ internal sealed partial class DatabaseStatisticsService : BackgroundService
         using var timer = new PeriodicTimer(Interval, _clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            do
             {
                 await RunOnceAsync(stoppingToken).ConfigureAwait(false);
             }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
