@@ -205,7 +205,7 @@ public sealed class PeopleDirectory
         }
 
         // When the groups reach the caller already (every Department or Division scope), "or this person" would only
-        // stop the database from answering from the (GroupId, LogonName) index alone.
+        // stop the database from answering from an index alone: the walked logon names, or (GroupId, LogonName).
         if (listOrder && !reach.IsNarrow)
         {
             return self is null || reach.SelfInGroups
