@@ -180,7 +180,7 @@ internal sealed class ScaleDataSet
             [("Id", ColumnKind.Text), ("ApprovalsRequired", ColumnKind.Integer), ("CollectionStartedAt", ColumnKind.Instant), ("CollectorId", ColumnKind.Text), ("ConcurrencyStamp", ColumnKind.Uuid),
              ("CreatedAt", ColumnKind.Instant), ("CredentialProfileId", ColumnKind.Text), ("ExpiresAt", ColumnKind.Instant), ("Kind", ColumnKind.Integer), ("LastReleasedAt", ColumnKind.Instant),
              ("LastReleasedTo", ColumnKind.Text), ("Releases", ColumnKind.Integer), ("ReleasesAllowed", ColumnKind.Integer), ("RequestedById", ColumnKind.Text), ("Status", ColumnKind.Integer),
-             ("TargetId", ColumnKind.Text)],
+             ("TargetId", ColumnKind.Text), ("TargetGroupId", ColumnKind.Text)],
             Requests,
             RequestRows);
         yield return new BulkTable("RequestCertificates", [("RequestId", ColumnKind.Text), ("CertificateId", ColumnKind.Text)], Requests,
@@ -351,6 +351,7 @@ internal sealed class ScaleDataSet
                 RequestId(r), 1, collected ? created.AddHours(3) : null, collected ? PersonId(RequestTarget(r)) : null, Guid(r, 4),
                 created, _anchor.SoftProfileId, IsOutstanding(status) ? _now.AddDays(14) : created.AddDays(14), 2, status == 4 ? created.AddHours(3) : null,
                 status == 4 ? PersonId(RequestTarget(r)) : null, status == 4 ? 1 : 0, 1, _operatorIds[r % 2 == 0 ? 1 : 0], status, PersonId(RequestTarget(r)),
+                GroupOf(RequestTarget(r)),
             ];
         }
     }

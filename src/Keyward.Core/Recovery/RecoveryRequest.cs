@@ -19,7 +19,7 @@ public sealed class RecoveryRequest
 
     private RecoveryRequest()
     {
-        Id = TargetId = CredentialProfileId = RequestedById = string.Empty;
+        Id = TargetId = TargetGroupId = CredentialProfileId = RequestedById = string.Empty;
     }
 
     public string Id { get; private set; }
@@ -30,6 +30,14 @@ public sealed class RecoveryRequest
 
     /// <summary>The person whose keys are recovered and who receives them.</summary>
     public string TargetId { get; private set; }
+
+    /// <summary>
+    /// The group of <see cref="TargetId"/>, kept on the request so that a list or the review queue tests a reach on the
+    /// request's own row instead of looking the person up (docs/scopes.md, "Requests in a reach"). The database keeps it:
+    /// it is taken from the person when the request is written and follows the person when they move, in the same
+    /// transaction. Every decision about one request reads the person itself.
+    /// </summary>
+    public string TargetGroupId { get; private set; }
 
     /// <summary>For a device update, the device; for a collected new device, the device created.</summary>
     public string? DeviceId { get; private set; }
@@ -117,6 +125,7 @@ public sealed class RecoveryRequest
         string id,
         RequestKind kind,
         string targetId,
+        string targetGroupId,
         string? deviceId,
         string credentialProfileId,
         IEnumerable<string> certificateIds,
@@ -132,6 +141,7 @@ public sealed class RecoveryRequest
             Id = id,
             Kind = kind,
             TargetId = targetId,
+            TargetGroupId = targetGroupId,
             DeviceId = deviceId,
             CredentialProfileId = credentialProfileId,
             RequestedById = requestedById,

@@ -237,10 +237,9 @@ public sealed partial class RecoveryWorkflow
             }
             else
             {
-                // Many groups (a Division): read newest first and test each request's target, which stops after a page
-                // (or the count's limit) of matches.
-                var targets = PeopleDirectory.Within(_store.People, reach);
-                query = _store.Requests.Where(r => targets.Any(p => p.Id == r.TargetId) || r.RequestedById == self || (forMe && r.TargetId == self));
+                // Many groups (a Division): read newest first and test each request's target group on its own row, which
+                // stops after a page (or the count's limit) of matches without looking anyone up.
+                query = _store.Requests.Where(Either(TargetWithin(reach), r => r.RequestedById == self || (forMe && r.TargetId == self)));
             }
 
             query = Filtered(query);
@@ -270,15 +269,16 @@ public sealed partial class RecoveryWorkflow
         {
             var profileIds = byReach.Select(p => p.Id).ToList();
             var reach = byReach.First().Reach;
-            var targets = PeopleDirectory.Within(_store.People, reach);
 
-            // Every request has a target, so a reach of everyone asks nothing of People here.
-            Expression<Func<RecoveryRequest, bool>> part = reach.Everyone
-                ? r => profileIds.Contains(r.CredentialProfileId)
-                : r => profileIds.Contains(r.CredentialProfileId) && targets.Any(p => p.Id == r.TargetId);
-            validatable = validatable is null
-                ? part
-                : Expression.Lambda<Func<RecoveryRequest, bool>>(Expression.OrElse(validatable.Body, Expression.Invoke(part, validatable.Parameters[0])), validatable.Parameters);
+            // Every request has a target, so a reach of everyone asks nothing of it. A few groups (a Department): their
+            // people are found by their groups and each one's requests by Requests (TargetId); many (a Division): the
+            // target's group is tested on each awaiting request's row, oldest first.
+            Expression<Func<RecoveryRequest, bool>> ofProfiles = r => profileIds.Contains(r.CredentialProfileId);
+            var targets = PeopleDirectory.Within(_store.People, reach);
+            var part = reach.Everyone ? ofProfiles
+                : reach.IsNarrow ? Both(ofProfiles, r => targets.Any(p => p.Id == r.TargetId))
+                : Both(ofProfiles, TargetWithin(reach));
+            validatable = validatable is null ? part : Either(validatable, part);
         }
 
         if (validatable is null)
@@ -309,6 +309,36 @@ public sealed partial class RecoveryWorkflow
             .ToList();
         return new Page<RequestView>(await ViewsAsync(access, mine, cancellationToken, byId, people).ConfigureAwait(false), page.Page, page.Size, total, capped);
     }
+
+    /// <summary>
+    /// The requests whose target <paramref name="reach"/> covers, asked of the target's group as the request keeps it
+    /// (<see cref="RecoveryRequest.TargetGroupId"/>): the rule of <see cref="PeopleDirectory.Within"/> on the request's
+    /// own row, so that a list or the queue walks requests in order without a lookup of People for each.
+    /// </summary>
+    private static Expression<Func<RecoveryRequest, bool>> TargetWithin(Reach reach)
+    {
+        if (reach.Everyone)
+        {
+            return _ => true;
+        }
+
+        var groups = reach.Groups.ToList();
+        var self = reach.Self;
+        if (groups.Count == 0)
+        {
+            return self is null ? _ => false : r => r.TargetId == self;
+        }
+
+        return self is null || reach.SelfInGroups
+            ? r => groups.Contains(r.TargetGroupId)
+            : r => groups.Contains(r.TargetGroupId) || r.TargetId == self;
+    }
+
+    private static Expression<Func<RecoveryRequest, bool>> Both(Expression<Func<RecoveryRequest, bool>> left, Expression<Func<RecoveryRequest, bool>> right) =>
+        Expression.Lambda<Func<RecoveryRequest, bool>>(Expression.AndAlso(left.Body, Expression.Invoke(right, left.Parameters[0])), left.Parameters);
+
+    private static Expression<Func<RecoveryRequest, bool>> Either(Expression<Func<RecoveryRequest, bool>> left, Expression<Func<RecoveryRequest, bool>> right) =>
+        Expression.Lambda<Func<RecoveryRequest, bool>>(Expression.OrElse(left.Body, Expression.Invoke(right, left.Parameters[0])), left.Parameters);
 
     private async Task<Result<RequestView>> ValidateAsync(AccessContext access, string requestId, bool approve, string? notes, Channel channel, CancellationToken cancellationToken)
     {
@@ -454,7 +484,7 @@ public sealed partial class RecoveryWorkflow
 
         var now = Now;
         var request = RecoveryRequest.Open(
-            Ids.New(), kind, target.Id, device?.Id, profile.Id, ids, access.Caller.PersonId,
+            Ids.New(), kind, target.Id, target.GroupId, device?.Id, profile.Id, ids, access.Caller.PersonId,
             profile.ValidateIssuance ? profile.ApprovalsRequired : 0,
             profile.MaxReleases,
             now, profile.RequestExpiryDays > 0 ? TimeSpan.FromDays(profile.RequestExpiryDays) : null, channel);

@@ -15,6 +15,10 @@ internal sealed class RecoveryRequestConfiguration : IEntityTypeConfiguration<Re
         builder.HasKey(r => r.Id);
         builder.Property(r => r.Id).HasMaxLength(64);
         builder.Property(r => r.TargetId).HasMaxLength(64);
+
+        // Kept by the database from People.GroupId, on insert and whenever the person moves (triggers of the migration
+        // RequestsKeepTargetGroup; docs/scopes.md, "Requests in a reach").
+        builder.Property(r => r.TargetGroupId).HasMaxLength(64);
         builder.Property(r => r.DeviceId).HasMaxLength(64);
         builder.Property(r => r.CredentialProfileId).HasMaxLength(64);
         builder.Property(r => r.RequestedById).HasMaxLength(64);

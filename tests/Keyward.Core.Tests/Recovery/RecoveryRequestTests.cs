@@ -234,7 +234,7 @@ public class RecoveryRequestTests
     public void Complete_DeviceUpdateWithoutDeviceId_KeepsRequestDevice()
     {
         var request = RecoveryRequest.Open(
-            "req-2", RequestKind.DeviceUpdate, Target, "device-card", "profile-1", ["cert-1"], Requester, 0, 2, Now, null, Channel.Api);
+            "req-2", RequestKind.DeviceUpdate, Target, "group-1", "device-card", "profile-1", ["cert-1"], Requester, 0, 2, Now, null, Channel.Api);
         Assert.True(request.BeginCollection(Target, "lease-1", Now, Channel.Cli).IsSuccess);
 
         Assert.True(request.Complete(Target, null, Now, Channel.Cli).IsSuccess);
@@ -323,13 +323,13 @@ public class RecoveryRequestTests
     public void CollectionMethodUnder_KindAndProfile_FileStoreOnlyWhenTheProfileSaysSo(RequestKind kind, CardEncoding encoding, SoftCertificateLocation? location, CollectionMethod expected)
     {
         var profile = CredentialProfile.Create("profile-1", new CredentialProfileSettings { Name = "profile", CardEncoding = encoding, SoftCertificateLocation = location }).Value;
-        var request = RecoveryRequest.Open("req-1", kind, Target, null, profile.Id, ["cert-1"], Requester, 0, 2, Now, null, Channel.Api);
+        var request = RecoveryRequest.Open("req-1", kind, Target, "group-1", null, profile.Id, ["cert-1"], Requester, 0, 2, Now, null, Channel.Api);
 
         Assert.Equal(expected, request.CollectionMethodUnder(profile));
     }
 
     private RecoveryRequest Open(int approvalsRequired, TimeSpan? expiresAfter = null) => RecoveryRequest.Open(
-        "req-1", RequestKind.SoftCertificate, Target, null, "profile-1", ["cert-1", "cert-2"], Requester, approvalsRequired, 2, Now, expiresAfter, Channel.Api);
+        "req-1", RequestKind.SoftCertificate, Target, "group-1", null, "profile-1", ["cert-1", "cert-2"], Requester, approvalsRequired, 2, Now, expiresAfter, Channel.Api);
 
     /// <summary>A request (one approval required, expiring after 7 days) brought to a status through its own methods.</summary>
     private RecoveryRequest InState(RequestStatus status)

@@ -112,7 +112,7 @@ public class RequestActionsTests
     public void For_ValidatorWhoApprovedOneOfTwo_OffersRejectButNotApproveAgain()
     {
         var org = new Org();
-        var request = RecoveryRequest.Open("req-1", RequestKind.SoftCertificate, "carol", null, DualControl, ["cert-carol"], "olivia", 2, 2, Now, null, Channel.Api);
+        var request = RecoveryRequest.Open("req-1", RequestKind.SoftCertificate, "carol", "g-payroll", null, DualControl, ["cert-carol"], "olivia", 2, 2, Now, null, Channel.Api);
         Assert.True(request.Approve("victor", null, Now, Channel.Api).IsSuccess);
         Assert.Equal(RequestStatus.AwaitingValidation, request.Status);
 
@@ -201,7 +201,7 @@ public class RequestActionsTests
         public RecoveryRequest Request(string requester, string target, string profileId, RequestStatus status, DateTime now)
         {
             var profile = _profiles[profileId];
-            var request = RecoveryRequest.Open("req-1", RequestKind.SoftCertificate, target, null, profileId, [$"cert-{target}"], requester, profile.ApprovalsRequired, profile.MaxReleases, now, null, Channel.Api);
+            var request = RecoveryRequest.Open("req-1", RequestKind.SoftCertificate, target, "g-payroll", null, profileId, [$"cert-{target}"], requester, profile.ApprovalsRequired, profile.MaxReleases, now, null, Channel.Api);
             var outcome = status switch
             {
                 RequestStatus.AwaitingValidation when profile.ApprovalsRequired > 1 => request.Approve("someone-else", null, now, Channel.Api),

@@ -173,7 +173,7 @@ public class RequestExpiryTests
     private RecoveryRequest Request(RequestStatus status, TimeSpan? expiresAfter, Person? owner = null)
     {
         var request = RecoveryRequest.Open(
-            Ids.New(), RequestKind.SoftCertificate, (owner ?? _carol).Id, null, "profile-1", ["cert-1"], "p-olivia", 1, 2, Now, expiresAfter, Channel.Api);
+            Ids.New(), RequestKind.SoftCertificate, (owner ?? _carol).Id, (owner ?? _carol).GroupId, null, "profile-1", ["cert-1"], "p-olivia", 1, 2, Now, expiresAfter, Channel.Api);
         switch (status)
         {
             case RequestStatus.AwaitingValidation:

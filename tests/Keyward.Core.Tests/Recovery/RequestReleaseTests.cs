@@ -166,7 +166,7 @@ public class RequestReleaseTests
     [Fact]
     public void Claims_ExpiredRequest_Dropped()
     {
-        var request = RecoveryRequest.Open("req-1", RequestKind.SoftCertificate, Target, null, "profile-1", ["cert-1"], Requester, 1, 2, Now, TimeSpan.FromDays(1), Channel.Api);
+        var request = RecoveryRequest.Open("req-1", RequestKind.SoftCertificate, Target, "group-1", null, "profile-1", ["cert-1"], Requester, 1, 2, Now, TimeSpan.FromDays(1), Channel.Api);
 
         Assert.True(request.ExpireIfDue(Now.AddDays(2)));
 
@@ -185,7 +185,7 @@ public class RequestReleaseTests
     }
 
     private RecoveryRequest Open(int releasesAllowed) => RecoveryRequest.Open(
-        "req-1", RequestKind.SoftCertificate, Target, null, "profile-1", ["cert-1", "cert-2"], Requester, 1, releasesAllowed, Now, null, Channel.Api);
+        "req-1", RequestKind.SoftCertificate, Target, "group-1", null, "profile-1", ["cert-1", "cert-2"], Requester, 1, releasesAllowed, Now, null, Channel.Api);
 
     private RecoveryRequest Collecting(int releasesAllowed)
     {

@@ -90,7 +90,7 @@ public class ServerLeasesTests
     /// <summary>An approved request taken by a collection that <paramref name="holder"/>'s process works on.</summary>
     private RecoveryRequest Collecting(string holder, string collectionId)
     {
-        var request = RecoveryRequest.Open(Ids.New(), RequestKind.SoftCertificate, "p-carol", null, "profile-1", ["cert-1"], "p-olivia", 1, 2, Now, null, Channel.Api);
+        var request = RecoveryRequest.Open(Ids.New(), RequestKind.SoftCertificate, "p-carol", "g-payroll", null, "profile-1", ["cert-1"], "p-olivia", 1, 2, Now, null, Channel.Api);
         Assert.True(request.Approve("p-victor", null, Now, Channel.Api).IsSuccess);
         Assert.True(request.BeginCollection("p-carol", holder, Now, Channel.Api, collectionId).IsSuccess);
         _store.Seed(request);

@@ -81,7 +81,7 @@ public sealed class RequestExpiryServiceTests
         var archived = await store.ToListAsync(store.Certificates.Where(c => c.OwnerId == carol!.Id && c.ArchivedKeyId != null).OrderBy(c => c.NotBefore).Select(c => c.Id).Take(2), CancellationToken.None);
         Assert.Equal(2, archived.Count);
         var request = RecoveryRequest.Open(
-            Ids.New(), RequestKind.SoftCertificate, carol!.Id, null, profile!.Id, archived, olivia!.Id, profile.ApprovalsRequired, profile.MaxReleases,
+            Ids.New(), RequestKind.SoftCertificate, carol!.Id, carol.GroupId, null, profile!.Id, archived, olivia!.Id, profile.ApprovalsRequired, profile.MaxReleases,
             server.Clock.GetUtcNow().UtcDateTime, expiresAfter, Channel.Api);
         store.Add(request);
         await store.SaveChangesAsync(CancellationToken.None);

@@ -44,7 +44,7 @@ public static class TestData
     {
         ArgumentNullException.ThrowIfNull(basics);
         return RecoveryRequest.Open(
-            Ids.New(), RequestKind.SoftCertificate, basics.Target.Id, null, basics.Profile.Id, certificateIds,
+            Ids.New(), RequestKind.SoftCertificate, basics.Target.Id, basics.Target.GroupId, null, basics.Profile.Id, certificateIds,
             basics.Requester.Id, approvalsRequired, 2, Instant, TimeSpan.FromDays(7), Channel.Web);
     }
 }

@@ -75,7 +75,7 @@ public abstract class RecoveryRequestStorageTests(ITestDatabaseSource source) : 
     public async Task RecoveryRequest_WithoutExpiry_RoundTripsNullExpiryAndExpiredByTheSystem()
     {
         var basics = await SeedBasicsAsync();
-        var never = RecoveryRequest.Open(Ids.New(), RequestKind.DeviceUpdate, basics.Target.Id, "card-1", basics.Profile.Id, [], basics.Requester.Id, 0, 2, T0, null, Channel.Cli);
+        var never = RecoveryRequest.Open(Ids.New(), RequestKind.DeviceUpdate, basics.Target.Id, basics.Target.GroupId, "card-1", basics.Profile.Id, [], basics.Requester.Id, 0, 2, T0, null, Channel.Cli);
         var due = TestData.Request(basics, approvalsRequired: 1);
         Assert.True(due.ExpireIfDue(T0.AddDays(8)));
         await SaveAsync(never, due);

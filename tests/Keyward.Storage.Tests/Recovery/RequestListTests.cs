@@ -134,7 +134,7 @@ public abstract class RequestListTests(ITestDatabaseSource source) : StorageTest
         RecoveryRequest Open(Person target, Person by, int approvals = 1)
         {
             var id = Ids.New();
-            return RecoveryRequest.Open(id, RequestKind.SoftCertificate, target.Id, null, profile.Id, [$"cert-{id}"], by.Id, approvals, 1, T0.AddMinutes(minute++), null, Channel.Web);
+            return RecoveryRequest.Open(id, RequestKind.SoftCertificate, target.Id, target.GroupId, null, profile.Id, [$"cert-{id}"], by.Id, approvals, 1, T0.AddMinutes(minute++), null, Channel.Web);
         }
 
         var forAlice = Open(alice, requester);
@@ -161,22 +161,6 @@ public abstract class RequestListTests(ITestDatabaseSource source) : StorageTest
         string Admin, string Victor, string Frank, string Erin,
         string ForAlice, string ByVictorForBob, string ApprovedByVictor, string ForCarolTwoApprovals, string ForErin, string ByFrankForAlice, string ForFrank,
         IReadOnlyList<string> Awaiting);
-
-    /// <summary>Lists release no keys: a workflow for them needs no key archive.</summary>
-    private sealed class NoKeys : IKeyRecovery
-    {
-        public IReadOnlyList<byte[]> Chain => [];
-
-        public Result<byte[]> BuildPfx(IReadOnlyList<KeyToRecover> keys, string password, PfxProtection protection, bool passwordHasFullEntropy) =>
-            throw new InvalidOperationException("A list releases no keys.");
-
-        public Result<TransportPackage> WrapForTransport(IReadOnlyList<KeyToRecover> keys, byte[] transportPublicKey, TransportHash hash, TransportKdf kdf) =>
-            throw new InvalidOperationException("A list releases no keys.");
-
-        public Error? CheckTransportKey(byte[] transportPublicKey) => throw new InvalidOperationException("A list releases no keys.");
-
-        public GeneratedPassword GeneratePassword(SecretPolicy policy) => throw new InvalidOperationException("A list releases no keys.");
-    }
 }
 
 [Collection(OnSqlite.Name)]

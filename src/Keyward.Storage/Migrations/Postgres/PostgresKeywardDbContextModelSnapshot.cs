@@ -46,7 +46,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("PersonId");
 
-                    b.ToTable("ApiClients");
+                    b.ToTable("ApiClients", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Audit.AuditEvent", b =>
@@ -110,7 +110,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("SubjectId", "Sequence", "Action");
 
-                    b.ToTable("AuditEvents");
+                    b.ToTable("AuditEvents", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Certificates.Certificate", b =>
@@ -195,7 +195,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("Status", "IsExternal");
 
-                    b.ToTable("Certificates");
+                    b.ToTable("Certificates", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Certificates.CertificateAuthorityRecord", b =>
@@ -229,7 +229,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("KeyLabel")
                         .IsUnique();
 
-                    b.ToTable("CertificateAuthorities");
+                    b.ToTable("CertificateAuthorities", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Certificates.CertificatePolicy", b =>
@@ -260,7 +260,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("CertificatePolicies");
+                    b.ToTable("CertificatePolicies", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Changes.ChangeApproval", b =>
@@ -362,7 +362,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("TargetId", "Status");
 
-                    b.ToTable("ChangeRequests");
+                    b.ToTable("ChangeRequests", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Devices.Device", b =>
@@ -408,7 +408,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Type", "SerialNumber")
                         .IsUnique();
 
-                    b.ToTable("Devices");
+                    b.ToTable("Devices", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.KeyArchive.ArchivedKey", b =>
@@ -445,7 +445,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("StorageKeyId");
 
-                    b.ToTable("ArchivedKeys");
+                    b.ToTable("ArchivedKeys", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Notifications.Notification", b =>
@@ -500,7 +500,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("SentAt", "NextAttemptAt");
 
-                    b.ToTable("Notifications");
+                    b.ToTable("Notifications", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.People.Group", b =>
@@ -530,7 +530,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Path")
                         .IsUnique();
 
-                    b.ToTable("Groups", t =>
+                    b.ToTable("Groups", null, t =>
                         {
                             t.HasTrigger("AccessEpoch");
                         });
@@ -599,7 +599,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex(new[] { "Id" }, "IX_People_Disabled")
                         .HasFilter("NOT \"Enabled\"");
 
-                    b.ToTable("People", t =>
+                    b.ToTable("People", null, t =>
                         {
                             t.HasTrigger("AccessEpoch")
                                 .HasDatabaseName("AccessEpoch1");
@@ -719,7 +719,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("CredentialProfiles");
+                    b.ToTable("CredentialProfiles", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Recovery.RecoveryRequest", b =>
@@ -793,6 +793,11 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.Property<int>("Status")
                         .HasColumnType("integer");
 
+                    b.Property<string>("TargetGroupId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("TargetId")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -840,7 +845,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("ExpiresAt");
 
-                    b.ToTable("ServerLeases");
+                    b.ToTable("ServerLeases", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Scopes.Role", b =>
@@ -868,7 +873,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("Roles", t =>
+                    b.ToTable("Roles", null, t =>
                         {
                             t.HasTrigger("AccessEpoch")
                                 .HasDatabaseName("AccessEpoch2");
@@ -905,7 +910,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("PersonId", "RoleId")
                         .IsUnique();
 
-                    b.ToTable("RoleAssignment", t =>
+                    b.ToTable("RoleAssignment", null, t =>
                         {
                             t.HasTrigger("AccessEpoch")
                                 .HasDatabaseName("AccessEpoch3");
@@ -935,7 +940,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.ToTable("Settings");
+                    b.ToTable("Settings", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Storage.AccessEpoch", b =>
@@ -948,7 +953,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.ToTable("AccessEpochs");
+                    b.ToTable("AccessEpochs", (string)null);
 
                     b.HasData(
                         new
@@ -1309,6 +1314,24 @@ namespace Keyward.Storage.Migrations.Postgres
                                 .HasForeignKey("RequestId");
                         });
 
+                    b.OwnsMany("Keyward.Recovery.RequestCertificate", "Certificates", b1 =>
+                        {
+                            b1.Property<string>("RequestId")
+                                .HasMaxLength(400)
+                                .HasColumnType("character varying(400)");
+
+                            b1.Property<string>("CertificateId")
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)");
+
+                            b1.HasKey("RequestId", "CertificateId");
+
+                            b1.ToTable("RequestCertificates", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("RequestId");
+                        });
+
                     b.OwnsMany("Keyward.Recovery.CertificateClaim", "Claims", b1 =>
                         {
                             b1.Property<string>("CertificateId")
@@ -1325,24 +1348,6 @@ namespace Keyward.Storage.Migrations.Postgres
                             b1.HasIndex("RequestId");
 
                             b1.ToTable("CertificateClaims", (string)null);
-
-                            b1.WithOwner()
-                                .HasForeignKey("RequestId");
-                        });
-
-                    b.OwnsMany("Keyward.Recovery.RequestCertificate", "Certificates", b1 =>
-                        {
-                            b1.Property<string>("RequestId")
-                                .HasMaxLength(400)
-                                .HasColumnType("character varying(400)");
-
-                            b1.Property<string>("CertificateId")
-                                .HasMaxLength(64)
-                                .HasColumnType("character varying(64)");
-
-                            b1.HasKey("RequestId", "CertificateId");
-
-                            b1.ToTable("RequestCertificates", (string)null);
 
                             b1.WithOwner()
                                 .HasForeignKey("RequestId");

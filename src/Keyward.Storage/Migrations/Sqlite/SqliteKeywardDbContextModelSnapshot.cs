@@ -41,7 +41,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("PersonId");
 
-                    b.ToTable("ApiClients");
+                    b.ToTable("ApiClients", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Audit.AuditEvent", b =>
@@ -105,7 +105,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("SubjectId", "Sequence", "Action");
 
-                    b.ToTable("AuditEvents");
+                    b.ToTable("AuditEvents", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Certificates.Certificate", b =>
@@ -190,7 +190,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("Status", "IsExternal");
 
-                    b.ToTable("Certificates");
+                    b.ToTable("Certificates", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Certificates.CertificateAuthorityRecord", b =>
@@ -224,7 +224,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("KeyLabel")
                         .IsUnique();
 
-                    b.ToTable("CertificateAuthorities");
+                    b.ToTable("CertificateAuthorities", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Certificates.CertificatePolicy", b =>
@@ -255,7 +255,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("CertificatePolicies");
+                    b.ToTable("CertificatePolicies", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Changes.ChangeApproval", b =>
@@ -357,7 +357,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("TargetId", "Status");
 
-                    b.ToTable("ChangeRequests");
+                    b.ToTable("ChangeRequests", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Devices.Device", b =>
@@ -403,7 +403,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Type", "SerialNumber")
                         .IsUnique();
 
-                    b.ToTable("Devices");
+                    b.ToTable("Devices", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.KeyArchive.ArchivedKey", b =>
@@ -440,7 +440,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("StorageKeyId");
 
-                    b.ToTable("ArchivedKeys");
+                    b.ToTable("ArchivedKeys", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Notifications.Notification", b =>
@@ -495,7 +495,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("SentAt", "NextAttemptAt");
 
-                    b.ToTable("Notifications");
+                    b.ToTable("Notifications", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.People.Group", b =>
@@ -525,7 +525,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Path")
                         .IsUnique();
 
-                    b.ToTable("Groups", t =>
+                    b.ToTable("Groups", null, t =>
                         {
                             t.HasTrigger("AccessEpoch");
                         });
@@ -592,7 +592,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex(new[] { "Id" }, "IX_People_Disabled")
                         .HasFilter("NOT \"Enabled\"");
 
-                    b.ToTable("People", t =>
+                    b.ToTable("People", null, t =>
                         {
                             t.HasTrigger("AccessEpoch")
                                 .HasDatabaseName("AccessEpoch1");
@@ -712,7 +712,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("CredentialProfiles");
+                    b.ToTable("CredentialProfiles", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Recovery.RecoveryRequest", b =>
@@ -786,6 +786,11 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("TargetGroupId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("TargetId")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -833,7 +838,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("ExpiresAt");
 
-                    b.ToTable("ServerLeases");
+                    b.ToTable("ServerLeases", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Scopes.Role", b =>
@@ -861,7 +866,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("Roles", t =>
+                    b.ToTable("Roles", null, t =>
                         {
                             t.HasTrigger("AccessEpoch")
                                 .HasDatabaseName("AccessEpoch2");
@@ -898,7 +903,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("PersonId", "RoleId")
                         .IsUnique();
 
-                    b.ToTable("RoleAssignment", t =>
+                    b.ToTable("RoleAssignment", null, t =>
                         {
                             t.HasTrigger("AccessEpoch")
                                 .HasDatabaseName("AccessEpoch3");
@@ -928,7 +933,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.ToTable("Settings");
+                    b.ToTable("Settings", (string)null);
                 });
 
             modelBuilder.Entity("Keyward.Storage.AccessEpoch", b =>
@@ -941,7 +946,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.ToTable("AccessEpochs");
+                    b.ToTable("AccessEpochs", (string)null);
 
                     b.HasData(
                         new
@@ -1302,6 +1307,24 @@ namespace Keyward.Storage.Migrations.Sqlite
                                 .HasForeignKey("RequestId");
                         });
 
+                    b.OwnsMany("Keyward.Recovery.RequestCertificate", "Certificates", b1 =>
+                        {
+                            b1.Property<string>("RequestId")
+                                .HasMaxLength(400)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("CertificateId")
+                                .HasMaxLength(64)
+                                .HasColumnType("TEXT");
+
+                            b1.HasKey("RequestId", "CertificateId");
+
+                            b1.ToTable("RequestCertificates", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("RequestId");
+                        });
+
                     b.OwnsMany("Keyward.Recovery.CertificateClaim", "Claims", b1 =>
                         {
                             b1.Property<string>("CertificateId")
@@ -1318,24 +1341,6 @@ namespace Keyward.Storage.Migrations.Sqlite
                             b1.HasIndex("RequestId");
 
                             b1.ToTable("CertificateClaims", (string)null);
-
-                            b1.WithOwner()
-                                .HasForeignKey("RequestId");
-                        });
-
-                    b.OwnsMany("Keyward.Recovery.RequestCertificate", "Certificates", b1 =>
-                        {
-                            b1.Property<string>("RequestId")
-                                .HasMaxLength(400)
-                                .HasColumnType("TEXT");
-
-                            b1.Property<string>("CertificateId")
-                                .HasMaxLength(64)
-                                .HasColumnType("TEXT");
-
-                            b1.HasKey("RequestId", "CertificateId");
-
-                            b1.ToTable("RequestCertificates", (string)null);
 
                             b1.WithOwner()
                                 .HasForeignKey("RequestId");
