@@ -27,14 +27,22 @@ internal static class CollectionSteps
         "close session, finalise module",
     ];
 
-    /// <summary>Collects <paramref name="requestId"/> onto the token labelled <paramref name="tokenLabel"/>; milliseconds per segment.</summary>
-    public static async Task<double[]> RunAsync(KeywardClient api, string requestId, string tokenLabel, CancellationToken cancellationToken)
+    /// <summary>
+    /// Collects <paramref name="requestId"/> onto the token labelled <paramref name="tokenLabel"/>; milliseconds per
+    /// segment, of the clock and of the server's CPU (read from <paramref name="serverCpu"/> at each segment's ends).
+    /// </summary>
+    public static async Task<(double[] Wall, double[] ServerCpu)> RunAsync(KeywardClient api, string requestId, string tokenLabel, Func<TimeSpan> serverCpu, CancellationToken cancellationToken)
     {
         var times = new double[Names.Length];
+        var cpu = new double[Names.Length];
+        var cpuAt = serverCpu();
         var clock = Stopwatch.StartNew();
         void Lap(int segment)
         {
             times[segment] = clock.Elapsed.TotalMilliseconds;
+            var now = serverCpu();
+            cpu[segment] = (now - cpuAt).TotalMilliseconds;
+            cpuAt = now;
             clock.Restart();
         }
 
@@ -100,7 +108,7 @@ internal static class CollectionSteps
         card.Dispose();
         module.Dispose();
         Lap(6);
-        return times;
+        return (times, cpu);
     }
 
     /// <summary>The label CardCollector gives a recovered key (docs/cards.md).</summary>

@@ -22,6 +22,7 @@ namespace Keyward.Benchmarks.Cards;
 internal sealed class RawTokenWrite
 {
     private readonly Pkcs11InteropFactories _factories = new();
+    private readonly byte[] _wrappingKey = RandomNumberGenerator.GetBytes(32);
     private readonly List<PreparedKey> _keys;
 
     public RawTokenWrite(IEnumerable<X509Certificate2> withPrivateKeys)
@@ -45,6 +46,36 @@ internal sealed class RawTokenWrite
         }
     }
 
+    /// <summary>
+    /// The same keys put on the token the way a wrapped key arrives: each private key's PKCS#8, wrapped in advance
+    /// (RFC 5649) under an AES key the token is handed as a session object, is unwrapped with <c>C_UnwrapKey</c>
+    /// (<c>CKM_AES_KEY_WRAP_PAD</c>) into a token object with the template of <see cref="WriteAll"/> less the key's
+    /// components; the certificates are created as there. What the token itself charges for unwrapping, with no
+    /// server, protocol or checks; the caller times it.
+    /// </summary>
+    public void UnwrapAll(string tokenLabel)
+    {
+        using var library = _factories.Pkcs11LibraryFactory.LoadPkcs11Library(_factories, SoftHsm.Module, AppType.MultiThreaded);
+        var slot = library.GetSlotList(SlotsType.WithTokenPresent).Single(s => s.GetTokenInfo().Label == tokenLabel);
+        using var session = slot.OpenSession(SessionType.ReadWrite);
+        session.Login(CKU.CKU_USER, SoftHsm.UserPin);
+        var a = _factories.ObjectAttributeFactory;
+        var kek = session.CreateObject(
+        [
+            a.Create(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY),
+            a.Create(CKA.CKA_KEY_TYPE, CKK.CKK_AES),
+            a.Create(CKA.CKA_TOKEN, false),
+            a.Create(CKA.CKA_UNWRAP, true),
+            a.Create(CKA.CKA_VALUE, _wrappingKey),
+        ]);
+        using var mechanism = _factories.MechanismFactory.Create(CKM.CKM_AES_KEY_WRAP_PAD);
+        foreach (var key in _keys)
+        {
+            session.UnwrapKey(mechanism, kek, key.WrappedPkcs8, key.UnwrapTemplate);
+            session.CreateObject(key.Certificate);
+        }
+    }
+
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350:Do Not Use Weak Cryptographic Algorithms", Justification = "An object identifier, as Keyward's card layer derives it; nothing relies on SHA-1 for security here.")]
     private PreparedKey Prepare(X509Certificate2 certificate)
     {
@@ -54,6 +85,30 @@ internal sealed class RawTokenWrite
         var name = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
         var label = $"{(string.IsNullOrEmpty(name) ? "Recovered" : name)} encryption {certificate.NotBefore.ToUniversalTime():yyyy-MM-dd}";
         var a = _factories.ObjectAttributeFactory;
+        List<IObjectAttribute> unwrapTemplate =
+        [
+            a.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY),
+            a.Create(CKA.CKA_KEY_TYPE, CKK.CKK_RSA),
+            a.Create(CKA.CKA_TOKEN, true),
+            a.Create(CKA.CKA_PRIVATE, true),
+            a.Create(CKA.CKA_SENSITIVE, true),
+            a.Create(CKA.CKA_EXTRACTABLE, false),
+            a.Create(CKA.CKA_ID, id),
+            a.Create(CKA.CKA_LABEL, label),
+            a.Create(CKA.CKA_SUBJECT, certificate.SubjectName.RawData),
+            a.Create(CKA.CKA_SIGN, true),
+            a.Create(CKA.CKA_DECRYPT, true),
+            a.Create(CKA.CKA_UNWRAP, true),
+        ];
+        var pkcs8 = rsa.ExportPkcs8PrivateKey();
+        byte[] wrapped;
+        using (var aes = Aes.Create())
+        {
+            aes.Key = _wrappingKey;
+            wrapped = aes.EncryptKeyWrapPadded(pkcs8);
+        }
+
+        CryptographicOperations.ZeroMemory(pkcs8);
         List<IObjectAttribute> privateKey =
         [
             a.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY),
@@ -98,8 +153,8 @@ internal sealed class RawTokenWrite
         CryptographicOperations.ZeroMemory(p.DP);
         CryptographicOperations.ZeroMemory(p.DQ);
         CryptographicOperations.ZeroMemory(p.InverseQ);
-        return new PreparedKey(privateKey, certificateObject);
+        return new PreparedKey(privateKey, certificateObject, wrapped, unwrapTemplate);
     }
 
-    private sealed record PreparedKey(List<IObjectAttribute> PrivateKey, List<IObjectAttribute> Certificate);
+    private sealed record PreparedKey(List<IObjectAttribute> PrivateKey, List<IObjectAttribute> Certificate, byte[] WrappedPkcs8, List<IObjectAttribute> UnwrapTemplate);
 }
