@@ -75,6 +75,31 @@ public abstract class RequestReachTests(ITestDatabaseSource source) : StorageTes
         Assert.Equal(id, queue.Results[^1].Id);
     }
 
+    [Fact]
+    public async Task PersonMovedWhileARequestForThemIsBeingWritten_TheRequestFollowsTheMove()
+    {
+        var org = await SeedAsync();
+        var id = Ids.New();
+
+        // The request's transaction stays open after its insert; the move starts meanwhile and must not be lost:
+        // PostgreSQL holds the person's row from the insert to the commit, SQLite has one writer at a time.
+        await using (var scope = NewScope())
+        {
+            var db = DbOf(scope);
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            db.Requests.Add(RecoveryRequest.Open(id, RequestKind.SoftCertificate, org.MovingPerson, org.FinanceLeaf, null, org.Profile, [$"cert-{id}"], org.Requester, 1, 1, T0.AddDays(1), null, Channel.Web));
+            await db.SaveChangesAsync();
+            var move = Task.Run(() => MoveAsync(org.MovingPerson, org.OutsideGroup));
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            await transaction.CommitAsync();
+            await move;
+        }
+
+        Assert.Equal(org.OutsideGroup, await GroupOfAsync(id));
+        var outsidersQueue = await ListAsync(org.Olga, new RequestFilter(RequestStatus.AwaitingValidation, null), new PageRequest(null, null));
+        Assert.Contains(id, outsidersQueue.Results.Select(r => r.Id));
+    }
+
     private async Task MoveAsync(string personId, string groupId)
     {
         await using var scope = NewScope();
