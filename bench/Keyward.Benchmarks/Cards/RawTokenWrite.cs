@@ -85,6 +85,7 @@ internal sealed class RawTokenWrite
         var name = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
         var label = $"{(string.IsNullOrEmpty(name) ? "Recovered" : name)} encryption {certificate.NotBefore.ToUniversalTime():yyyy-MM-dd}";
         var a = _factories.ObjectAttributeFactory;
+        // The template of the key without its components: what C_UnwrapKey is given; C_CreateObject adds them.
         List<IObjectAttribute> unwrapTemplate =
         [
             a.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY),
@@ -111,18 +112,7 @@ internal sealed class RawTokenWrite
         CryptographicOperations.ZeroMemory(pkcs8);
         List<IObjectAttribute> privateKey =
         [
-            a.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY),
-            a.Create(CKA.CKA_KEY_TYPE, CKK.CKK_RSA),
-            a.Create(CKA.CKA_TOKEN, true),
-            a.Create(CKA.CKA_PRIVATE, true),
-            a.Create(CKA.CKA_SENSITIVE, true),
-            a.Create(CKA.CKA_EXTRACTABLE, false),
-            a.Create(CKA.CKA_ID, id),
-            a.Create(CKA.CKA_LABEL, label),
-            a.Create(CKA.CKA_SUBJECT, certificate.SubjectName.RawData),
-            a.Create(CKA.CKA_SIGN, true),
-            a.Create(CKA.CKA_DECRYPT, true),
-            a.Create(CKA.CKA_UNWRAP, true),
+            .. unwrapTemplate,
             a.Create(CKA.CKA_MODULUS, p.Modulus!),
             a.Create(CKA.CKA_PUBLIC_EXPONENT, p.Exponent!),
             a.Create(CKA.CKA_PRIVATE_EXPONENT, p.D!),
