@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Keyward.Common;
 using Keyward.Profiles;
 
@@ -119,6 +120,49 @@ public sealed class RecoveryRequest
         RequestKind.DeviceUpdate => CollectionMethod.CardUpdate,
         _ => profile?.SoftCertificateLocation == SoftCertificateLocation.FileStore ? CollectionMethod.FileStore : CollectionMethod.SystemStore,
     };
+
+    /// <summary>
+    /// A request's own row, none of its lists: the projection a page of views reads the page's requests with, each list
+    /// then read by a query of its own and given back by <see cref="Shown"/>. Every column is read, so that the rules a
+    /// view asks (<see cref="RequestActions"/>) see the request as it is (docs/performance.md, "A page of requests read
+    /// flat").
+    /// </summary>
+    internal static Expression<Func<RecoveryRequest, RecoveryRequest>> Row { get; } = r => new RecoveryRequest
+    {
+        Id = r.Id,
+        Kind = r.Kind,
+        Status = r.Status,
+        TargetId = r.TargetId,
+        TargetGroupId = r.TargetGroupId,
+        DeviceId = r.DeviceId,
+        CredentialProfileId = r.CredentialProfileId,
+        RequestedById = r.RequestedById,
+        ApprovalsRequired = r.ApprovalsRequired,
+        ReleasesAllowed = r.ReleasesAllowed,
+        CreatedAt = r.CreatedAt,
+        ExpiresAt = r.ExpiresAt,
+        ConcurrencyStamp = r.ConcurrencyStamp,
+        CollectionId = r.CollectionId,
+        CollectorId = r.CollectorId,
+        CollectionStartedAt = r.CollectionStartedAt,
+        CollectionHolder = r.CollectionHolder,
+        CollectionSerial = r.CollectionSerial,
+        Releases = r.Releases,
+        LastReleasedAt = r.LastReleasedAt,
+        LastReleasedTo = r.LastReleasedTo,
+    };
+
+    /// <summary>
+    /// This request read by <see cref="Row"/>, given its certificates, approvals and history (its claims are not
+    /// shown). For showing only: the store never saves a request it did not track.
+    /// </summary>
+    internal RecoveryRequest Shown(IEnumerable<RequestCertificate> certificates, IEnumerable<Approval> approvals, IEnumerable<RequestHistoryEntry> history)
+    {
+        _certificates.AddRange(certificates);
+        _approvals.AddRange(approvals);
+        _history.AddRange(history.OrderBy(h => h.Sequence));
+        return this;
+    }
 
     /// <summary>Opens a request; it starts awaiting validation when approvals are required, else awaiting issue.</summary>
     public static RecoveryRequest Open(

@@ -32,7 +32,7 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, null, null, RequestErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var refused = CollectRules(access, request, target, profile)
+        var refused = CollectRules(access, request, PersonRef.From(target), profile)
                       ?? (request.Kind != RequestKind.SoftCertificate || profile.SoftCertificateLocation != SoftCertificateLocation.FileStore
                           ? RequestErrors.WrongCollectionMethod.WithDetail(request.Kind == RequestKind.SoftCertificate
                               ? "This request installs into the owner's certificate store: collect it with `keyward collect` on the owner's computer."
@@ -150,7 +150,7 @@ public sealed partial class RecoveryWorkflow
 
         var transportPublicKey = start.TransportKey;
         var card = request.Kind is RequestKind.NewDevice or RequestKind.DeviceUpdate;
-        var refused = CollectRules(access, request, target, profile)
+        var refused = CollectRules(access, request, PersonRef.From(target), profile)
                       ?? (request.Kind == RequestKind.SoftCertificate && profile.SoftCertificateLocation == SoftCertificateLocation.FileStore
                           ? RequestErrors.WrongCollectionMethod.WithDetail("This request is collected as a PFX file: POST /api/requests/{id}/collect.")
                           : null)
@@ -377,7 +377,7 @@ public sealed partial class RecoveryWorkflow
     /// collect operation in scope — never for a System Store request; both on the profile's Can collect list.
     /// <see cref="RequestActions"/> asks the same.
     /// </summary>
-    internal static Error? CollectRules(AccessContext access, RecoveryRequest request, Person target, CredentialProfile profile)
+    internal static Error? CollectRules(AccessContext access, RecoveryRequest request, PersonRef target, CredentialProfile profile)
     {
         var owner = target.Id == access.Caller.PersonId;
         if (!owner && request.Kind == RequestKind.SoftCertificate && profile.SoftCertificateLocation == SoftCertificateLocation.SystemStore)
@@ -394,7 +394,7 @@ public sealed partial class RecoveryWorkflow
             (_, true) => Operation.CollectMySoftCertificate,
             _ => Operation.CollectSoftCertificate,
         };
-        return access.Policy.Decide(access.Caller, operation, PersonRef.From(target), profile) switch
+        return access.Policy.Decide(access.Caller, operation, target, profile) switch
         {
             AccessDecision.Allowed => null,
             AccessDecision.TargetDisabled => RequestErrors.TargetDisabled,

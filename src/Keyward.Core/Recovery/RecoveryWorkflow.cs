@@ -147,7 +147,7 @@ public sealed partial class RecoveryWorkflow
                 return await RefuseAsync(access, action, null, null, RequestErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
             }
 
-            if (CancelRules(access, request, target!) is { } refused)
+            if (CancelRules(access, request, PersonRef.From(target!)) is { } refused)
             {
                 return await RefuseAsync(access, action, request.TargetId, request.Id, refused, channel, cancellationToken).ConfigureAwait(false);
             }
@@ -303,7 +303,7 @@ public sealed partial class RecoveryWorkflow
         var byId = profiles.ToDictionary(p => p.Id, StringComparer.Ordinal);
         var people = await PeopleOfAsync(rows, cancellationToken).ConfigureAwait(false);
         var mine = rows
-            .Where(r => people.TryGetValue(r.TargetId, out var target)
+            .Where(r => people.Targets.TryGetValue(r.TargetId, out var target)
                         && byId.TryGetValue(r.CredentialProfileId, out var profile)
                         && RequestActions.For(access, r, target, profile, Now, _collection.RecollectWindow).Approve)
             .ToList();
@@ -357,7 +357,7 @@ public sealed partial class RecoveryWorkflow
                 return await RefuseAsync(access, action, null, null, RequestErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
             }
 
-            var refused = ValidateRules(access, request, target!, profile, approve);
+            var refused = ValidateRules(access, request, PersonRef.From(target!), profile, approve);
             if (refused is not null)
             {
                 return await RefuseAsync(access, action, request.TargetId, request.Id, refused, channel, cancellationToken).ConfigureAwait(false);
@@ -389,8 +389,8 @@ public sealed partial class RecoveryWorkflow
     /// ValidateRequest with the person in scope and a role on the profile's Can validate list. A disabled person's
     /// request may be rejected, not approved. Null when allowed. <see cref="RequestActions"/> asks the same.
     /// </summary>
-    internal static Error? ValidateRules(AccessContext access, RecoveryRequest request, Person target, CredentialProfile? profile, bool approve) =>
-        request.DualControl(access.Caller.PersonId) ?? access.Policy.Decide(access.Caller, Operation.ValidateRequest, PersonRef.From(target), profile) switch
+    internal static Error? ValidateRules(AccessContext access, RecoveryRequest request, PersonRef target, CredentialProfile? profile, bool approve) =>
+        request.DualControl(access.Caller.PersonId) ?? access.Policy.Decide(access.Caller, Operation.ValidateRequest, target, profile) switch
         {
             AccessDecision.Allowed => null,
             AccessDecision.TargetDisabled when !approve => null,
@@ -405,10 +405,10 @@ public sealed partial class RecoveryWorkflow
     /// the person in scope — a disabled person's request included. Null when allowed; the request's state is its own
     /// guard. <see cref="RequestActions"/> asks the same.
     /// </summary>
-    internal static Error? CancelRules(AccessContext access, RecoveryRequest request, Person target)
+    internal static Error? CancelRules(AccessContext access, RecoveryRequest request, PersonRef target)
     {
         var ownRequest = request.RequestedById == access.Caller.PersonId && request.TargetId == access.Caller.PersonId && access.Caller.Enabled;
-        return ownRequest || access.Policy.Decide(access.Caller, Operation.CancelRequest, PersonRef.From(target)) is AccessDecision.Allowed or AccessDecision.TargetDisabled
+        return ownRequest || access.Policy.Decide(access.Caller, Operation.CancelRequest, target) is AccessDecision.Allowed or AccessDecision.TargetDisabled
             ? null
             : RequestErrors.Forbidden.WithDetail("Cancelling needs CancelRequest with the person in scope, unless you asked for your own keys.");
     }
@@ -584,8 +584,10 @@ public sealed partial class RecoveryWorkflow
             : await _store.FirstOrDefaultAsync(_store.CredentialProfiles.Where(p => p.Id == idOrName || p.Name == idOrName), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
-    /// The requests of a page whose ids (in page order) were found first: read to be shown, untracked, each child collection
-    /// in a narrow query by the page's ids — the scope's filter and the order are asked once, of the narrow ids query.
+    /// The requests of a page whose ids (in page order) were found first, read to be shown: each request's row, then its
+    /// certificates, approvals and history, each list by a query of its own over the page's ids and each as flat columns.
+    /// Reading them as entities with their owned lists cost most of a page (EF Core's split-query shaper builds delegates
+    /// for every request it fills; docs/performance.md, "A page of requests read flat").
     /// </summary>
     private async Task<List<RecoveryRequest>> PageRowsAsync(List<string> ids, CancellationToken cancellationToken)
     {
@@ -594,11 +596,20 @@ public sealed partial class RecoveryWorkflow
             return [];
         }
 
-        var rows = (await _store.ReadOnlyAsync(_store.Requests.Where(r => ids.Contains(r.Id)), cancellationToken).ConfigureAwait(false))
-            .ToDictionary(r => r.Id, StringComparer.Ordinal);
+        var page = _store.Requests.Where(r => ids.Contains(r.Id));
+        var rows = await _store.ToListAsync(page.Select(RecoveryRequest.Row), cancellationToken).ConfigureAwait(false);
+        var certificates = (await _store.ToListAsync(page.SelectMany(r => r.Certificates).Select(c => new RequestCertificate(c.RequestId, c.CertificateId)), cancellationToken).ConfigureAwait(false))
+            .ToLookup(c => c.RequestId, StringComparer.Ordinal);
+        var approvals = (await _store.ToListAsync(page.SelectMany(r => r.Approvals).Select(a => new Approval(a.RequestId, a.ApproverId, a.At, a.Notes)), cancellationToken).ConfigureAwait(false))
+            .ToLookup(a => a.RequestId, StringComparer.Ordinal);
+        var history = (await _store.ToListAsync(
+                page.SelectMany(r => r.History).Select(h => new RequestHistoryEntry(h.RequestId, h.Sequence, h.At, h.ActorId, h.Action, h.Notes, h.Channel)),
+                cancellationToken).ConfigureAwait(false))
+            .ToLookup(h => h.RequestId, StringComparer.Ordinal);
+        var byId = rows.ToDictionary(r => r.Id, r => r.Shown(certificates[r.Id], approvals[r.Id], history[r.Id]), StringComparer.Ordinal);
 
         // A request that left the page's filter between the two reads (a status changed) is still shown as it now is.
-        return ids.Select(id => rows.GetValueOrDefault(id)).OfType<RecoveryRequest>().ToList();
+        return ids.Select(id => byId.GetValueOrDefault(id)).OfType<RecoveryRequest>().ToList();
     }
 
     private async Task<Dictionary<string, CredentialProfile>> ProfilesAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
@@ -608,12 +619,22 @@ public sealed partial class RecoveryWorkflow
         return profiles.ToDictionary(p => p.Id, StringComparer.Ordinal);
     }
 
-    /// <summary>Everyone a view of <paramref name="requests"/> names: targets, requesters, approvers and the actors of their history.</summary>
-    private async Task<Dictionary<string, Person>> PeopleOfAsync(IReadOnlyList<RecoveryRequest> requests, CancellationToken cancellationToken)
+    /// <summary>
+    /// Everyone a view of <paramref name="requests"/> names (targets, requesters, approvers and the actors of their
+    /// history) by logon name, and each target as the rules see them: flat columns, not people with their assignments.
+    /// </summary>
+    private async Task<(Dictionary<string, PersonRef> Targets, Dictionary<string, string> Names)> PeopleOfAsync(IReadOnlyList<RecoveryRequest> requests, CancellationToken cancellationToken)
     {
         var wanted = Named(requests).ToList();
-        var people = await _store.ReadOnlyAsync(_store.People.Where(p => wanted.Contains(p.Id)), cancellationToken).ConfigureAwait(false);
-        return people.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var targetIds = requests.Select(r => r.TargetId).Distinct(StringComparer.Ordinal).ToList();
+        var people = await _store.ToListAsync(_store.People.Where(p => wanted.Contains(p.Id)).Select(p => new { p.Id, p.LogonName, p.GroupId, p.Enabled }), cancellationToken).ConfigureAwait(false);
+        var roles = (await _store.ToListAsync(
+                _store.People.Where(p => targetIds.Contains(p.Id)).SelectMany(p => p.Assignments).Select(a => new { a.PersonId, a.RoleId, a.Scope }),
+                cancellationToken).ConfigureAwait(false))
+            .ToLookup(a => a.PersonId, a => (a.RoleId, a.Scope), StringComparer.Ordinal);
+        var targets = people.Where(p => targetIds.Contains(p.Id, StringComparer.Ordinal))
+            .ToDictionary(p => p.Id, p => PersonRef.Of(p.Id, p.GroupId, p.Enabled, roles[p.Id]), StringComparer.Ordinal);
+        return (targets, people.ToDictionary(p => p.Id, p => p.LogonName, StringComparer.Ordinal));
     }
 
     /// <summary>The ids of everyone a view of <paramref name="requests"/> names, each once.</summary>
@@ -643,23 +664,21 @@ public sealed partial class RecoveryWorkflow
         }
 
         var profiles = profile is null ? null : new Dictionary<string, CredentialProfile>(StringComparer.Ordinal) { [profile.Id] = profile };
-        var targets = new Dictionary<string, Person>(StringComparer.Ordinal) { [target.Id] = target };
-        return (await ViewsAsync(access, [request], cancellationToken, profiles, targets, names).ConfigureAwait(false))[0];
+        var targets = new Dictionary<string, PersonRef>(StringComparer.Ordinal) { [target.Id] = PersonRef.From(target) };
+        return (await ViewsAsync(access, [request], cancellationToken, profiles, (targets, names)).ConfigureAwait(false))[0];
     }
 
     /// <summary>
     /// The requests as the caller sees them: each with how it is collected and what the caller may do with it now.
-    /// <paramref name="knownProfiles"/>, <paramref name="knownTargets"/> and <paramref name="knownNames"/>, when given, are
-    /// what the caller read already (every profile, every target, the logon name of everyone the views name); otherwise
-    /// they are read here.
+    /// <paramref name="knownProfiles"/> and <paramref name="knownPeople"/>, when given, are what the caller read already
+    /// (every profile; every target, and the logon name of everyone the views name); otherwise they are read here.
     /// </summary>
     private async Task<IReadOnlyList<RequestView>> ViewsAsync(
         AccessContext access,
         IReadOnlyList<RecoveryRequest> requests,
         CancellationToken cancellationToken,
         Dictionary<string, CredentialProfile>? knownProfiles = null,
-        Dictionary<string, Person>? knownTargets = null,
-        Dictionary<string, string>? knownNames = null)
+        (Dictionary<string, PersonRef> Targets, Dictionary<string, string> Names)? knownPeople = null)
     {
         var certificateIds = requests.SelectMany(r => r.Certificates.Select(c => c.CertificateId)).Distinct(StringComparer.Ordinal).ToList();
         // Only the columns a view shows (no DER, nothing tracked); the status as of now is decided below.
@@ -669,15 +688,14 @@ public sealed partial class RecoveryWorkflow
                     .Select(c => new RequestCertificateView(c.Id, c.SerialNumber, c.Subject, c.Status, c.NotBefore, c.NotAfter, c.ArchivedKeyId != null, c.Thumbprint)),
                 cancellationToken).ConfigureAwait(false))
             .ToDictionary(c => c.Id, c => c with { Status = Certificate.StatusAt(c.Status, c.NotAfter, now) }, StringComparer.Ordinal);
-        var people = knownTargets ?? await PeopleOfAsync(requests, cancellationToken).ConfigureAwait(false);
-        var names = knownNames ?? people.ToDictionary(p => p.Key, p => p.Value.LogonName, StringComparer.Ordinal);
+        var (targets, names) = knownPeople ?? await PeopleOfAsync(requests, cancellationToken).ConfigureAwait(false);
         var removals = await RemovalsAsync(requests, now, cancellationToken).ConfigureAwait(false);
         var profiles = knownProfiles is not null && requests.All(r => knownProfiles.ContainsKey(r.CredentialProfileId))
             ? knownProfiles
             : await ProfilesAsync(requests.Select(r => r.CredentialProfileId), cancellationToken).ConfigureAwait(false);
         string? Name(string? id) => id is not null && names.TryGetValue(id, out var logon) ? logon : null;
         RequestActions Actions(RecoveryRequest r, CredentialProfile? profile) =>
-            profile is not null && people.TryGetValue(r.TargetId, out var target) ? RequestActions.For(access, r, target, profile, now, _collection.RecollectWindow) : RequestActions.None;
+            profile is not null && targets.TryGetValue(r.TargetId, out var target) ? RequestActions.For(access, r, target, profile, now, _collection.RecollectWindow) : RequestActions.None;
         return requests.Select(r => new RequestView(
                 r.Id,
                 r.Kind,

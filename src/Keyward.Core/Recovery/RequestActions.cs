@@ -20,7 +20,7 @@ public sealed record RequestActions(bool Approve, bool Reject, bool Cancel, bool
     /// <paramref name="target"/> (its recipient) under <paramref name="profile"/> (its profile), at <paramref name="now"/>
     /// with a File Store re-collect window of <paramref name="recollectWindow"/>. Pure: reads nothing but its arguments.
     /// </summary>
-    public static RequestActions For(AccessContext access, RecoveryRequest request, Person target, CredentialProfile profile, DateTime now, TimeSpan recollectWindow)
+    public static RequestActions For(AccessContext access, RecoveryRequest request, PersonRef target, CredentialProfile profile, DateTime now, TimeSpan recollectWindow)
     {
         ArgumentNullException.ThrowIfNull(access);
         ArgumentNullException.ThrowIfNull(request);

@@ -33,6 +33,12 @@ public sealed record Caller(string PersonId, string LogonName, string Name, stri
 /// <summary>What the authorization engine needs to know about the person an operation targets.</summary>
 public sealed record PersonRef(string Id, string GroupId, bool Enabled, IReadOnlyCollection<string> RoleIds)
 {
-    public static PersonRef From(Person person) =>
-        new(person.Id, person.GroupId, person.Enabled, person.Assignments.Where(a => a.Scope != Scope.None).Select(a => a.RoleId).ToArray());
+    public static PersonRef From(Person person) => Of(person.Id, person.GroupId, person.Enabled, person.Assignments.Select(a => (a.RoleId, a.Scope)));
+
+    /// <summary>
+    /// The same from columns read by themselves (a page of request views reads people flat, not as entities): a role
+    /// counts when it is held with a scope.
+    /// </summary>
+    public static PersonRef Of(string id, string groupId, bool enabled, IEnumerable<(string RoleId, Scope Scope)> assignments) =>
+        new(id, groupId, enabled, assignments.Where(a => a.Scope != Scope.None).Select(a => a.RoleId).ToArray());
 }

@@ -103,7 +103,7 @@ public class RequestActionsTests
         var org = new Org();
         var request = org.Request(requester, target, profile, status, Now);
 
-        var actions = RequestActions.For(org.Access(caller), request, org.Person(target), org.Profile(profile), Now, TimeSpan.FromMinutes(10));
+        var actions = RequestActions.For(org.Access(caller), request, PersonRef.From(org.Person(target)), org.Profile(profile), Now, TimeSpan.FromMinutes(10));
 
         Assert.Equal(expected, Names(actions));
     }
@@ -116,7 +116,7 @@ public class RequestActionsTests
         Assert.True(request.Approve("victor", null, Now, Channel.Api).IsSuccess);
         Assert.Equal(RequestStatus.AwaitingValidation, request.Status);
 
-        var actions = RequestActions.For(org.Access("victor"), request, org.Person("carol"), org.Profile(DualControl), Now, TimeSpan.FromMinutes(10));
+        var actions = RequestActions.For(org.Access("victor"), request, PersonRef.From(org.Person("carol")), org.Profile(DualControl), Now, TimeSpan.FromMinutes(10));
 
         Assert.Equal("reject", Names(actions));
     }

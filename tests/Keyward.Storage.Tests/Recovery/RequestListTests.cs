@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Keyward.Audit;
 using Keyward.Common;
 using Keyward.People;
@@ -43,6 +44,25 @@ public abstract class RequestListTests(ITestDatabaseSource source) : StorageTest
             {
                 var seen = await GetAsync(caller, id);
                 Assert.False(seen is { IsSuccess: true, Value.Actions.Approve: true }, $"{id} is missing from the queue of {caller}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ListAsync_ShowsEachRequestAsItsOwnViewShowsIt()
+    {
+        // A page reads its requests' rows and lists by themselves and its people flat; a request read alone is read whole.
+        // Both must show the same request, with the same actions, to every caller.
+        var org = await SeedAsync();
+        foreach (var (caller, status) in new[] { (org.Admin, (RequestStatus?)null), (org.Admin, RequestStatus.AwaitingValidation), (org.Victor, null), (org.Victor, RequestStatus.AwaitingValidation), (org.Frank, null) })
+        {
+            var page = await ListAsync(caller, new RequestFilter(status, null), new PageRequest(null, null));
+            Assert.NotEmpty(page.Results);
+            foreach (var shown in page.Results)
+            {
+                var alone = await GetAsync(caller, shown.Id);
+                Assert.True(alone.IsSuccess, alone.Error?.Code);
+                Assert.Equal(JsonSerializer.Serialize(alone.Value), JsonSerializer.Serialize(shown));
             }
         }
     }
