@@ -33,9 +33,9 @@ internal sealed class RecoveryRequestConfiguration : IEntityTypeConfiguration<Re
         builder.HasIndex(r => new { r.Status, r.TargetId });
         builder.HasIndex(r => r.ExpiresAt);
 
-        // Lists are newest first and the review queue oldest first, by status: both read these indexes in order.
-        builder.HasIndex(r => new { r.CreatedAt, r.Id });
-        builder.HasIndex(r => new { r.Status, r.CreatedAt, r.Id });
+        // Lists are newest first and the review queue oldest first, by status: both read an index in that order,
+        // (CreatedAt, Id) and (Status, CreatedAt, Id). Each provider's model declares them (KeywardDbContext.cs), with
+        // the columns tested on each request carried as each database allows.
 
         // "Requests I asked for" and "requests for this person".
         builder.HasIndex(r => r.RequestedById);

@@ -46,7 +46,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("PersonId");
 
-                    b.ToTable("ApiClients", (string)null);
+                    b.ToTable("ApiClients");
                 });
 
             modelBuilder.Entity("Keyward.Audit.AuditEvent", b =>
@@ -110,7 +110,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("SubjectId", "Sequence", "Action");
 
-                    b.ToTable("AuditEvents", (string)null);
+                    b.ToTable("AuditEvents");
                 });
 
             modelBuilder.Entity("Keyward.Certificates.Certificate", b =>
@@ -195,7 +195,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("Status", "IsExternal");
 
-                    b.ToTable("Certificates", (string)null);
+                    b.ToTable("Certificates");
                 });
 
             modelBuilder.Entity("Keyward.Certificates.CertificateAuthorityRecord", b =>
@@ -229,7 +229,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("KeyLabel")
                         .IsUnique();
 
-                    b.ToTable("CertificateAuthorities", (string)null);
+                    b.ToTable("CertificateAuthorities");
                 });
 
             modelBuilder.Entity("Keyward.Certificates.CertificatePolicy", b =>
@@ -260,7 +260,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("CertificatePolicies", (string)null);
+                    b.ToTable("CertificatePolicies");
                 });
 
             modelBuilder.Entity("Keyward.Changes.ChangeApproval", b =>
@@ -362,7 +362,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("TargetId", "Status");
 
-                    b.ToTable("ChangeRequests", (string)null);
+                    b.ToTable("ChangeRequests");
                 });
 
             modelBuilder.Entity("Keyward.Devices.Device", b =>
@@ -408,7 +408,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Type", "SerialNumber")
                         .IsUnique();
 
-                    b.ToTable("Devices", (string)null);
+                    b.ToTable("Devices");
                 });
 
             modelBuilder.Entity("Keyward.KeyArchive.ArchivedKey", b =>
@@ -445,7 +445,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("StorageKeyId");
 
-                    b.ToTable("ArchivedKeys", (string)null);
+                    b.ToTable("ArchivedKeys");
                 });
 
             modelBuilder.Entity("Keyward.Notifications.Notification", b =>
@@ -500,7 +500,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("SentAt", "NextAttemptAt");
 
-                    b.ToTable("Notifications", (string)null);
+                    b.ToTable("Notifications");
                 });
 
             modelBuilder.Entity("Keyward.People.Group", b =>
@@ -530,7 +530,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Path")
                         .IsUnique();
 
-                    b.ToTable("Groups", null, t =>
+                    b.ToTable("Groups", t =>
                         {
                             t.HasTrigger("AccessEpoch");
                         });
@@ -599,7 +599,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex(new[] { "Id" }, "IX_People_Disabled")
                         .HasFilter("NOT \"Enabled\"");
 
-                    b.ToTable("People", null, t =>
+                    b.ToTable("People", t =>
                         {
                             t.HasTrigger("AccessEpoch")
                                 .HasDatabaseName("AccessEpoch1");
@@ -719,7 +719,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("CredentialProfiles", (string)null);
+                    b.ToTable("CredentialProfiles");
                 });
 
             modelBuilder.Entity("Keyward.Recovery.RecoveryRequest", b =>
@@ -821,6 +821,8 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("Status", "CreatedAt", "Id");
 
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("Status", "CreatedAt", "Id"), new[] { "TargetGroupId", "CredentialProfileId", "RequestedById", "TargetId" });
+
                     b.ToTable("Requests", (string)null);
                 });
 
@@ -845,7 +847,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasIndex("ExpiresAt");
 
-                    b.ToTable("ServerLeases", (string)null);
+                    b.ToTable("ServerLeases");
                 });
 
             modelBuilder.Entity("Keyward.Scopes.Role", b =>
@@ -873,7 +875,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("Roles", null, t =>
+                    b.ToTable("Roles", t =>
                         {
                             t.HasTrigger("AccessEpoch")
                                 .HasDatabaseName("AccessEpoch2");
@@ -910,7 +912,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("PersonId", "RoleId")
                         .IsUnique();
 
-                    b.ToTable("RoleAssignment", null, t =>
+                    b.ToTable("RoleAssignment", t =>
                         {
                             t.HasTrigger("AccessEpoch")
                                 .HasDatabaseName("AccessEpoch3");
@@ -940,7 +942,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.ToTable("Settings", (string)null);
+                    b.ToTable("Settings");
                 });
 
             modelBuilder.Entity("Keyward.Storage.AccessEpoch", b =>
@@ -953,7 +955,7 @@ namespace Keyward.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.ToTable("AccessEpochs", (string)null);
+                    b.ToTable("AccessEpochs");
 
                     b.HasData(
                         new
@@ -1314,24 +1316,6 @@ namespace Keyward.Storage.Migrations.Postgres
                                 .HasForeignKey("RequestId");
                         });
 
-                    b.OwnsMany("Keyward.Recovery.RequestCertificate", "Certificates", b1 =>
-                        {
-                            b1.Property<string>("RequestId")
-                                .HasMaxLength(400)
-                                .HasColumnType("character varying(400)");
-
-                            b1.Property<string>("CertificateId")
-                                .HasMaxLength(64)
-                                .HasColumnType("character varying(64)");
-
-                            b1.HasKey("RequestId", "CertificateId");
-
-                            b1.ToTable("RequestCertificates", (string)null);
-
-                            b1.WithOwner()
-                                .HasForeignKey("RequestId");
-                        });
-
                     b.OwnsMany("Keyward.Recovery.CertificateClaim", "Claims", b1 =>
                         {
                             b1.Property<string>("CertificateId")
@@ -1348,6 +1332,24 @@ namespace Keyward.Storage.Migrations.Postgres
                             b1.HasIndex("RequestId");
 
                             b1.ToTable("CertificateClaims", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("RequestId");
+                        });
+
+                    b.OwnsMany("Keyward.Recovery.RequestCertificate", "Certificates", b1 =>
+                        {
+                            b1.Property<string>("RequestId")
+                                .HasMaxLength(400)
+                                .HasColumnType("character varying(400)");
+
+                            b1.Property<string>("CertificateId")
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)");
+
+                            b1.HasKey("RequestId", "CertificateId");
+
+                            b1.ToTable("RequestCertificates", (string)null);
 
                             b1.WithOwner()
                                 .HasForeignKey("RequestId");

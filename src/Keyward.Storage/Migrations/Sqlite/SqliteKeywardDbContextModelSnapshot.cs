@@ -41,7 +41,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("PersonId");
 
-                    b.ToTable("ApiClients", (string)null);
+                    b.ToTable("ApiClients");
                 });
 
             modelBuilder.Entity("Keyward.Audit.AuditEvent", b =>
@@ -105,7 +105,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("SubjectId", "Sequence", "Action");
 
-                    b.ToTable("AuditEvents", (string)null);
+                    b.ToTable("AuditEvents");
                 });
 
             modelBuilder.Entity("Keyward.Certificates.Certificate", b =>
@@ -190,7 +190,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("Status", "IsExternal");
 
-                    b.ToTable("Certificates", (string)null);
+                    b.ToTable("Certificates");
                 });
 
             modelBuilder.Entity("Keyward.Certificates.CertificateAuthorityRecord", b =>
@@ -224,7 +224,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("KeyLabel")
                         .IsUnique();
 
-                    b.ToTable("CertificateAuthorities", (string)null);
+                    b.ToTable("CertificateAuthorities");
                 });
 
             modelBuilder.Entity("Keyward.Certificates.CertificatePolicy", b =>
@@ -255,7 +255,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("CertificatePolicies", (string)null);
+                    b.ToTable("CertificatePolicies");
                 });
 
             modelBuilder.Entity("Keyward.Changes.ChangeApproval", b =>
@@ -357,7 +357,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("TargetId", "Status");
 
-                    b.ToTable("ChangeRequests", (string)null);
+                    b.ToTable("ChangeRequests");
                 });
 
             modelBuilder.Entity("Keyward.Devices.Device", b =>
@@ -403,7 +403,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Type", "SerialNumber")
                         .IsUnique();
 
-                    b.ToTable("Devices", (string)null);
+                    b.ToTable("Devices");
                 });
 
             modelBuilder.Entity("Keyward.KeyArchive.ArchivedKey", b =>
@@ -440,7 +440,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("StorageKeyId");
 
-                    b.ToTable("ArchivedKeys", (string)null);
+                    b.ToTable("ArchivedKeys");
                 });
 
             modelBuilder.Entity("Keyward.Notifications.Notification", b =>
@@ -495,7 +495,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("SentAt", "NextAttemptAt");
 
-                    b.ToTable("Notifications", (string)null);
+                    b.ToTable("Notifications");
                 });
 
             modelBuilder.Entity("Keyward.People.Group", b =>
@@ -525,7 +525,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Path")
                         .IsUnique();
 
-                    b.ToTable("Groups", null, t =>
+                    b.ToTable("Groups", t =>
                         {
                             t.HasTrigger("AccessEpoch");
                         });
@@ -592,7 +592,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex(new[] { "Id" }, "IX_People_Disabled")
                         .HasFilter("NOT \"Enabled\"");
 
-                    b.ToTable("People", null, t =>
+                    b.ToTable("People", t =>
                         {
                             t.HasTrigger("AccessEpoch")
                                 .HasDatabaseName("AccessEpoch1");
@@ -712,7 +712,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("CredentialProfiles", (string)null);
+                    b.ToTable("CredentialProfiles");
                 });
 
             modelBuilder.Entity("Keyward.Recovery.RecoveryRequest", b =>
@@ -806,13 +806,15 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("RequestedById");
 
-                    b.HasIndex("CreatedAt", "Id");
-
                     b.HasIndex("Status", "TargetId");
 
                     b.HasIndex("TargetId", "CreatedAt");
 
-                    b.HasIndex("Status", "CreatedAt", "Id");
+                    b.HasIndex("CreatedAt", "Id", "TargetGroupId", "Status", "CredentialProfileId", "RequestedById", "TargetId")
+                        .HasDatabaseName("IX_Requests_CreatedAt_Id");
+
+                    b.HasIndex("Status", "CreatedAt", "Id", "TargetGroupId", "CredentialProfileId", "RequestedById", "TargetId")
+                        .HasDatabaseName("IX_Requests_Status_CreatedAt_Id");
 
                     b.ToTable("Requests", (string)null);
                 });
@@ -838,7 +840,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasIndex("ExpiresAt");
 
-                    b.ToTable("ServerLeases", (string)null);
+                    b.ToTable("ServerLeases");
                 });
 
             modelBuilder.Entity("Keyward.Scopes.Role", b =>
@@ -866,7 +868,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("Roles", null, t =>
+                    b.ToTable("Roles", t =>
                         {
                             t.HasTrigger("AccessEpoch")
                                 .HasDatabaseName("AccessEpoch2");
@@ -903,7 +905,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("PersonId", "RoleId")
                         .IsUnique();
 
-                    b.ToTable("RoleAssignment", null, t =>
+                    b.ToTable("RoleAssignment", t =>
                         {
                             t.HasTrigger("AccessEpoch")
                                 .HasDatabaseName("AccessEpoch3");
@@ -933,7 +935,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.ToTable("Settings", (string)null);
+                    b.ToTable("Settings");
                 });
 
             modelBuilder.Entity("Keyward.Storage.AccessEpoch", b =>
@@ -946,7 +948,7 @@ namespace Keyward.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.ToTable("AccessEpochs", (string)null);
+                    b.ToTable("AccessEpochs");
 
                     b.HasData(
                         new
@@ -1307,24 +1309,6 @@ namespace Keyward.Storage.Migrations.Sqlite
                                 .HasForeignKey("RequestId");
                         });
 
-                    b.OwnsMany("Keyward.Recovery.RequestCertificate", "Certificates", b1 =>
-                        {
-                            b1.Property<string>("RequestId")
-                                .HasMaxLength(400)
-                                .HasColumnType("TEXT");
-
-                            b1.Property<string>("CertificateId")
-                                .HasMaxLength(64)
-                                .HasColumnType("TEXT");
-
-                            b1.HasKey("RequestId", "CertificateId");
-
-                            b1.ToTable("RequestCertificates", (string)null);
-
-                            b1.WithOwner()
-                                .HasForeignKey("RequestId");
-                        });
-
                     b.OwnsMany("Keyward.Recovery.CertificateClaim", "Claims", b1 =>
                         {
                             b1.Property<string>("CertificateId")
@@ -1341,6 +1325,24 @@ namespace Keyward.Storage.Migrations.Sqlite
                             b1.HasIndex("RequestId");
 
                             b1.ToTable("CertificateClaims", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("RequestId");
+                        });
+
+                    b.OwnsMany("Keyward.Recovery.RequestCertificate", "Certificates", b1 =>
+                        {
+                            b1.Property<string>("RequestId")
+                                .HasMaxLength(400)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("CertificateId")
+                                .HasMaxLength(64)
+                                .HasColumnType("TEXT");
+
+                            b1.HasKey("RequestId", "CertificateId");
+
+                            b1.ToTable("RequestCertificates", (string)null);
 
                             b1.WithOwner()
                                 .HasForeignKey("RequestId");
