@@ -20,4 +20,13 @@ public sealed class StorageOptions
     /// <c>keyward.db</c> in the data folder.
     /// </summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// SQLite only: the page cache of each open connection, in megabytes (SQLite's default is 2). Filled only with pages
+    /// read, so it costs memory only on a database larger than it, up to this much per pooled connection.
+    /// </summary>
+    public int SqliteCacheMegabytes { get; set; } = DefaultSqliteCacheMegabytes;
+
+    /// <summary>The default of <see cref="SqliteCacheMegabytes"/>.</summary>
+    public const int DefaultSqliteCacheMegabytes = 32;
 }

@@ -24,7 +24,13 @@ public static class StorageServiceCollectionExtensions
         switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:
-                services.AddDbContextPool<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString, s => s.UseParameterizedCollectionMode(CollectionsAsOneParameter)).ConfigureWarnings(FailuresAtDebug));
+                if (options.SqliteCacheMegabytes is < 1 or > 4096)
+                {
+                    throw new InvalidOperationException($"Keyward:Database:SqliteCacheMegabytes must be between 1 and 4096; it is {options.SqliteCacheMegabytes}.");
+                }
+
+                var pageCache = new SqlitePageCache(options.SqliteCacheMegabytes);
+                services.AddDbContextPool<KeywardDbContext, SqliteKeywardDbContext>(o => o.UseSqlite(connectionString, s => s.UseParameterizedCollectionMode(CollectionsAsOneParameter)).ConfigureWarnings(FailuresAtDebug).AddInterceptors(pageCache));
                 services.AddSingleton(_ => WriteGate.ForSqlite());
                 break;
             case DatabaseProvider.Postgres:

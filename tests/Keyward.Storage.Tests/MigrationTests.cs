@@ -87,6 +87,29 @@ public abstract class MigrationTests(ITestDatabaseSource source) : StorageTestBa
 public sealed class SqliteMigrationTests(SqliteDatabases databases) : MigrationTests(databases)
 {
     [Fact]
+    public async Task EveryConnection_HasThePageCacheTheOptionsAskFor()
+    {
+        // Two units of work, each on a connection from the pool: each has the configured cache, not SQLite's 2 MB.
+        for (var i = 0; i < 2; i++)
+        {
+            await using var scope = NewScope();
+            var db = DbOf(scope);
+            await db.Database.OpenConnectionAsync();
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = "PRAGMA cache_size;";
+            Assert.Equal(-StorageOptions.DefaultSqliteCacheMegabytes * 1024L, Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
+    public void AddKeywardStorage_PageCacheOutOfRange_RefusesWithTheSettingsName()
+    {
+        var refused = Assert.Throws<InvalidOperationException>(() =>
+            new ServiceCollection().AddKeywardStorage(new StorageOptions { SqliteCacheMegabytes = 0 }, Path.GetTempPath()));
+        Assert.Contains("Keyward:Database:SqliteCacheMegabytes", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OptimizeKeywardDatabaseAsync_PeopleImportedSinceTheMigration_GivesThePlannerTheirStatistics()
     {
         await Services.MigrateKeywardDatabaseAsync(CancellationToken.None);
