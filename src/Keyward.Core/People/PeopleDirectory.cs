@@ -187,34 +187,8 @@ public sealed class PeopleDirectory
     /// the page is full; a narrow reach's few people are found by their groups and sorted. Without it (a join from
     /// the reach's people to what concerns them) the groups are looked up.
     /// </param>
-    internal static IQueryable<Person> Within(IQueryable<Person> people, Reach reach, bool listOrder = false)
-    {
-        if (reach.Everyone)
-        {
-            return people;
-        }
-
-        var groups = reach.Groups.ToList();
-        var self = reach.Self;
-
-        // Each shape on its own, so the database can use the key or the group index: "in these groups, or this
-        // person" with an empty list of groups still reads every row.
-        if (groups.Count == 0)
-        {
-            return self is null ? people.Where(_ => false) : people.Where(p => p.Id == self);
-        }
-
-        // When the groups reach the caller already (every Department or Division scope), "or this person" would only
-        // stop the database from answering from an index alone: the walked logon names, or (GroupId, LogonName).
-        if (listOrder && !reach.IsNarrow)
-        {
-            return self is null || reach.SelfInGroups
-                ? people.Where(p => groups.Contains(QueryHints.Walked(p.GroupId)))
-                : people.Where(p => groups.Contains(QueryHints.Walked(p.GroupId)) || p.Id == self);
-        }
-
-        return self is null || reach.SelfInGroups ? people.Where(p => groups.Contains(p.GroupId)) : people.Where(p => groups.Contains(p.GroupId) || p.Id == self);
-    }
+    internal static IQueryable<Person> Within(IQueryable<Person> people, Reach reach, bool listOrder = false) =>
+        reach.Everyone ? people : people.Where(reach.Filter<Person>(p => p.GroupId, p => p.Id, walked: listOrder && !reach.IsNarrow));
 
     private async Task<Person?> FindInReachAsync(AccessContext access, string personId, Operation operation, CancellationToken cancellationToken)
     {

@@ -312,27 +312,12 @@ public sealed partial class RecoveryWorkflow
 
     /// <summary>
     /// The requests whose target <paramref name="reach"/> covers, asked of the target's group as the request keeps it
-    /// (<see cref="RecoveryRequest.TargetGroupId"/>): the rule of <see cref="PeopleDirectory.Within"/> on the request's
-    /// own row, so that a list or the queue walks requests in order without a lookup of People for each.
+    /// (<see cref="RecoveryRequest.TargetGroupId"/>): <see cref="Reach.Filter"/> on the request's own row, as
+    /// <see cref="PeopleDirectory.Within"/> asks it of a person's, so that a list or the queue walks requests in order
+    /// without a lookup of People for each.
     /// </summary>
-    private static Expression<Func<RecoveryRequest, bool>> TargetWithin(Reach reach)
-    {
-        if (reach.Everyone)
-        {
-            return _ => true;
-        }
-
-        var groups = reach.Groups.ToList();
-        var self = reach.Self;
-        if (groups.Count == 0)
-        {
-            return self is null ? _ => false : r => r.TargetId == self;
-        }
-
-        return self is null || reach.SelfInGroups
-            ? r => groups.Contains(r.TargetGroupId)
-            : r => groups.Contains(r.TargetGroupId) || r.TargetId == self;
-    }
+    private static Expression<Func<RecoveryRequest, bool>> TargetWithin(Reach reach) =>
+        reach.Filter<RecoveryRequest>(r => r.TargetGroupId, r => r.TargetId);
 
     private static Expression<Func<RecoveryRequest, bool>> Both(Expression<Func<RecoveryRequest, bool>> left, Expression<Func<RecoveryRequest, bool>> right) =>
         Expression.Lambda<Func<RecoveryRequest, bool>>(Expression.AndAlso(left.Body, Expression.Invoke(right, left.Parameters[0])), left.Parameters);

@@ -1,3 +1,6 @@
+using System.Linq.Expressions;
+using Keyward.Common;
+
 namespace Keyward.Scopes;
 
 /// <summary>
@@ -53,4 +56,45 @@ public sealed class Reach
         Everyone || Groups.Contains(groupId) || string.Equals(Self, personId, StringComparison.Ordinal);
 
     public bool Covers(PersonRef person) => Covers(person.Id, person.GroupId);
+
+    /// <summary>
+    /// <see cref="Covers(string, string)"/> as a filter the database runs, on rows of <typeparamref name="T"/> that name a
+    /// person: <paramref name="groupOf"/> gives the row's person's group and <paramref name="idOf"/> their id (a person
+    /// row's own columns, or the target's as a request keeps them). The groups are one parameter, so the query's plan is
+    /// cached whatever the reach.
+    /// </summary>
+    /// <param name="groupOf">The group of the person the row names.</param>
+    /// <param name="idOf">The id of the person the row names.</param>
+    /// <param name="walked">
+    /// Test each row's group as the query walks another index (<see cref="QueryHints.Walked"/>): a wide reach's list in
+    /// its own order, which stops once a page is full (docs/scopes.md#finding-people).
+    /// </param>
+    public Expression<Func<T, bool>> Filter<T>(Expression<Func<T, string>> groupOf, Expression<Func<T, string>> idOf, bool walked = false)
+    {
+        ArgumentNullException.ThrowIfNull(groupOf);
+        ArgumentNullException.ThrowIfNull(idOf);
+        if (Everyone)
+        {
+            return _ => true;
+        }
+
+        var groups = Groups.ToList();
+        var self = Self;
+
+        // Each shape on its own, so that the database can use the key or the group index: "in these groups, or this
+        // person" with an empty list of groups still reads every row; and where the groups reach the caller already
+        // (every Department or Division scope), "or this person" would only stop it answering from an index alone.
+        Expression<Func<string, string, bool>> test = (groups.Count, self is null || SelfInGroups, walked) switch
+        {
+            (0, _, _) when self is null => (_, _) => false,
+            (0, _, _) => (_, id) => id == self,
+            (_, true, true) => (group, _) => groups.Contains(QueryHints.Walked(group)),
+            (_, false, true) => (group, id) => groups.Contains(QueryHints.Walked(group)) || id == self,
+            (_, true, false) => (group, _) => groups.Contains(group),
+            (_, false, false) => (group, id) => groups.Contains(group) || id == self,
+        };
+
+        var row = Expression.Parameter(typeof(T), "row");
+        return Expression.Lambda<Func<T, bool>>(Expression.Invoke(test, Expression.Invoke(groupOf, row), Expression.Invoke(idOf, row)), row);
+    }
 }
