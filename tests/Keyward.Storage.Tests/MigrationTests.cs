@@ -137,4 +137,18 @@ public sealed class SqliteMigrationTests(SqliteDatabases databases) : MigrationT
 }
 
 [Collection(OnPostgres.Name)]
-public sealed class PostgresMigrationTests(PostgresServer server) : MigrationTests(server);
+public sealed class PostgresMigrationTests(PostgresServer server) : MigrationTests(server)
+{
+    [Fact]
+    public async Task MigrateKeywardDatabaseAsync_RequestsTargetGroup_KeepsTenMostCommonValues()
+    {
+        await Services.MigrateKeywardDatabaseAsync(CancellationToken.None);
+
+        // What the planner weighs each group of a wide reach against (migration RequestTargetGroupFewerStatistics).
+        await using var scope = NewScope();
+        var target = await DbOf(scope).Database
+            .SqlQueryRaw<int>("""SELECT "attstattarget"::int AS "Value" FROM "pg_attribute" WHERE "attrelid" = '"Requests"'::regclass AND "attname" = 'TargetGroupId'""")
+            .SingleAsync();
+        Assert.Equal(10, target);
+    }
+}
