@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using Keyward.ApiClients;
 using Keyward.Audit;
 using Keyward.Certificates;
@@ -109,10 +108,13 @@ public sealed class SqliteKeywardDbContext(DbContextOptions<SqliteKeywardDbConte
         modelBuilder.Entity<RecoveryRequest>().HasIndex(r => new { r.CreatedAt, r.Id, r.TargetGroupId, r.Status, r.CredentialProfileId, r.RequestedById, r.TargetId })
             .HasDatabaseName("IX_Requests_CreatedAt_Id");
 
-        // SQLite uses no index for an expression of a column: "GroupId || ''" is tested on each entry of the index being
-        // walked. (Its unary "+" would do the same; EF Core's SQL tree has no such operator.)
-        modelBuilder.HasDbFunction(WalkedHint).HasTranslation(arguments => new SqlBinaryExpression(
-            ExpressionType.Add, arguments[0], new SqlConstantExpression(string.Empty, typeof(string), arguments[0].TypeMapping), typeof(string), arguments[0].TypeMapping));
+        // SQLite's unary "+" on a column keeps the value and stops the planner from using an index for that term, so the
+        // group is tested on each entry of the index being walked. EF Core's SQL tree has no unary plus; a built-in
+        // "function" named "+" writes it as +("p"."GroupId"). It costs a Division's page 100 a quarter to a third less
+        // than "GroupId || ''", which builds a new string for every entry (docs/performance.md, "Walking a wide reach's
+        // people without a copy of each group").
+        modelBuilder.HasDbFunction(WalkedHint).HasTranslation(arguments => new SqlFunctionExpression(
+            "+", arguments, nullable: true, argumentsPropagateNullability: [true], typeof(string), arguments[0].TypeMapping));
     }
 }
 
