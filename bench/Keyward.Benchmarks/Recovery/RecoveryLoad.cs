@@ -144,6 +144,7 @@ internal static class RecoveryLoad
         }
 
         result.PfxCheck = verify.Verified ?? "no PFX was collected in the warm-up";
+        result.PfxOpened = verify.Verified is not null;
 
         // One worker, one flow at a time, once the server is idle after the warm-up (its JIT done): each step's latency
         // and server CPU without queueing (and, with --count-sql, its SQL).
@@ -626,6 +627,9 @@ internal sealed class DatabaseResult(LoadDatabase database)
     public int Iterations { get; set; }
 
     public string PfxCheck { get; set; } = string.Empty;
+
+    /// <summary>Whether the first collected PFX opened with its generated password and held the keys asked for.</summary>
+    public bool PfxOpened { get; set; }
 
     public PhaseRecorder Flows { get; } = new();
 
