@@ -298,7 +298,10 @@ public sealed class TransportWrapTests
             rsa.WriteInteger(0);
             foreach (var field in new[] { key.Modulus!, key.Exponent!, key.D!, key.P!, key.Q!, key.DP!, key.DQ!, key.InverseQ! })
             {
-                rsa.WriteIntegerUnsigned(field);
+                // RSAParameters pads d and the CRT values to a fixed length; DER wants an integer's shortest form, so a
+                // key whose value happens to start with a zero byte would otherwise be refused by the writer.
+                var significant = field.AsSpan().TrimStart((byte)0);
+                rsa.WriteIntegerUnsigned(significant.IsEmpty ? [0] : significant);
             }
         }
 
