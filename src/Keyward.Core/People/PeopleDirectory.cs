@@ -57,6 +57,13 @@ public sealed class PeopleDirectory
             }
 
             groupId = group.Id;
+
+            // A group the reach holds whole asks nothing more of the reach: each of its members is in it
+            // (docs/scopes.md#finding-people). The query is then the group's alone, as an All scope's.
+            if (reach.Groups.Contains(groupId))
+            {
+                reach = Reach.Everybody;
+            }
         }
 
         IQueryable<Person> Filtered(IQueryable<Person> query)

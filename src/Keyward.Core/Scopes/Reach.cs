@@ -12,6 +12,9 @@ public sealed class Reach
 {
     public static readonly Reach Nobody = new(false, new HashSet<string>(StringComparer.Ordinal), null);
 
+    /// <summary>Everyone: what a list asks of the reach once its own filter keeps it within the caller's.</summary>
+    public static readonly Reach Everybody = new(true, new HashSet<string>(StringComparer.Ordinal), null);
+
     /// <param name="everyone">Whether everyone is reached.</param>
     /// <param name="groups">Ids of groups whose members are reached.</param>
     /// <param name="self">The caller's person id, when they are reached.</param>
