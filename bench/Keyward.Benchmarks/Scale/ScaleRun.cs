@@ -269,14 +269,16 @@ internal static class ScaleRun
                 new("audit: list, subject filter", r => $"/api/audit?subjectId={Someone(r)}"),
                 new("audit: verify 1,000 entries", r => r.Next(set.AuditEntries > 10_000 ? (int)(set.AuditEntries - 10_000) : 1) is var from ? $"/api/audit/verify?from={from}&to={from + 999}" : null),
             };
-            if (table.Count == 0 && options.WarmupSeconds > 0)
+            var measured = queries.Where(q => options.Queries is null || q.Name.Contains(options.Queries, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (options.WarmupSeconds > 0)
             {
-                // The runtime recompiles the hot paths for tens of seconds after start (docs/performance.md, "End-to-end
-                // key recovery"): without this, the first cells measured carry the JIT, not the query.
-                output.WriteLine(await WarmUpAsync(client, queries, options, ct).ConfigureAwait(false));
+                // The runtime recompiles the hot paths for tens of seconds after start, and each scope's queries are
+                // shapes of their own (docs/performance.md, "Warming up each scope"): without this, a scope's cells carry
+                // the JIT of its code, not the query.
+                output.WriteLine($"{scope}: " + await WarmUpAsync(client, measured, options, ct).ConfigureAwait(false));
             }
 
-            foreach (var query in queries.Where(q => options.Queries is null || q.Name.Contains(options.Queries, StringComparison.OrdinalIgnoreCase)))
+            foreach (var query in measured)
             {
                 // CPU per request, of the server and of PostgreSQL (postmaster and backends): what a query costs whatever
                 // else the shared machine is doing, beside the latency that the machine's load inflates.
