@@ -28,6 +28,9 @@ public static class Operator
         await page.GotoAsync(server.Url("/people"));
         await page.GetByLabel("Logon name or name starts with").FillAsync(name.ToLowerInvariant());
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        // The page before the search lists people too: the link is clicked on the search's answer, not on a page that
+        // the search's navigation is replacing.
+        await page.WaitForURLAsync(url => url.Contains("Q=", StringComparison.OrdinalIgnoreCase));
         await page.GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
         await page.WaitForURLAsync(url => url.Contains("/people/", StringComparison.Ordinal));
         return page.Url;
