@@ -22,8 +22,9 @@ internal sealed record ScaleOptions
           --skip-verify                skip the full audit-chain verification
           --verify-only                measure the full audit-chain verification alone (no queries, no recovery)
           --server-log FILE            also write the server's output to FILE
-          --warmup-seconds N           seconds of the queries to measure, unmeasured, before each scope's first cell
-                                       (default 30; 0 skips)
+          --warmup-seconds N           before each scope's first cell, at least N seconds of the queries to measure,
+                                       unmeasured, then until the server's CPU per request settles (at most 4 N;
+                                       default 30; 0 skips)
           --queries TEXT               measure only the queries whose name contains TEXT (e.g. "people: list")
           --scopes LIST                measure only these operator scopes, comma-separated (All,Division,Department,Self)
         """;

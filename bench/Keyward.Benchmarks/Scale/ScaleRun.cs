@@ -15,6 +15,9 @@ namespace Keyward.Benchmarks.Scale;
 /// </summary>
 internal static class ScaleRun
 {
+    /// <summary>How long each measured window of a warm-up lasts.</summary>
+    private static readonly TimeSpan WarmUpWindow = TimeSpan.FromSeconds(5);
+
     /// <summary>The operator of each scope: the demo's admin, and demo people given the Administrator role at a narrower scope.</summary>
     private static readonly (string Scope, string Logon)[] Operators = [("All", "admin"), ("Division", "olivia"), ("Department", "vera"), ("Self", "dave")];
 
@@ -275,7 +278,7 @@ internal static class ScaleRun
                 // The runtime recompiles the hot paths for tens of seconds after start, and each scope's queries are
                 // shapes of their own (docs/performance.md, "Warming up each scope"): without this, a scope's cells carry
                 // the JIT of its code, not the query.
-                output.WriteLine($"{scope}: " + await WarmUpAsync(client, measured, options, ct).ConfigureAwait(false));
+                output.WriteLine($"{scope}: " + await WarmUpAsync(client, measured, options, server.CpuTime, ct).ConfigureAwait(false));
             }
 
             foreach (var query in measured)
@@ -340,24 +343,42 @@ internal static class ScaleRun
         return new ScaleResult(rate);
     }
 
-    /// <summary>Sends every query in turn from <see cref="ScaleOptions.Clients"/> clients for the warm-up time; nothing is recorded.</summary>
-    private static async Task<string> WarmUpAsync(HttpClient client, IReadOnlyList<Query> queries, ScaleOptions options, CancellationToken ct)
+    /// <summary>
+    /// Sends every query in turn from <see cref="ScaleOptions.Clients"/> clients, nothing recorded, in windows of
+    /// <see cref="WarmUpWindow"/>: for <see cref="ScaleOptions.WarmupSeconds"/> at least, then until the server's CPU per
+    /// request has settled — a window within a tenth of the one before, or below it — and for at most four times as long.
+    /// A server just started spends much of its CPU compiling its hot code again for speed (docs/performance.md, "Warming
+    /// up each scope"); the cells are to measure the queries, not that.
+    /// </summary>
+    private static async Task<string> WarmUpAsync(HttpClient client, IReadOnlyList<Query> queries, ScaleOptions options, Func<TimeSpan> serverCpu, CancellationToken ct)
     {
         var sent = 0;
         var watch = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(async worker =>
+        var perRequest = new List<double>();
+        var settled = false;
+        while (!settled && watch.Elapsed < TimeSpan.FromSeconds(4 * options.WarmupSeconds))
         {
-            var random = new Random(worker * 31 + 5);
-            for (var i = worker; watch.Elapsed < TimeSpan.FromSeconds(options.WarmupSeconds); i++)
+            var windowEnd = watch.Elapsed + WarmUpWindow;
+            var cpuBefore = serverCpu();
+            var sentBefore = sent;
+            await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(async worker =>
             {
-                if (queries[i % queries.Count].Url(random) is { } path)
+                var random = new Random(worker * 31 + 5 + sentBefore);
+                for (var i = worker; watch.Elapsed < windowEnd; i++)
                 {
-                    using var response = await client.GetAsync(new Uri(path, UriKind.Relative), ct).ConfigureAwait(false);
-                    Interlocked.Increment(ref sent);
+                    if (queries[i % queries.Count].Url(random) is { } path)
+                    {
+                        using var response = await client.GetAsync(new Uri(path, UriKind.Relative), ct).ConfigureAwait(false);
+                        Interlocked.Increment(ref sent);
+                    }
                 }
-            }
-        })).ConfigureAwait(false);
-        return string.Create(CultureInfo.InvariantCulture, $"Warmed up with {sent} requests in {watch.Elapsed.TotalSeconds:F0} s (load {LoadAverage()}).");
+            })).ConfigureAwait(false);
+            perRequest.Add((serverCpu() - cpuBefore).TotalMilliseconds / Math.Max(1, sent - sentBefore));
+            settled = watch.Elapsed >= TimeSpan.FromSeconds(options.WarmupSeconds) && perRequest.Count >= 2 && perRequest[^1] <= perRequest[^2] * 1.1;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Warmed up with {sent} requests in {watch.Elapsed.TotalSeconds:F0} s, {(settled ? "settled" : "not settled")}; server CPU per request by {WarmUpWindow.TotalSeconds:F0}-s window: {string.Join(", ", perRequest.Select(ms => ms.ToString("F1", CultureInfo.InvariantCulture)))} ms (load {LoadAverage()}).");
     }
 
     private static async Task<(Samples Samples, int Errors, int Total, int Sent)> LatencyAsync(HttpClient client, Func<Random, string?> url, ScaleOptions options, CancellationToken ct)
