@@ -153,7 +153,7 @@ public sealed class BadInputTests(WebFixture web) : IClassFixture<WebFixture>
         var free = olivia.GetByRole(AriaRole.Checkbox, new() { Name = status });
         await free.CheckAsync();
         await olivia.GetByRole(AriaRole.Button, new() { Name = "Recover certificates" }).ClickAsync();
-        await olivia.WaitForURLAsync(url => url.Contains("/requests/", StringComparison.Ordinal));
+        await olivia.WaitForAddressAsync("/requests/");
         return (olivia, new Uri(olivia.Url).AbsolutePath);
     }
 }

@@ -106,7 +106,7 @@ public sealed class DecisionFormBadInputTests(WebFixture web) : IClassFixture<We
         await olivia.GetByRole(AriaRole.Button, new() { Name = "Next: choose certificates" }).ClickAsync();
         await olivia.GetByRole(AriaRole.Checkbox, new() { Name = status }).CheckAsync();
         await olivia.GetByRole(AriaRole.Button, new() { Name = "Recover certificates" }).ClickAsync();
-        await olivia.WaitForURLAsync(url => url.Contains("/requests/", StringComparison.Ordinal));
+        await olivia.WaitForAddressAsync("/requests/");
         return (olivia, new Uri(olivia.Url).AbsolutePath);
     }
 }

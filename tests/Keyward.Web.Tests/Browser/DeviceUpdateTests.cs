@@ -28,7 +28,7 @@ public sealed class DeviceUpdateTests(WebFixture web) : IClassFixture<WebFixture
         await olivia.GetByRole(AriaRole.Checkbox, new() { Name = "Expired" }).CheckAsync();
         await olivia.ScreenshotAsync("device-update");
         await olivia.GetByRole(AriaRole.Button, new() { Name = "Recover certificates" }).ClickAsync();
-        await olivia.WaitForURLAsync(url => url.Contains("/requests/", StringComparison.Ordinal));
+        await olivia.WaitForAddressAsync("/requests/");
 
         var removal = olivia.Locator("#removal-warning");
         Assert.Contains("removes this certificate from the card", await removal.InnerTextAsync(), StringComparison.Ordinal);

@@ -19,18 +19,18 @@ public sealed class KeyboardAndLabelTests(WebFixture web) : IClassFixture<WebFix
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.TypeAsync(Operator.Password);
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await page.WaitForAddressAsync("^(?!.*/signin)");
 
         await TabToAsync(page, "Find a person");
         await page.Keyboard.TypeAsync("carol");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(url => url.Contains("q=carol", StringComparison.Ordinal));
+        await page.WaitForAddressAsync("q=carol");
         await TabToAsync(page, "Carol");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(url => url.Contains("/people/", StringComparison.Ordinal));
+        await page.WaitForAddressAsync("/people/");
         await TabToAsync(page, "Recover certificates");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(url => url.EndsWith("/recover", StringComparison.Ordinal));
+        await page.WaitForAddressAsync("/recover$");
 
         // Into the radio group, then arrow keys to the soft-certificate profile.
         await TabToAsync(page, "Key Recovery");
@@ -42,13 +42,13 @@ public sealed class KeyboardAndLabelTests(WebFixture web) : IClassFixture<WebFix
         Assert.Contains("Key Recovery - Soft Certificate", await FocusedNameAsync(page), StringComparison.Ordinal);
         await TabToAsync(page, "Next: choose certificates");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(url => url.Contains("target=", StringComparison.Ordinal));
+        await page.WaitForAddressAsync("target=");
 
         await TabToAsync(page, "Expired");
         await page.Keyboard.PressAsync("Space");
         await TabToAsync(page, "Recover certificates");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(url => url.Contains("/requests/", StringComparison.Ordinal));
+        await page.WaitForAddressAsync("/requests/");
         Assert.Equal("AwaitingValidation", await page.Locator("#request-status").InnerTextAsync());
     }
 
@@ -79,7 +79,7 @@ public sealed class KeyboardAndLabelTests(WebFixture web) : IClassFixture<WebFix
         missing.AddRange(await UnnamedAsync(olivia, "recover (certificates)"));
         await olivia.GetByRole(AriaRole.Checkbox, new() { Name = "Issued" }).CheckAsync();
         await olivia.GetByRole(AriaRole.Button, new() { Name = "Recover certificates" }).ClickAsync();
-        await olivia.WaitForURLAsync(url => url.Contains("/requests/", StringComparison.Ordinal));
+        await olivia.WaitForAddressAsync("/requests/");
         var request = new Uri(olivia.Url).AbsolutePath;
         missing.AddRange(await UnnamedAsync(olivia, request + " (requester)"));
 

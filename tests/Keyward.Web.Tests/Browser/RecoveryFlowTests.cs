@@ -35,7 +35,7 @@ public sealed class RecoveryFlowTests(WebFixture web) : IClassFixture<WebFixture
         await olivia.GetByRole(AriaRole.Checkbox, new() { Name = "Expired" }).CheckAsync();
         await olivia.ScreenshotAsync("recover-certificates");
         await olivia.GetByRole(AriaRole.Button, new() { Name = "Recover certificates" }).ClickAsync();
-        await olivia.WaitForURLAsync(url => url.Contains("/requests/", StringComparison.Ordinal));
+        await olivia.WaitForAddressAsync("/requests/");
         var requestUrl = olivia.Url;
         Assert.Equal("AwaitingValidation", await olivia.Locator("#request-status").InnerTextAsync());
         Assert.Equal(2, await olivia.Locator("#certificates-heading + table tbody tr").CountAsync());

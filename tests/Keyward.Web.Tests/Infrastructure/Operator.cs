@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Keyward.Web.Tests.Infrastructure;
@@ -13,13 +16,13 @@ public static class Operator
         await page.GetByLabel("Logon name").FillAsync(logonName);
         await page.GetByLabel("Password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await page.WaitForAddressAsync("^(?!.*/signin)");
     }
 
     public static async Task SignOutAsync(this IPage page)
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("/signin", StringComparison.Ordinal));
+        await page.WaitForAddressAsync("/signin");
     }
 
     /// <summary>Searches for a person and opens their page; answers its address.</summary>
@@ -30,10 +33,32 @@ public static class Operator
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         // The page before the search lists people too: the link is clicked on the search's answer, not on a page that
         // the search's navigation is replacing.
-        await page.WaitForURLAsync(url => url.Contains("Q=", StringComparison.OrdinalIgnoreCase));
+        await page.WaitForAddressAsync("[?&][Qq]=");
         await page.GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("/people/", StringComparison.Ordinal));
+        await page.WaitForAddressAsync("/people/");
         return page.Url;
+    }
+
+    /// <summary>
+    /// Waits until the page's address matches <paramref name="pattern"/> (a regular expression) and its document has
+    /// loaded, for as long as a slow page may take. Both are asked of the browser, which answers once it holds:
+    /// Playwright's own <c>WaitForURLAsync</c> reads the page's load states and then subscribes to their event, while
+    /// another thread delivers that event, so a page that finishes loading in between is missed and the wait runs out
+    /// its timeout.
+    /// </summary>
+    public static async Task WaitForAddressAsync(this IPage page, [StringSyntax(StringSyntaxAttribute.Regex)] string pattern)
+    {
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(pattern), new() { Timeout = 30_000 });
+        var waited = Stopwatch.StartNew();
+        while (await page.EvaluateAsync<string>("() => document.readyState") != "complete")
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"{page.Url} did not finish loading in 30 s.");
+            }
+
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>The id of the request whose page is open.</summary>
