@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Keyward.Common;
 using Keyward.Notifications;
 using Microsoft.Data.Sqlite;
@@ -34,7 +35,7 @@ public static class StorageServiceCollectionExtensions
                 services.AddSingleton(_ => WriteGate.ForSqlite());
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContextPool<KeywardDbContext, PostgresKeywardDbContext>(o => o.UseNpgsql(WithoutParallelPlans(connectionString), n => n.UseParameterizedCollectionMode(CollectionsAsOneParameter)).ConfigureWarnings(FailuresAtDebug));
+                services.AddDbContextPool<KeywardDbContext, PostgresKeywardDbContext>(o => o.UseNpgsql(PostgresConnectionString(connectionString), n => n.UseParameterizedCollectionMode(CollectionsAsOneParameter)).ConfigureWarnings(FailuresAtDebug));
                 services.AddSingleton(_ => WriteGate.None());
                 break;
             default:
@@ -71,24 +72,44 @@ public static class StorageServiceCollectionExtensions
         (CoreEventId.SaveChangesFailed, LogLevel.Debug),
         (CoreEventId.OptimisticConcurrencyException, LogLevel.Debug));
 
+    /// <summary>The most statements a PostgreSQL connection keeps prepared (Npgsql's <c>Max Auto Prepare</c>).</summary>
+    public const int PreparedStatementsPerConnection = 128;
+
     /// <summary>
-    /// Keyward's sessions on PostgreSQL plan without parallel workers (<c>max_parallel_workers_per_gather=0</c>), unless
-    /// the connection string's <c>Options</c> set that itself. Every query of a call is small and many calls run at
-    /// once: a parallel plan starts worker processes for one query and spends several times the CPU of the serial plan
-    /// it replaces — the review queue's capped count of a Division took 89 ms of PostgreSQL CPU per page with two
-    /// workers at 1,000,000 people (docs/performance.md, "Request lists and the review queue").
+    /// The connection string Keyward's PostgreSQL sessions use: the configured one with two defaults, each left alone
+    /// where the configured string sets it itself.
+    /// <list type="bullet">
+    /// <item>Plans without parallel workers (<c>max_parallel_workers_per_gather=0</c> in <c>Options</c>). Every query of a
+    /// call is small and many calls run at once: a parallel plan starts worker processes for one query and spends several
+    /// times the CPU of the serial plan it replaces — the review queue's capped count of a Division took 89 ms of
+    /// PostgreSQL CPU per page with two workers at 1,000,000 people (docs/performance.md, "Request lists and the review
+    /// queue").</item>
+    /// <item>Statements prepared once they repeat (<c>Max Auto Prepare</c>, <see cref="PreparedStatementsPerConnection"/>):
+    /// after a few executions of the same SQL on a connection, Npgsql prepares it, and PostgreSQL parses it once and keeps
+    /// its plans instead of parsing and planning it on every call. It took about a third to a half off PostgreSQL's CPU
+    /// for a create, approve and cancel (docs/performance.md, "Prepared statements on PostgreSQL"). <c>Max Auto
+    /// Prepare=0</c> turns it off, for a connection pooler between Keyward and PostgreSQL that cannot keep prepared
+    /// statements.</item>
+    /// </list>
     /// </summary>
-    private static string WithoutParallelPlans(string connectionString)
+    public static string PostgresConnectionString(string connectionString)
     {
+        var configured = new DbConnectionStringBuilder { ConnectionString = connectionString };
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (builder.Options?.Contains("max_parallel_workers_per_gather", StringComparison.Ordinal) == true)
+        if (builder.Options?.Contains("max_parallel_workers_per_gather", StringComparison.Ordinal) != true)
         {
-            return connectionString;
+            builder.Options = string.IsNullOrWhiteSpace(builder.Options)
+                ? "-c max_parallel_workers_per_gather=0"
+                : $"{builder.Options} -c max_parallel_workers_per_gather=0";
         }
 
-        builder.Options = string.IsNullOrWhiteSpace(builder.Options)
-            ? "-c max_parallel_workers_per_gather=0"
-            : $"{builder.Options} -c max_parallel_workers_per_gather=0";
+        var setsPreparation = configured.Keys.Cast<string>()
+            .Any(key => string.Equals(key.Replace(" ", string.Empty, StringComparison.Ordinal), "MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
+        if (!setsPreparation)
+        {
+            builder.MaxAutoPrepare = PreparedStatementsPerConnection;
+        }
+
         return builder.ConnectionString;
     }
 

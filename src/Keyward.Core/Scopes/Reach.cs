@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using System.Reflection;
 using Keyward.Common;
 
 namespace Keyward.Scopes;
@@ -63,8 +64,12 @@ public sealed class Reach
     /// <summary>
     /// <see cref="Covers(string, string)"/> as a filter the database runs, on rows of <typeparamref name="T"/> that name a
     /// person: <paramref name="groupOf"/> gives the row's person's group and <paramref name="idOf"/> their id (a person
-    /// row's own columns, or the target's as a request keeps them). The groups are one parameter, so the query's plan is
-    /// cached whatever the reach.
+    /// row's own columns, or the target's as a request keeps them). A few groups (<see cref="IsNarrow"/>) and the
+    /// caller's id are parameters, so one plan serves every such reach. A wide reach's groups are written into the
+    /// statement itself, one statement per reach (the reach is kept with its caller, so its statements are too): a
+    /// database that keeps a statement's plan (PostgreSQL's prepared statements) would otherwise plan a list of
+    /// hundreds of groups as a parameter of unknown length — as about ten groups, read through the group index and
+    /// sorted — and test each row against the list one element at a time (docs/scopes.md#finding-people).
     /// </summary>
     /// <param name="groupOf">The group of the person the row names.</param>
     /// <param name="idOf">The id of the person the row names.</param>
@@ -81,23 +86,48 @@ public sealed class Reach
             return _ => true;
         }
 
-        var groups = Groups.ToList();
+        var row = Expression.Parameter(typeof(T), "row");
+        var group = Expression.Invoke(groupOf, row);
+        var id = Expression.Invoke(idOf, row);
         var self = Self;
+        Expression<Func<string, bool>> isSelf = candidate => candidate == self;
 
         // Each shape on its own, so that the database can use the key or the group index: "in these groups, or this
         // person" with an empty list of groups still reads every row; and where the groups reach the caller already
         // (every Department or Division scope), "or this person" would only stop it answering from an index alone.
-        Expression<Func<string, string, bool>> test = (groups.Count, self is null || SelfInGroups, walked) switch
+        Expression test;
+        if (Groups.Count == 0)
         {
-            (0, _, _) when self is null => (_, _) => false,
-            (0, _, _) => (_, id) => id == self,
-            (_, true, true) => (group, _) => groups.Contains(QueryHints.Walked(group)),
-            (_, false, true) => (group, id) => groups.Contains(QueryHints.Walked(group)) || id == self,
-            (_, true, false) => (group, _) => groups.Contains(group),
-            (_, false, false) => (group, id) => groups.Contains(group) || id == self,
-        };
+            test = self is null ? Expression.Constant(false) : Expression.Invoke(isSelf, id);
+        }
+        else
+        {
+            Expression tested = walked ? Expression.Call(WalkedHint, group) : group;
+            Expression inGroups = Expression.Invoke(InGroups(), tested);
+            test = self is null || SelfInGroups ? inGroups : Expression.OrElse(inGroups, Expression.Invoke(isSelf, id));
+        }
 
-        var row = Expression.Parameter(typeof(T), "row");
-        return Expression.Lambda<Func<T, bool>>(Expression.Invoke(test, Expression.Invoke(groupOf, row), Expression.Invoke(idOf, row)), row);
+        return Expression.Lambda<Func<T, bool>>(test, row);
+    }
+
+    private static readonly MethodInfo WalkedHint = typeof(QueryHints).GetMethod(nameof(QueryHints.Walked))!;
+
+    private static readonly MethodInfo ContainsString = new Func<IEnumerable<string>, string, bool>(Enumerable.Contains).Method;
+
+    /// <summary>A wide reach's groups as the constant its statements carry; one array for the reach's lifetime.</summary>
+    private string[]? _written;
+
+    /// <summary>"The group is one of <see cref="Groups"/>": a parameter for a few groups, written out for many.</summary>
+    private Expression<Func<string, bool>> InGroups()
+    {
+        if (IsNarrow)
+        {
+            var groups = Groups.ToList();
+            return group => groups.Contains(group);
+        }
+
+        var written = _written ??= [.. Groups.Order(StringComparer.Ordinal)];
+        var candidate = Expression.Parameter(typeof(string), "group");
+        return Expression.Lambda<Func<string, bool>>(Expression.Call(ContainsString, Expression.Constant(written, typeof(IEnumerable<string>)), candidate), candidate);
     }
 }
