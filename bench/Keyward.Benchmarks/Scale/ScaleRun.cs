@@ -346,7 +346,8 @@ internal static class ScaleRun
     /// <summary>
     /// Sends every query in turn from <see cref="ScaleOptions.Clients"/> clients, nothing recorded, in windows of
     /// <see cref="WarmUpWindow"/>: for <see cref="ScaleOptions.WarmupSeconds"/> at least, then until the server's CPU per
-    /// request has settled — a window within a tenth of the one before, or below it — and for at most four times as long.
+    /// request has settled — a window within a tenth of the one before, either way: a window still a tenth cheaper than the
+    /// one before is a server still compiling — and for at most four times as long.
     /// A server just started spends much of its CPU compiling its hot code again for speed (docs/performance.md, "Warming
     /// up each scope"); the cells are to measure the queries, not that.
     /// </summary>
@@ -374,7 +375,8 @@ internal static class ScaleRun
                 }
             })).ConfigureAwait(false);
             perRequest.Add((serverCpu() - cpuBefore).TotalMilliseconds / Math.Max(1, sent - sentBefore));
-            settled = watch.Elapsed >= TimeSpan.FromSeconds(options.WarmupSeconds) && perRequest.Count >= 2 && perRequest[^1] <= perRequest[^2] * 1.1;
+            settled = watch.Elapsed >= TimeSpan.FromSeconds(options.WarmupSeconds) && perRequest.Count >= 2
+                      && Math.Abs(perRequest[^1] / perRequest[^2] - 1) <= 0.1;
         }
 
         return string.Create(CultureInfo.InvariantCulture,
