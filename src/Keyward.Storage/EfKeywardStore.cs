@@ -187,6 +187,22 @@ internal sealed class EfKeywardStore : IKeywardStore, IDisposable, IAsyncDisposa
 
     public async Task SaveChangesAsync(CancellationToken cancellationToken)
     {
+        // One scan of the tracked entities per save: each ChangeTracker.Entries call below and SaveChanges itself
+        // would scan them all again otherwise.
+        _db.ChangeTracker.DetectChanges();
+        _db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            await SaveDetectedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _db.ChangeTracker.AutoDetectChangesEnabled = true;
+        }
+    }
+
+    private async Task SaveDetectedAsync(CancellationToken cancellationToken)
+    {
         // A saved notification wakes this process's dispatcher at once; it reads the row the commit made.
         var notifies = _db.ChangeTracker.Entries<Notification>().Any(e => e.State == EntityState.Added);
         var steps = RecoverySteps();

@@ -24,6 +24,9 @@ public abstract class KeywardDbContext : DbContext
     protected KeywardDbContext(DbContextOptions options)
         : base(options)
     {
+        // The only transactions Keyward begins are all-or-nothing (a save with its audit entries, docs/audit.md): a
+        // failed save ends its transaction, so EF Core's savepoint around each save inside one is two statements for nothing.
+        Database.AutoSavepointsEnabled = false;
     }
 
     public DbSet<Group> Groups => Set<Group>();
