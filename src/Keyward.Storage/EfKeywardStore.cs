@@ -189,7 +189,12 @@ internal sealed class EfKeywardStore : IKeywardStore, IDisposable, IAsyncDisposa
     {
         // One scan of the tracked entities per save: each ChangeTracker.Entries call below and SaveChanges itself
         // would scan them all again otherwise.
-        _db.ChangeTracker.DetectChanges();
+        var detecting = _db.ChangeTracker.AutoDetectChangesEnabled;
+        if (detecting)
+        {
+            _db.ChangeTracker.DetectChanges();
+        }
+
         _db.ChangeTracker.AutoDetectChangesEnabled = false;
         try
         {
@@ -197,7 +202,7 @@ internal sealed class EfKeywardStore : IKeywardStore, IDisposable, IAsyncDisposa
         }
         finally
         {
-            _db.ChangeTracker.AutoDetectChangesEnabled = true;
+            _db.ChangeTracker.AutoDetectChangesEnabled = detecting;
         }
     }
 
