@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Keyward.Server.Hosting;
+using Keyward.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -64,7 +65,7 @@ public sealed class DemoServer : IAsyncDisposable
 
     private static async Task<string> SeedTemplateAsync()
     {
-        var data = Directory.CreateTempSubdirectory("keyward-template-").FullName;
+        var data = RunFolder.Create("keyward-template-");
         var app = KeywardServer.Build(
             o =>
             {

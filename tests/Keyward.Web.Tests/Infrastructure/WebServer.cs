@@ -1,4 +1,5 @@
 using Keyward.Server.Hosting;
+using Keyward.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -91,7 +92,7 @@ public sealed class WebServer : IAsyncDisposable
 
     private static async Task<string> SeedTemplateAsync()
     {
-        var data = Directory.CreateTempSubdirectory("keyward-web-template-").FullName;
+        var data = RunFolder.Create("keyward-web-template-");
         await using (var app = Build(data, loopback: true))
         {
             await KeywardServer.InitialiseAsync(app, CancellationToken.None);
