@@ -195,7 +195,10 @@ public sealed class PeopleDirectory
     /// the reach's people to what concerns them) the groups are looked up.
     /// </param>
     internal static IQueryable<Person> Within(IQueryable<Person> people, Reach reach, bool listOrder = false) =>
-        reach.Everyone ? people : people.Where(reach.Filter<Person>(p => p.GroupId, p => p.Id, walked: listOrder && !reach.IsNarrow));
+        reach.Everyone ? people : people.Where(reach.Filter(Columns, walked: listOrder && !reach.IsNarrow));
+
+    /// <summary>A person row names its own person.</summary>
+    private static readonly PersonColumns<Person> Columns = new(p => p.GroupId, p => p.Id);
 
     private async Task<Person?> FindInReachAsync(AccessContext access, string personId, Operation operation, CancellationToken cancellationToken)
     {

@@ -317,7 +317,10 @@ public sealed partial class RecoveryWorkflow
     /// without a lookup of People for each.
     /// </summary>
     private static Expression<Func<RecoveryRequest, bool>> TargetWithin(Reach reach) =>
-        reach.Filter<RecoveryRequest>(r => r.TargetGroupId, r => r.TargetId);
+        reach.Filter(TargetColumns);
+
+    /// <summary>A request names its target, with the target's group as the request keeps it.</summary>
+    private static readonly PersonColumns<RecoveryRequest> TargetColumns = new(r => r.TargetGroupId, r => r.TargetId);
 
     private static Expression<Func<RecoveryRequest, bool>> Both(Expression<Func<RecoveryRequest, bool>> left, Expression<Func<RecoveryRequest, bool>> right) =>
         Expression.Lambda<Func<RecoveryRequest, bool>>(Expression.AndAlso(left.Body, Expression.Invoke(right, left.Parameters[0])), left.Parameters);

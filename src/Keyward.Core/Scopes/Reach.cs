@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using System.Reflection;
 using Keyward.Common;
@@ -26,6 +27,7 @@ public sealed class Reach
         Groups = groups;
         Self = self;
         SelfInGroups = self is not null && selfGroupId is not null && groups.Contains(selfGroupId);
+        _captured = new Captured(self, IsNarrow ? groups : []);
     }
 
     public bool Everyone { get; }
@@ -63,34 +65,46 @@ public sealed class Reach
 
     /// <summary>
     /// <see cref="Covers(string, string)"/> as a filter the database runs, on rows of <typeparamref name="T"/> that name a
-    /// person: <paramref name="groupOf"/> gives the row's person's group and <paramref name="idOf"/> their id (a person
-    /// row's own columns, or the target's as a request keeps them). A few groups (<see cref="IsNarrow"/>) and the
-    /// caller's id are parameters, so one plan serves every such reach. A wide reach's groups are written into the
-    /// statement itself, one statement per reach (the reach is kept with its caller, so its statements are too): a
-    /// database that keeps a statement's plan (PostgreSQL's prepared statements) would otherwise plan a list of
-    /// hundreds of groups as a parameter of unknown length — as about ten groups, read through the group index and
-    /// sorted — and test each row against the list one element at a time (docs/scopes.md#finding-people).
+    /// person in the <paramref name="columns"/> given (a person row's own columns, or the target's as a request keeps
+    /// them). A few groups (<see cref="IsNarrow"/>) and the caller's id are parameters, so one plan serves every such
+    /// reach. A wide reach's groups are written into the statement itself, one statement per reach (the reach is kept
+    /// with its caller, so its statements are too): a database that keeps a statement's plan (PostgreSQL's prepared
+    /// statements) would otherwise plan a list of hundreds of groups as a parameter of unknown length — as about ten
+    /// groups, read through the group index and sorted — and test each row against the list one element at a time
+    /// (docs/scopes.md#finding-people).
     /// </summary>
-    /// <param name="groupOf">The group of the person the row names.</param>
-    /// <param name="idOf">The id of the person the row names.</param>
+    /// <remarks>
+    /// A filter is built once per reach, columns and <paramref name="walked"/>, and kept with the reach: the lists that
+    /// ask for it run on every call, and building the tree again each time was a fifth of a page of people's work.
+    /// </remarks>
+    /// <param name="columns">Where the row names its person.</param>
     /// <param name="walked">
     /// Test each row's group as the query walks another index (<see cref="QueryHints.Walked"/>): a wide reach's list in
     /// its own order, which stops once a page is full (docs/scopes.md#finding-people).
     /// </param>
-    public Expression<Func<T, bool>> Filter<T>(Expression<Func<T, string>> groupOf, Expression<Func<T, string>> idOf, bool walked = false)
+    public Expression<Func<T, bool>> Filter<T>(PersonColumns<T> columns, bool walked = false)
     {
-        ArgumentNullException.ThrowIfNull(groupOf);
-        ArgumentNullException.ThrowIfNull(idOf);
+        ArgumentNullException.ThrowIfNull(columns);
+        return (Expression<Func<T, bool>>)_filters.GetOrAdd((columns, walked), static (key, reach) => reach.Build((PersonColumns<T>)key.Columns, key.Walked), this);
+    }
+
+    private readonly ConcurrentDictionary<(object Columns, bool Walked), LambdaExpression> _filters = new();
+
+    private Expression<Func<T, bool>> Build<T>(PersonColumns<T> columns, bool walked)
+    {
+        var row = Expression.Parameter(typeof(T), "row");
         if (Everyone)
         {
-            return _ => true;
+            return Expression.Lambda<Func<T, bool>>(Expression.Constant(true), row);
         }
 
-        var row = Expression.Parameter(typeof(T), "row");
-        var group = Expression.Invoke(groupOf, row);
-        var id = Expression.Invoke(idOf, row);
-        var self = Self;
-        Expression<Func<string, bool>> isSelf = candidate => candidate == self;
+        var group = columns.GroupOf(row);
+        var id = columns.IdOf(row);
+
+        // The caller's id and a narrow reach's groups are read from a field of this holder, not written as constants:
+        // the database gets them as parameters.
+        var captured = Expression.Constant(_captured);
+        Expression isSelf = Expression.Equal(id, Expression.Field(captured, nameof(Captured.Self)));
 
         // Each shape on its own, so that the database can use the key or the group index: "in these groups, or this
         // person" with an empty list of groups still reads every row; and where the groups reach the caller already
@@ -98,13 +112,16 @@ public sealed class Reach
         Expression test;
         if (Groups.Count == 0)
         {
-            test = self is null ? Expression.Constant(false) : Expression.Invoke(isSelf, id);
+            test = Self is null ? Expression.Constant(false) : isSelf;
         }
         else
         {
             Expression tested = walked ? Expression.Call(WalkedHint, group) : group;
-            Expression inGroups = Expression.Invoke(InGroups(), tested);
-            test = self is null || SelfInGroups ? inGroups : Expression.OrElse(inGroups, Expression.Invoke(isSelf, id));
+            Expression groups = IsNarrow
+                ? Expression.Field(captured, nameof(Captured.Groups))
+                : Expression.Constant(Groups.Order(StringComparer.Ordinal).ToArray(), typeof(IEnumerable<string>));
+            Expression inGroups = Expression.Call(ContainsString, groups, tested);
+            test = Self is null || SelfInGroups ? inGroups : Expression.OrElse(inGroups, isSelf);
         }
 
         return Expression.Lambda<Func<T, bool>>(test, row);
@@ -114,20 +131,48 @@ public sealed class Reach
 
     private static readonly MethodInfo ContainsString = new Func<IEnumerable<string>, string, bool>(Enumerable.Contains).Method;
 
-    /// <summary>A wide reach's groups as the constant its statements carry; one array for the reach's lifetime.</summary>
-    private string[]? _written;
+    private readonly Captured _captured;
 
-    /// <summary>"The group is one of <see cref="Groups"/>": a parameter for a few groups, written out for many.</summary>
-    private Expression<Func<string, bool>> InGroups()
+    /// <summary>What a filter reads when it runs: <see cref="Self"/>, and a narrow reach's <see cref="Groups"/> as a list.</summary>
+    private sealed class Captured(string? self, IEnumerable<string> groups)
     {
-        if (IsNarrow)
-        {
-            var groups = Groups.ToList();
-            return group => groups.Contains(group);
-        }
+        public readonly string? Self = self;
 
-        var written = _written ??= [.. Groups.Order(StringComparer.Ordinal)];
-        var candidate = Expression.Parameter(typeof(string), "group");
-        return Expression.Lambda<Func<string, bool>>(Expression.Call(ContainsString, Expression.Constant(written, typeof(IEnumerable<string>)), candidate), candidate);
+        public readonly List<string> Groups = [.. groups];
+    }
+}
+
+/// <summary>
+/// Where rows of <typeparamref name="T"/> name a person, for <see cref="Reach.Filter{T}"/>: the person's group and
+/// their id. One instance per kind of row, kept in a static field: a reach keeps each filter it builds by these columns.
+/// </summary>
+public sealed class PersonColumns<T>
+{
+    private readonly Expression<Func<T, string>> _groupOf;
+    private readonly Expression<Func<T, string>> _idOf;
+
+    /// <param name="groupOf">The group of the person the row names.</param>
+    /// <param name="idOf">The id of the person the row names.</param>
+    public PersonColumns(Expression<Func<T, string>> groupOf, Expression<Func<T, string>> idOf)
+    {
+        ArgumentNullException.ThrowIfNull(groupOf);
+        ArgumentNullException.ThrowIfNull(idOf);
+        _groupOf = groupOf;
+        _idOf = idOf;
+    }
+
+    /// <summary>The person's group, read from <paramref name="row"/>.</summary>
+    internal Expression GroupOf(ParameterExpression row) => On(_groupOf, row);
+
+    /// <summary>The person's id, read from <paramref name="row"/>.</summary>
+    internal Expression IdOf(ParameterExpression row) => On(_idOf, row);
+
+    /// <summary><paramref name="selector"/>'s body with its parameter replaced by <paramref name="row"/>: no invocation left for the database's translator to take apart.</summary>
+    private static Expression On(Expression<Func<T, string>> selector, ParameterExpression row) =>
+        new Rebind(selector.Parameters[0], row).Visit(selector.Body);
+
+    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
     }
 }

@@ -23,13 +23,15 @@ public class ReachTests
     public void Filter_EveryShapeOfReach_KeepsExactlyTheRowsCoversAccepts(string shape, Reach reach, string callersGroup)
     {
         Row[] rows = [new("finance", "olivia"), new("payroll", "paula"), new("engineering", "erin"), new("finance", "victor"), new(callersGroup, "me")];
-        var filter = reach.Filter<Row>(r => r.Group, r => r.Person).Compile();
+        var filter = reach.Filter(Columns).Compile();
 
         var kept = rows.Where(filter).ToList();
 
         Assert.Equal(rows.Where(r => reach.Covers(r.Person, r.Group)), kept);
         Assert.True(shape == "nobody" ? kept.Count == 0 : kept.Count > 0, shape);
     }
+
+    private static readonly PersonColumns<Row> Columns = new(r => r.Group, r => r.Person);
 
     private static HashSet<string> Set(params string[] groups) => new(groups, StringComparer.Ordinal);
 }

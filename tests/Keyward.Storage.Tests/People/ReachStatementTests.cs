@@ -47,6 +47,8 @@ public abstract class ReachStatementTests(ITestDatabaseSource source) : StorageT
         Assert.Equal(statement, otherStatement);
     }
 
+    private static readonly PersonColumns<Person> Columns = new(p => p.GroupId, p => p.Id);
+
     private static HashSet<string> Groups(string prefix, int count) =>
         [.. Enumerable.Range(1, count).Select(i => $"{prefix}-group-{i:00}")];
 
@@ -57,7 +59,7 @@ public abstract class ReachStatementTests(ITestDatabaseSource source) : StorageT
     /// </summary>
     private static string Statement(KeywardDbContext db, Reach reach)
     {
-        var text = db.People.Where(reach.Filter<Person>(p => p.GroupId, p => p.Id)).Select(p => p.Id).ToQueryString();
+        var text = db.People.Where(reach.Filter(Columns)).Select(p => p.Id).ToQueryString();
         return string.Join('\n', text.Split('\n').Where(line => !line.StartsWith(".param", StringComparison.Ordinal) && !line.StartsWith("--", StringComparison.Ordinal)));
     }
 }
