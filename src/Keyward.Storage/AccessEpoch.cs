@@ -1,3 +1,10 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
 namespace Keyward.Storage;
 
 /// <summary>
@@ -17,4 +24,20 @@ internal sealed class AccessEpoch
     public int Id { get; private set; } = RowId;
 
     public long Value { get; private set; }
+
+    // One statement per kind of context: the provider decides the quoting, the model the names.
+    private static readonly ConcurrentDictionary<Type, string> Selects = new();
+
+    /// <summary>The statement that reads the epoch on <paramref name="db"/>'s database, with its names from the model.</summary>
+    public static string Select(DbContext db) =>
+        Selects.GetOrAdd(db.GetType(), static (_, db) =>
+        {
+            var entity = db.Model.FindEntityType(typeof(AccessEpoch))!;
+            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+            var sql = db.GetService<ISqlGenerationHelper>();
+            string Column(string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"SELECT {Column(nameof(Value))} FROM {sql.DelimitIdentifier(table.Name, table.Schema)} WHERE {Column(nameof(Id))} = {RowId}");
+        }, db);
 }
