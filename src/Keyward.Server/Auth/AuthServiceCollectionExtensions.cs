@@ -2,6 +2,7 @@ using Keyward.ApiClients;
 using Keyward.Crypto.Tokens;
 using Keyward.Server.Hosting;
 using Keyward.Storage;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
 using OpenIddict.Validation;
@@ -60,7 +61,15 @@ internal static class AuthServiceCollectionExtensions
         services.AddOptions<OpenIddictServerOptions>().Configure<TimeProvider>((o, clock) => o.TimeProvider = clock);
         services.AddOptions<OpenIddictValidationOptions>().Configure<TimeProvider>((o, clock) => o.TimeProvider = clock);
 
-        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        // The API's scheme answers a token it has seen accepted from memory and hands everything else, challenges
+        // included, to OpenIddict's validation (VerifiedTokens).
+        services.AddSingleton<VerifiedTokens>();
+        services.AddAuthentication(VerifiedTokenHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, VerifiedTokenHandler>(VerifiedTokenHandler.SchemeName, o =>
+            {
+                o.ForwardChallenge = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+                o.ForwardForbid = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+            });
         services.AddAuthorization();
         services.AddScoped<CallerAccessor>();
 

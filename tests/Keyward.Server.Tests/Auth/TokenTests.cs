@@ -187,6 +187,39 @@ public sealed class TokenTests
     }
 
     [Fact]
+    public async Task Api_TokenAcceptedBefore_WithItsSignatureOrSubjectChanged_IsRefused()
+    {
+        // An accepted token is answered from memory on its next calls (VerifiedTokens): only that exact token.
+        await using var server = await DemoServer.StartAsync();
+        using var carol = await server.SignInAsync("carol");
+        await Json.GetAsync(carol, "/api/me");
+        await Json.GetAsync(carol, "/api/me");
+        var token = carol.DefaultRequestHeaders.Authorization!.Parameter!;
+        var parts = token.Split('.');
+        var signature = Base64Url.DecodeFromChars(parts[2]);
+        signature[^1] ^= 1;
+        using var payload = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1]));
+        var admin = await Json.GetAsync(await server.SignInAsync("admin"), "/api/me");
+        var forged = payload.RootElement.GetRawText().Replace(payload.RootElement.GetProperty("sub").GetString()!, admin.GetProperty("id").GetString()!, StringComparison.Ordinal);
+
+        foreach (var altered in new[]
+                 {
+                     $"{parts[0]}.{parts[1]}.{Base64Url.EncodeToString(signature)}",
+                     $"{parts[0]}.{Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(forged))}.{parts[2]}",
+                     token + "A",
+                 })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/me", UriKind.Relative));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", altered);
+            using var response = await server.Client.SendAsync(request);
+            await Json.ProblemAsync(response, HttpStatusCode.Unauthorized, "auth.invalid_token");
+        }
+
+        var me = await Json.GetAsync(carol, "/api/me");
+        Assert.Equal("carol", me.GetProperty("logonName").GetString());
+    }
+
+    [Fact]
     public async Task Token_WithEncryptionOn_IsAnEncryptedTokenThatTheApiAccepts()
     {
         await using var server = await DemoServer.StartAsync(o => o.EncryptAccessTokens = true);
