@@ -172,7 +172,7 @@ internal sealed class EfKeywardStore : IKeywardStore, IDisposable, IAsyncDisposa
     /// Read on every authenticated call (docs/architecture.md, "Resolving the caller"), so as one command of EF Core's
     /// (logged and intercepted like any other) rather than a LINQ query: a query's executor, compiled or not, makes
     /// its shaper's delegates again on every run, and for this one-column, one-row read that was most of the read's
-    /// cost and a quarter of an authenticated read's (docs/performance.md, "The access epoch as one command").
+    /// cost and a quarter of an authenticated read's (docs/performance.md, "Accepted tokens remembered, the access epoch as one command, and a reach's filters kept").
     /// </remarks>
     public async Task<long> AccessEpochAsync(CancellationToken cancellationToken)
     {
