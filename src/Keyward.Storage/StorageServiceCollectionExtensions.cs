@@ -76,7 +76,7 @@ public static class StorageServiceCollectionExtensions
     public const int PreparedStatementsPerConnection = 128;
 
     /// <summary>
-    /// The connection string Keyward's PostgreSQL sessions use: the configured one with two defaults, each left alone
+    /// The connection string Keyward's PostgreSQL sessions use: the configured one with three defaults, each left alone
     /// where the configured string sets it itself.
     /// <list type="bullet">
     /// <item>Plans without parallel workers (<c>max_parallel_workers_per_gather=0</c> in <c>Options</c>). Every query of a
@@ -90,6 +90,12 @@ public static class StorageServiceCollectionExtensions
     /// for a create, approve and cancel (docs/performance.md, "Prepared statements on PostgreSQL"). <c>Max Auto
     /// Prepare=0</c> turns it off, for a connection pooler between Keyward and PostgreSQL that cannot keep prepared
     /// statements.</item>
+    /// <item>A pooled connection handed on as it is (<c>No Reset On Close</c>): Npgsql otherwise sends a session reset
+    /// (<c>DISCARD ALL</c>, or seven statements when the connection holds prepared statements) before the first command
+    /// of every unit of work, which is every request. Keyward leaves nothing in a session to reset: its one lock, the
+    /// audit trail's, is a transaction's (<c>pg_advisory_xact_lock</c>) and ends with it, a transaction left open is
+    /// rolled back when its connection returns to the pool, and it sets no session parameter, listens to nothing and
+    /// makes no temporary table (docs/performance.md, "Pooled connections without a reset").</item>
     /// </list>
     /// </summary>
     public static string PostgresConnectionString(string connectionString)
@@ -103,15 +109,22 @@ public static class StorageServiceCollectionExtensions
                 : $"{builder.Options} -c max_parallel_workers_per_gather=0";
         }
 
-        var setsPreparation = configured.Keys.Cast<string>()
-            .Any(key => string.Equals(key.Replace(" ", string.Empty, StringComparison.Ordinal), "MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
-        if (!setsPreparation)
+        if (!Sets(configured, "MaxAutoPrepare"))
         {
             builder.MaxAutoPrepare = PreparedStatementsPerConnection;
         }
 
+        if (!Sets(configured, "NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
         return builder.ConnectionString;
     }
+
+    /// <summary>Whether <paramref name="configured"/> names <paramref name="keyword"/> itself, spelt with or without spaces, in any case.</summary>
+    private static bool Sets(DbConnectionStringBuilder configured, string keyword) =>
+        configured.Keys.Cast<string>().Any(key => string.Equals(key.Replace(" ", string.Empty, StringComparison.Ordinal), keyword, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The effective connection string: SQLite defaults to <c>keyward.db</c> in the data folder.</summary>
     public static string ConnectionStringFor(StorageOptions options, string dataDirectory)

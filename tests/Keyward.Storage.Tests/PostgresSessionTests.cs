@@ -1,5 +1,8 @@
+using Keyward.Audit;
+using Keyward.Recovery;
 using Keyward.Storage.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace Keyward.Storage.Tests;
@@ -34,6 +37,7 @@ public sealed class PostgresSessionTests(PostgresServer server) : StorageTestBas
 
         Assert.Equal(StorageServiceCollectionExtensions.PreparedStatementsPerConnection, session.MaxAutoPrepare);
         Assert.Equal("-c max_parallel_workers_per_gather=0", session.Options);
+        Assert.True(session.NoResetOnClose);
         Assert.Equal("db", session.Host);
     }
 
@@ -46,6 +50,49 @@ public sealed class PostgresSessionTests(PostgresServer server) : StorageTestBas
         var session = new NpgsqlConnectionStringBuilder(StorageServiceCollectionExtensions.PostgresConnectionString(configured));
 
         Assert.Equal(0, session.MaxAutoPrepare);
+    }
+
+    [Theory]
+    [InlineData("Host=db;No Reset On Close=false")]
+    [InlineData("Host=db;noresetonclose=false")]
+    public void PostgresConnectionString_ResetSetToHappen_KeepsIt(string configured)
+    {
+        var session = new NpgsqlConnectionStringBuilder(StorageServiceCollectionExtensions.PostgresConnectionString(configured));
+
+        Assert.False(session.NoResetOnClose);
+    }
+
+    [Fact]
+    public async Task ConnectionBackInThePoolWithoutReset_AfterAnAuditedSave_HoldsNoLockAndNoTransaction()
+    {
+        // Every audited save takes the audit trail's lock; the connection then goes back to the pool with no reset.
+        var clock = new FakeTimeProvider(new DateTimeOffset(TestData.Instant));
+        int session;
+        string connectionString;
+        await using (var saving = NewScope())
+        {
+            await new AuditTrail(StoreOf(saving), clock).AppendAsync(
+                new AuditEntry("person-1", "alice", "recovery.approve", AuditOutcome.Succeeded, Channel.Api, "Approved request r-1."), CancellationToken.None);
+            StoreOf(saving).Add(TestData.Group("Saved under the trail's lock"));
+            await StoreOf(saving).SaveChangesAsync(CancellationToken.None);
+            session = await DbOf(saving).Database.SqlQueryRaw<int>("""SELECT pg_backend_pid() AS "Value" """).SingleAsync();
+            connectionString = DbOf(saving).Database.GetConnectionString()!;
+            Assert.True(new NpgsqlConnectionStringBuilder(connectionString).NoResetOnClose);
+        }
+
+        // That session, idle in the pool as the unit of work left it, seen from a session of its own outside the pool.
+        await using var looking = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await looking.OpenAsync();
+        await using var query = new NpgsqlCommand(
+            """
+            SELECT (SELECT count(*) FROM "pg_locks" WHERE "locktype" = 'advisory' AND "pid" = $1)::text || ' ' ||
+                   coalesce((SELECT "state" FROM "pg_stat_activity" WHERE "pid" = $1), 'gone')
+            """,
+            looking);
+        query.Parameters.Add(new NpgsqlParameter { Value = session });
+        var state = (string?)await query.ExecuteScalarAsync();
+
+        Assert.Equal("0 idle", state);
     }
 
     [Fact]
