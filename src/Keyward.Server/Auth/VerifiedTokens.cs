@@ -37,7 +37,8 @@ internal sealed class VerifiedTokens
     /// <summary>The principal of a token accepted before and not expired yet, or null.</summary>
     public ClaimsPrincipal? Find(string token)
     {
-        if (!_entries.TryGetValue(Digest.Of(token), out var entry))
+        var digest = Digest.Of(token);
+        if (!_entries.TryGetValue(digest, out var entry))
         {
             return null;
         }
@@ -47,7 +48,7 @@ internal sealed class VerifiedTokens
             return entry.Principal;
         }
 
-        _entries.TryRemove(new KeyValuePair<Digest, Entry>(Digest.Of(token), entry));
+        _entries.TryRemove(new KeyValuePair<Digest, Entry>(digest, entry));
         return null;
     }
 
@@ -92,10 +93,10 @@ internal sealed class VerifiedTokens
     {
         public static Digest Of(string token)
         {
+            // A token is a few hundred characters; a header as long as Kestrel allows still fits in an array.
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
             var length = Encoding.UTF8.GetMaxByteCount(token.Length);
-            var rented = length <= 1024 ? null : new byte[length];
-            Span<byte> text = rented ?? stackalloc byte[1024];
+            Span<byte> text = length <= 1024 ? stackalloc byte[1024] : new byte[length];
             var written = Encoding.UTF8.GetBytes(token, text);
             SHA256.HashData(text[..written], hash);
             text[..written].Clear();

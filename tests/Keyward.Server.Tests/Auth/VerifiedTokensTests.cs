@@ -26,6 +26,20 @@ public sealed class VerifiedTokensTests
     }
 
     [Fact]
+    public void Find_TokenLongerThanTheStackBuffer_IsFoundByItsWholeText()
+    {
+        var tokens = new VerifiedTokens(_clock);
+        var principal = Principal(expiresIn: TimeSpan.FromMinutes(30));
+        var token = new string('a', 4_000) + "é";
+
+        tokens.Keep(token, principal);
+
+        Assert.Same(principal, tokens.Find(token));
+        Assert.Null(tokens.Find(new string('a', 4_000) + "e"));
+        Assert.Null(tokens.Find(token[..1_024]));
+    }
+
+    [Fact]
     public void Keep_TokenWithoutExpiryOrAlreadyExpired_IsNotKept()
     {
         var tokens = new VerifiedTokens(_clock);
