@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Keyward.Storage;
 
@@ -25,19 +23,16 @@ internal sealed class AccessEpoch
 
     public long Value { get; private set; }
 
-    // One statement per kind of context: the provider decides the quoting, the model the names.
-    private static readonly ConcurrentDictionary<Type, string> Selects = new();
+    // One statement per model: each provider's context has its own, with its own quoting.
+    private static readonly ConditionalWeakTable<IModel, string> Selects = [];
 
     /// <summary>The statement that reads the epoch on <paramref name="db"/>'s database, with its names from the model.</summary>
     public static string Select(DbContext db) =>
-        Selects.GetOrAdd(db.GetType(), static (_, db) =>
+        Selects.GetValue(db.Model, _ =>
         {
-            var entity = db.Model.FindEntityType(typeof(AccessEpoch))!;
-            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-            var sql = db.GetService<ISqlGenerationHelper>();
-            string Column(string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
+            var names = QuotedNames.Of<AccessEpoch>(db);
             return string.Create(
                 CultureInfo.InvariantCulture,
-                $"SELECT {Column(nameof(Value))} FROM {sql.DelimitIdentifier(table.Name, table.Schema)} WHERE {Column(nameof(Id))} = {RowId}");
-        }, db);
+                $"SELECT {names.Column(nameof(Value))} FROM {names.Table} WHERE {names.Column(nameof(Id))} = {RowId}");
+        });
 }

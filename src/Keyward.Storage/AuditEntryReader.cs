@@ -68,18 +68,15 @@ internal static class AuditEntryReader
     /// <summary>The columns in the order <see cref="ReadAsync"/> reads them: the order of <see cref="AuditEntryView"/>.</summary>
     private static string Query(KeywardDbContext db)
     {
-        var sql = db.GetService<ISqlGenerationHelper>();
-        var entity = db.Model.FindEntityType(typeof(AuditEvent)) ?? throw new InvalidOperationException("The model does not map AuditEvent.");
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        string Column(string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
+        var names = QuotedNames.Of<AuditEvent>(db);
         string[] columns =
         [
             nameof(AuditEvent.Sequence), nameof(AuditEvent.At), nameof(AuditEvent.ActorId), nameof(AuditEvent.ActorName), nameof(AuditEvent.Action),
             nameof(AuditEvent.Outcome), nameof(AuditEvent.Code), nameof(AuditEvent.SubjectId), nameof(AuditEvent.TargetId), nameof(AuditEvent.Details),
             nameof(AuditEvent.Channel), nameof(AuditEvent.Hash), nameof(AuditEvent.PreviousHash),
         ];
-        var sequence = Column(nameof(AuditEvent.Sequence));
-        return $"SELECT {string.Join(", ", columns.Select(Column))} FROM {sql.DelimitIdentifier(table.Name, table.Schema)} "
+        var sequence = names.Column(nameof(AuditEvent.Sequence));
+        return $"SELECT {string.Join(", ", columns.Select(names.Column))} FROM {names.Table} "
             + $"WHERE {sequence} > @after AND {sequence} <= @through ORDER BY {sequence} LIMIT @limit";
     }
 
