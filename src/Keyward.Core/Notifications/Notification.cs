@@ -111,6 +111,18 @@ public sealed class Notification
         return true;
     }
 
+    /// <summary>Gives a claim back unused: the message is due again at once, and no attempt is counted.</summary>
+    public void Release(DateTime now)
+    {
+        if (SentAt is not null)
+        {
+            throw new InvalidOperationException($"Notification {Id} was already sent.");
+        }
+
+        NextAttemptAt = now;
+        Touch();
+    }
+
     /// <summary>The message was handed to the mail system.</summary>
     public void MarkSent(DateTime now)
     {

@@ -43,6 +43,12 @@ public sealed class MailOptions
     /// <summary>How often the dispatcher looks for due messages (it also wakes as soon as this process saves one).</summary>
     public TimeSpan DispatchInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long the dispatcher waits after this process saves a message before it looks, so that messages saved close
+    /// together are claimed and recorded in one round (two commits for all of them). Zero looks at once.
+    /// </summary>
+    public TimeSpan GatherDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Messages claimed per database round.</summary>
     public int BatchSize { get; set; } = 50;
 

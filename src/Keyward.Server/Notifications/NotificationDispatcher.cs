@@ -6,10 +6,11 @@ namespace Keyward.Server.Notifications;
 
 /// <summary>
 /// Delivers the outbox: wakes every <see cref="MailOptions.DispatchInterval"/> (a timer on the injected
-/// <see cref="TimeProvider"/>) and as soon as this process saves a new message (<see cref="NotificationSignal"/>),
-/// claims due messages one at a time, sends each (pickup folder or SMTP) and records the outcome. Several server
-/// processes on one database each run one; a message's claim makes exactly one of them send it. Never stops the
-/// host: a failure is logged and the next round tries again. Logs a message's recipient and subject, never its body.
+/// <see cref="TimeProvider"/>) and, <see cref="MailOptions.GatherDelay"/> after this process saves a new message
+/// (<see cref="NotificationSignal"/>), claims the due messages of a round in one save, sends each (pickup folder or
+/// SMTP) and records the outcomes in one more. Several server processes on one database each run one; a message's
+/// claim makes exactly one of them send it. Never stops the host: a failure is logged and the next round tries again.
+/// Logs a message's recipient and subject, never its body.
 /// </summary>
 internal sealed partial class NotificationDispatcher : BackgroundService
 {
@@ -65,6 +66,13 @@ internal sealed partial class NotificationDispatcher : BackgroundService
                 {
                     await poke.ConfigureAwait(false);
                     poke = _signal.WaitAsync(stoppingToken);
+
+                    // Messages saved close together go out in one round: two saves for all of them, not two each.
+                    // The pause is wall-clock time on purpose: it paces work, it is no deadline of the product.
+                    if (_options.GatherDelay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(_options.GatherDelay, TimeProvider.System, stoppingToken).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -85,24 +93,19 @@ internal sealed partial class NotificationDispatcher : BackgroundService
                 // A scope per batch: a fresh unit of work, so tracked rows do not pile up over a backlog.
                 await using var scope = _scopes.CreateAsyncScope();
                 var outbox = scope.ServiceProvider.GetRequiredService<NotificationOutbox>();
-                var due = await outbox.DueAsync(_options.BatchSize, cancellationToken).ConfigureAwait(false);
-                if (due.Count == 0)
+                var claimed = await outbox.ClaimDueAsync(_options.BatchSize, cancellationToken).ConfigureAwait(false);
+                if (claimed.Count == 0)
                 {
                     break;
                 }
 
-                await using (var sender = _senders.Open())
-                {
-                    foreach (var id in due)
-                    {
-                        if (await DeliverAsync(outbox, sender, id, cancellationToken).ConfigureAwait(false))
-                        {
-                            sent++;
-                        }
-                    }
-                }
+                var attempts = await SendAsync(claimed, cancellationToken).ConfigureAwait(false);
 
-                if (due.Count < _options.BatchSize)
+                // Recorded even when the host is stopping, so that what went out is not sent again after the lease.
+                var lapsed = await outbox.RecordAsync(attempts.ConvertAll(a => a.Outcome), CancellationToken.None).ConfigureAwait(false);
+                sent += Report(attempts, lapsed);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (claimed.Count < _options.BatchSize)
                 {
                     break;
                 }
@@ -126,56 +129,81 @@ internal sealed partial class NotificationDispatcher : BackgroundService
         return sent;
     }
 
-    private async Task<bool> DeliverAsync(NotificationOutbox outbox, IMailSender sender, string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the claimed messages in order. It stops trying once half the claim's lease is gone (a slow or failing
+    /// mail server) or the host is stopping: the messages not tried are given back, due again at once.
+    /// </summary>
+    private async Task<List<(DeliveryOutcome Outcome, Exception? Exception)>> SendAsync(IReadOnlyList<Notification> claimed, CancellationToken cancellationToken)
     {
-        var notification = await outbox.ClaimAsync(id, cancellationToken).ConfigureAwait(false);
-        if (notification is null)
+        var outcomes = new List<(DeliveryOutcome, Exception?)>(claimed.Count);
+        var stopAt = _clock.GetUtcNow() + (NotificationOutbox.ClaimLease / 2);
+        await using var sender = _senders.Open();
+        foreach (var notification in claimed)
         {
-            // Sent, rescheduled or claimed by another server process since we looked.
-            return false;
-        }
+            if (cancellationToken.IsCancellationRequested || _clock.GetUtcNow() >= stopAt)
+            {
+                outcomes.Add((DeliveryOutcome.NotTried(notification), null));
+                continue;
+            }
 
-        try
-        {
-            await sender.SendAsync(notification.Id, MailMessages.Build(notification, _options), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
             try
             {
-                await outbox.RecordFailureAsync(notification, Describe(ex), cancellationToken).ConfigureAwait(false);
+                await sender.SendAsync(notification.Id, MailMessages.Build(notification, _options), cancellationToken).ConfigureAwait(false);
+                outcomes.Add((DeliveryOutcome.Sent(notification), null));
             }
-            catch (ConcurrencyConflictException)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                // Our claim lapsed and another process has the message now; its attempt counts, not ours.
-                return false;
+                // Whether the mail system took it is unknown: tried again later, at least once as promised.
+                outcomes.Add((DeliveryOutcome.NotTried(notification), null));
+            }
+            catch (Exception ex)
+            {
+                outcomes.Add((DeliveryOutcome.Failed(notification, Describe(ex)), ex));
+            }
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Logs each outcome; returns how many messages were sent.</summary>
+    private int Report(IReadOnlyList<(DeliveryOutcome Outcome, Exception? Exception)> attempts, IReadOnlySet<string> lapsed)
+    {
+        var sent = 0;
+        foreach (var ((notification, tried, error), exception) in attempts)
+        {
+            if (!tried)
+            {
+                continue;
             }
 
-            if (notification.GaveUp)
+            if (error is null)
             {
-                LogGaveUp(_logger, notification.Id, notification.To, notification.Subject, notification.Attempts, ex);
+                sent++;
+                if (lapsed.Contains(notification.Id))
+                {
+                    // Our claim lapsed while sending and another process took the message over: it may arrive twice.
+                    LogClaimLapsed(_logger, notification.Id, notification.To, notification.Subject);
+                }
+                else
+                {
+                    LogSent(_logger, notification.Id, notification.To, notification.Subject);
+                }
+            }
+            else if (lapsed.Contains(notification.Id))
+            {
+                // Our claim lapsed and another process has the message now; its attempt counts, not ours.
+            }
+            else if (notification.GaveUp)
+            {
+                LogGaveUp(_logger, notification.Id, notification.To, notification.Subject, notification.Attempts, exception);
             }
             else
             {
-                LogFailed(_logger, notification.Id, notification.To, notification.Subject, notification.Attempts, notification.NextAttemptAt, ex);
+                LogFailed(_logger, notification.Id, notification.To, notification.Subject, notification.Attempts, notification.NextAttemptAt, exception);
             }
-
-            return false;
         }
 
-        try
-        {
-            await outbox.MarkSentAsync(notification, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ConcurrencyConflictException)
-        {
-            // Our claim lapsed while sending and another process took the message over: it may arrive twice.
-            LogClaimLapsed(_logger, notification.Id, notification.To, notification.Subject);
-            return true;
-        }
-
-        LogSent(_logger, notification.Id, notification.To, notification.Subject);
-        return true;
+        return sent;
     }
 
     private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
@@ -187,10 +215,10 @@ internal sealed partial class NotificationDispatcher : BackgroundService
     private static partial void LogSent(ILogger logger, string notificationId, string recipient, string subject);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Could not send notification {NotificationId} to {Recipient} ({Subject}), attempt {Attempts}; next attempt at {NextAttemptAt:u}")]
-    private static partial void LogFailed(ILogger logger, string notificationId, string recipient, string subject, int attempts, DateTime nextAttemptAt, Exception exception);
+    private static partial void LogFailed(ILogger logger, string notificationId, string recipient, string subject, int attempts, DateTime nextAttemptAt, Exception? exception);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Gave up on notification {NotificationId} to {Recipient} ({Subject}) after {Attempts} attempts; it stays on record unsent")]
-    private static partial void LogGaveUp(ILogger logger, string notificationId, string recipient, string subject, int attempts, Exception exception);
+    private static partial void LogGaveUp(ILogger logger, string notificationId, string recipient, string subject, int attempts, Exception? exception);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Sent notification {NotificationId} to {Recipient} ({Subject}) after its claim lapsed; another server process may send it again")]
     private static partial void LogClaimLapsed(ILogger logger, string notificationId, string recipient, string subject);

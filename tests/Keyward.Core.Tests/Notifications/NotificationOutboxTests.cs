@@ -62,33 +62,42 @@ public class NotificationOutboxTests
     }
 
     [Fact]
-    public async Task RecordFailureAsync_ClaimedMessage_SavesAttemptAndBackOff()
+    public async Task ClaimDueAsync_SeveralDue_ClaimsTheOldestInOneSave()
     {
-        _store.Seed(Message("n", Now));
-        var claimed = await _outbox.ClaimAsync("n", CancellationToken.None);
+        _store.Seed(Message("b", Now.AddMinutes(-1)), Message("a", Now.AddMinutes(-2)), Message("c", Now), Message("future", Now.AddMinutes(1)));
 
-        await _outbox.RecordFailureAsync(claimed!, "Connection refused.", CancellationToken.None);
+        var claimed = await _outbox.ClaimDueAsync(2, CancellationToken.None);
 
-        Assert.Equal((1, "Connection refused.", Now.AddMinutes(1)), (claimed!.Attempts, claimed.LastError, claimed.NextAttemptAt));
+        Assert.Equal(["a", "b"], claimed.Select(n => n.Id));
+        Assert.Equal(1, _store.Saves);
+        Assert.All(claimed, n => Assert.Equal(Now + NotificationOutbox.ClaimLease, n.NextAttemptAt));
+        Assert.Equal(["c"], await _outbox.DueAsync(10, CancellationToken.None));
+        Assert.Equal(["c"], (await _outbox.ClaimDueAsync(10, CancellationToken.None)).Select(n => n.Id));
+        Assert.Empty(await _outbox.ClaimDueAsync(10, CancellationToken.None));
         Assert.Equal(2, _store.Saves);
-        Assert.Empty(await _outbox.DueAsync(10, CancellationToken.None));
-        _clock.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(["n"], await _outbox.DueAsync(10, CancellationToken.None));
     }
 
     [Fact]
-    public async Task MarkSentAsync_ClaimedMessage_SavesSentAt()
+    public async Task RecordAsync_SentFailedAndNotTried_OneSaveEachOutcomeAsItWent()
     {
-        _store.Seed(Message("n", Now));
-        var claimed = await _outbox.ClaimAsync("n", CancellationToken.None);
+        _store.Seed(Message("sent", Now), Message("failed", Now), Message("untried", Now));
+        var claimed = (await _outbox.ClaimDueAsync(10, CancellationToken.None)).ToDictionary(n => n.Id);
         _clock.Advance(TimeSpan.FromSeconds(3));
 
-        await _outbox.MarkSentAsync(claimed!, CancellationToken.None);
+        var lapsed = await _outbox.RecordAsync(
+            [DeliveryOutcome.Sent(claimed["sent"]), DeliveryOutcome.Failed(claimed["failed"], "Connection refused."), DeliveryOutcome.NotTried(claimed["untried"])],
+            CancellationToken.None);
 
-        Assert.Equal(Now, claimed!.SentAt);
+        Assert.Empty(lapsed);
         Assert.Equal(2, _store.Saves);
+        Assert.Equal(Now, claimed["sent"].SentAt);
+        Assert.Equal((1, "Connection refused.", Now.AddMinutes(1)), (claimed["failed"].Attempts, claimed["failed"].LastError, claimed["failed"].NextAttemptAt));
+        Assert.Equal((0, null, Now), (claimed["untried"].Attempts, claimed["untried"].SentAt, claimed["untried"].NextAttemptAt));
+        Assert.Equal(["untried"], await _outbox.DueAsync(10, CancellationToken.None));
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(["failed", "untried"], (await _outbox.DueAsync(10, CancellationToken.None)).Order());
         _clock.Advance(TimeSpan.FromDays(1));
-        Assert.Empty(await _outbox.DueAsync(10, CancellationToken.None));
+        Assert.DoesNotContain("sent", await _outbox.DueAsync(10, CancellationToken.None));
     }
 
     private static Notification Message(string id, DateTime createdAt) => new(id, "p-carol", "carol@acme.example", "Subject " + id, "Body", createdAt);

@@ -81,6 +81,53 @@ public abstract class NotificationStorageTests(ITestDatabaseSource source) : Sto
     }
 
     [Fact]
+    public async Task ClaimDueAsync_TwoDispatchersAtOnce_EachMessageClaimedOnce()
+    {
+        var messages = Enumerable.Range(0, 30).Select(i => new Notification(Ids.New(), "p-1", "a@acme.example", $"Message {i}", "Body", T0.AddSeconds(-i))).ToArray();
+        await SaveAsync(messages);
+        var clock = new FakeTimeProvider(new DateTimeOffset(T0));
+
+        var claims = new List<string>();
+        for (var round = 0; round < 4; round++)
+        {
+            var both = await Task.WhenAll(
+                Task.Run(() => ReadAsync(async store => (await new NotificationOutbox(store, clock).ClaimDueAsync(10, CancellationToken.None)).Select(n => n.Id).ToList())),
+                Task.Run(() => ReadAsync(async store => (await new NotificationOutbox(store, clock).ClaimDueAsync(10, CancellationToken.None)).Select(n => n.Id).ToList())));
+            claims.AddRange(both.SelectMany(ids => ids));
+        }
+
+        // Every message went to exactly one of them, and each claim is on the database.
+        Assert.Equal(messages.Select(m => m.Id).Order(), claims.Order());
+        Assert.Empty(await ReadAsync(store => new NotificationOutbox(store, clock).DueAsync(100, CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task RecordAsync_ClaimLapsedAndTakenOver_ReportsItAndLeavesTheOtherClaimAlone()
+    {
+        var kept = new Notification(Ids.New(), "p-1", "a@acme.example", "Kept", "Body", T0);
+        var lost = new Notification(Ids.New(), "p-1", "a@acme.example", "Lost", "Body", T0.AddSeconds(-1));
+        await SaveAsync(kept, lost);
+        var clock = new FakeTimeProvider(new DateTimeOffset(T0));
+        await using var slow = NewScope();
+        var outbox = new NotificationOutbox(StoreOf(slow), clock);
+        var claimed = await outbox.ClaimDueAsync(10, CancellationToken.None);
+        Assert.Equal([lost.Id, kept.Id], claimed.Select(n => n.Id));
+
+        // The lease passes; another dispatcher finds both due again, claims one of them and is still sending it.
+        clock.Advance(NotificationOutbox.ClaimLease);
+        var takenOver = await ReadAsync(store => new NotificationOutbox(store, clock).ClaimAsync(lost.Id, CancellationToken.None));
+        Assert.NotNull(takenOver);
+
+        var lapsed = await outbox.RecordAsync([DeliveryOutcome.Sent(claimed[0]), DeliveryOutcome.Sent(claimed[1])], CancellationToken.None);
+
+        Assert.Equal([lost.Id], lapsed);
+        var storedLost = await FindAsync(s => s.Notifications.Where(n => n.Id == lost.Id));
+        var storedKept = await FindAsync(s => s.Notifications.Where(n => n.Id == kept.Id));
+        Assert.Equal((null, takenOver.ConcurrencyStamp), (storedLost!.SentAt, storedLost.ConcurrencyStamp));
+        AssertStored.Instant(clock.GetUtcNow().UtcDateTime, storedKept!.SentAt);
+    }
+
+    [Fact]
     public async Task SaveChangesAsync_WithNewNotification_PokesTheDispatcher()
     {
         var signal = Services.GetRequiredService<NotificationSignal>();
