@@ -454,20 +454,10 @@ public sealed partial class RecoveryWorkflow
         AccessContext access, string action, RequestKind kind, Person target, Device? device, CredentialProfile profile, IReadOnlyList<string>? certificateIds, Channel channel, CancellationToken cancellationToken)
     {
         var ids = certificateIds ?? [];
-        var checkedIds = await CheckCertificatesAsync(target, ids, cancellationToken).ConfigureAwait(false);
-        if (checkedIds is not null)
+        var (refused, certificates) = await CheckCertificatesAsync(target, ids, cancellationToken).ConfigureAwait(false);
+        if (refused is not null)
         {
-            return await RefuseAsync(access, action, target.Id, device?.Id, checkedIds, channel, cancellationToken).ConfigureAwait(false);
-        }
-
-        // The claims are the rule (one outstanding request per certificate); this read gives the common case its answer
-        // early, and the claims' key decides a race at the save.
-        var outstanding = await _store.AnyAsync(
-            _store.Requests.Where(r => r.Claims.Any(c => ids.Contains(c.CertificateId))),
-            cancellationToken).ConfigureAwait(false);
-        if (outstanding)
-        {
-            return await RefuseAsync(access, action, target.Id, device?.Id, RequestErrors.AlreadyRequested, channel, cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(access, action, target.Id, device?.Id, refused, channel, cancellationToken).ConfigureAwait(false);
         }
 
         var now = Now;
@@ -495,11 +485,13 @@ public sealed partial class RecoveryWorkflow
         }
         catch (ConcurrencyConflictException)
         {
-            // The claims' key holds one outstanding request per certificate: a request saved a moment ago holds one of them.
+            // The claims' key is the rule (one outstanding request per certificate; docs/recovery.md#requesting): an
+            // outstanding request holds one of them. It is not read first: the common case has none, and the key decides
+            // every race anyway.
             return await RefuseAsync(access, action, target.Id, device?.Id, RequestErrors.AlreadyRequested, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        return await ViewAsync(access, request, target, profile, cancellationToken).ConfigureAwait(false);
+        return await ViewAsync(access, request, target, profile, cancellationToken, certificates).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -507,27 +499,27 @@ public sealed partial class RecoveryWorkflow
     /// names someone else's certificate gets exactly the answer of an id that names none, so that a request cannot
     /// be used to learn which certificate ids exist.
     /// </summary>
-    private async Task<Error?> CheckCertificatesAsync(Person target, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    private async Task<(Error? Refused, List<Certificate> Certificates)> CheckCertificatesAsync(Person target, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0)
         {
-            return RequestErrors.NoCertificates;
+            return (RequestErrors.NoCertificates, []);
         }
 
         if (ids.Count > MaxCertificates)
         {
-            return RequestErrors.TooManyCertificates;
+            return (RequestErrors.TooManyCertificates, []);
         }
 
         if (ids.Any(string.IsNullOrWhiteSpace))
         {
-            return RequestErrors.UnknownCertificate.WithDetail("A certificate id in the list is empty or null.");
+            return (RequestErrors.UnknownCertificate.WithDetail("A certificate id in the list is empty or null."), []);
         }
 
         var duplicate = ids.GroupBy(id => id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
-            return RequestErrors.DuplicateCertificate.WithDetail($"Certificate {duplicate.Key} is named more than once.");
+            return (RequestErrors.DuplicateCertificate.WithDetail($"Certificate {duplicate.Key} is named more than once."), []);
         }
 
         // Only the target's own certificates are read: someone else's is never loaded, so it cannot answer differently.
@@ -536,13 +528,13 @@ public sealed partial class RecoveryWorkflow
         var unknown = ids.FirstOrDefault(id => found.All(c => c.Id != id));
         if (unknown is not null)
         {
-            return RequestErrors.UnknownCertificate.WithDetail($"Certificate {unknown} is not one of {target.Name}'s certificates.");
+            return (RequestErrors.UnknownCertificate.WithDetail($"Certificate {unknown} is not one of {target.Name}'s certificates."), found);
         }
 
         var notArchived = found.FirstOrDefault(c => !c.Archived);
         return notArchived is null
-            ? null
-            : RequestErrors.NotArchived.WithDetail($"Certificate {notArchived.SerialNumber} has no archived key (signing keys are never archived).");
+            ? (null, found)
+            : (RequestErrors.NotArchived.WithDetail($"Certificate {notArchived.SerialNumber} has no archived key (signing keys are never archived)."), found);
     }
 
     /// <summary>The request, its target and profile — or nulls when it does not exist or the caller may not see it.</summary>
@@ -638,7 +630,7 @@ public sealed partial class RecoveryWorkflow
     /// names of the other people it names (requester, approvers, history) are read, and nothing when the caller is all
     /// of them.
     /// </summary>
-    private async Task<RequestView> ViewAsync(AccessContext access, RecoveryRequest request, Person target, CredentialProfile? profile, CancellationToken cancellationToken)
+    private async Task<RequestView> ViewAsync(AccessContext access, RecoveryRequest request, Person target, CredentialProfile? profile, CancellationToken cancellationToken, IReadOnlyList<Certificate>? certificates = null)
     {
         var names = new Dictionary<string, string>(StringComparer.Ordinal) { [target.Id] = target.LogonName, [access.Caller.PersonId] = access.Caller.LogonName };
         var others = Named([request]).Where(id => !names.ContainsKey(id)).ToList();
@@ -653,29 +645,30 @@ public sealed partial class RecoveryWorkflow
 
         var profiles = profile is null ? null : new Dictionary<string, CredentialProfile>(StringComparer.Ordinal) { [profile.Id] = profile };
         var targets = new Dictionary<string, PersonRef>(StringComparer.Ordinal) { [target.Id] = PersonRef.From(target) };
-        return (await ViewsAsync(access, [request], cancellationToken, profiles, (targets, names)).ConfigureAwait(false))[0];
+        return (await ViewsAsync(access, [request], cancellationToken, profiles, (targets, names), certificates).ConfigureAwait(false))[0];
     }
 
     /// <summary>
     /// The requests as the caller sees them: each with how it is collected and what the caller may do with it now.
     /// <paramref name="knownProfiles"/> and <paramref name="knownPeople"/>, when given, are what the caller read already
-    /// (every profile; every target, and the logon name of everyone the views name); otherwise they are read here.
+    /// (every profile; every target, and the logon name of everyone the views name; the certificates the requests
+    /// recover); otherwise they are read here.
     /// </summary>
     private async Task<IReadOnlyList<RequestView>> ViewsAsync(
         AccessContext access,
         IReadOnlyList<RecoveryRequest> requests,
         CancellationToken cancellationToken,
         Dictionary<string, CredentialProfile>? knownProfiles = null,
-        (Dictionary<string, PersonRef> Targets, Dictionary<string, string> Names)? knownPeople = null)
+        (Dictionary<string, PersonRef> Targets, Dictionary<string, string> Names)? knownPeople = null,
+        IReadOnlyList<Certificate>? knownCertificates = null)
     {
         var certificateIds = requests.SelectMany(r => r.Certificates.Select(c => c.CertificateId)).Distinct(StringComparer.Ordinal).ToList();
         // Only the columns a view shows (no DER, nothing tracked); the status as of now is decided below.
         var now = Now;
-        var certificates = (await _store.ToListAsync(
-                _store.Certificates.Where(c => certificateIds.Contains(c.Id))
-                    .Select(c => new RequestCertificateView(c.Id, c.SerialNumber, c.Subject, c.Status, c.NotBefore, c.NotAfter, c.ArchivedKeyId != null, c.Thumbprint)),
-                cancellationToken).ConfigureAwait(false))
-            .ToDictionary(c => c.Id, c => c with { Status = Certificate.StatusAt(c.Status, c.NotAfter, now) }, StringComparer.Ordinal);
+        var shown = knownCertificates is not null && certificateIds.All(id => knownCertificates.Any(c => c.Id == id))
+            ? knownCertificates.Select(RequestCertificateView.Of).ToList()
+            : await _store.ToListAsync(_store.Certificates.Where(c => certificateIds.Contains(c.Id)).Select(RequestCertificateView.Columns), cancellationToken).ConfigureAwait(false);
+        var certificates = shown.ToDictionary(c => c.Id, c => c with { Status = Certificate.StatusAt(c.Status, c.NotAfter, now) }, StringComparer.Ordinal);
         var (targets, names) = knownPeople ?? await PeopleOfAsync(requests, cancellationToken).ConfigureAwait(false);
         var removals = await RemovalsAsync(requests, now, cancellationToken).ConfigureAwait(false);
         var profiles = knownProfiles is not null && requests.All(r => knownProfiles.ContainsKey(r.CredentialProfileId))

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Keyward.Certificates;
 
 namespace Keyward.Recovery;
@@ -43,7 +44,17 @@ public sealed record RequestView(
 /// SHA-256 of its DER, lowercase hexadecimal: enough for a collecting client to find it among a card's certificates
 /// without fetching each one (docs/recovery.md#what-a-request-answer-carries). Empty for a certificate no longer on record.
 /// </param>
-public sealed record RequestCertificateView(string Id, string SerialNumber, string Subject, CertificateStatus Status, DateTime NotBefore, DateTime NotAfter, bool Archived, string Thumbprint);
+public sealed record RequestCertificateView(string Id, string SerialNumber, string Subject, CertificateStatus Status, DateTime NotBefore, DateTime NotAfter, bool Archived, string Thumbprint)
+{
+    /// <summary>The columns a view shows, as a query reads them (no DER); the status is as stored, not yet as of now.</summary>
+    internal static readonly Expression<Func<Certificate, RequestCertificateView>> Columns =
+        c => new RequestCertificateView(c.Id, c.SerialNumber, c.Subject, c.Status, c.NotBefore, c.NotAfter, c.ArchivedKeyId != null, c.Thumbprint);
+
+    private static readonly Func<Certificate, RequestCertificateView> FromLoaded = Columns.Compile();
+
+    /// <summary>The same columns from a certificate a step has loaded already.</summary>
+    internal static RequestCertificateView Of(Certificate certificate) => FromLoaded(certificate);
+}
 
 /// <summary>One approval.</summary>
 public sealed record ApprovalView(string ApproverId, string? ApproverName, DateTime At, string? Notes);
