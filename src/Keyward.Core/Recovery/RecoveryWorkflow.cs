@@ -627,13 +627,25 @@ public sealed partial class RecoveryWorkflow
 
     /// <summary>
     /// One request as the caller sees it, after a step that read its <paramref name="target"/> already: only the logon
-    /// names of the other people it names (requester, approvers, history) are read, and nothing when the caller is all
-    /// of them.
+    /// names of the other people it names (requester, approvers, history) are read, and nothing when the caller, the
+    /// target and the recent callers this process holds (<see cref="AccessContext.KnownLogonName"/>) are all of them.
     /// </summary>
     private async Task<RequestView> ViewAsync(AccessContext access, RecoveryRequest request, Person target, CredentialProfile? profile, CancellationToken cancellationToken, IReadOnlyList<Certificate>? certificates = null)
     {
         var names = new Dictionary<string, string>(StringComparer.Ordinal) { [target.Id] = target.LogonName, [access.Caller.PersonId] = access.Caller.LogonName };
-        var others = Named([request]).Where(id => !names.ContainsKey(id)).ToList();
+        var others = new List<string>();
+        foreach (var id in Named([request]).Where(id => !names.ContainsKey(id)))
+        {
+            if (access.KnownLogonName(id) is { } known)
+            {
+                names[id] = known;
+            }
+            else
+            {
+                others.Add(id);
+            }
+        }
+
         if (others.Count > 0)
         {
             var read = await _store.ToListAsync(_store.People.Where(p => others.Contains(p.Id)).Select(p => new { p.Id, p.LogonName }), cancellationToken).ConfigureAwait(false);

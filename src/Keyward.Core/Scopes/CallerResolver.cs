@@ -9,6 +9,13 @@ namespace Keyward.Scopes;
 public sealed record AccessContext(Caller Caller, AccessPolicy Policy)
 {
     public Reach ReachFor(Operation operation) => Policy.ReachFor(Caller, operation);
+
+    /// <summary>
+    /// The logon name of another person this process already holds under the access epoch the caller was resolved in
+    /// (a recent caller, from <see cref="AccessCache"/>), or null: a view that names them need not read it. A change
+    /// to a logon name raises the epoch, so a name given here is as fresh as the caller.
+    /// </summary>
+    public Func<string, string?> KnownLogonName { get; init; } = static _ => null;
 }
 
 /// <summary>Resolves the caller and the group tree for one call, from <see cref="AccessCache"/> when one is given.</summary>
@@ -107,6 +114,7 @@ public sealed class AccessCache : IDisposable
             }
 
             var access = await CallerResolver.LoadCallerAsync(store, person, policy, cancellationToken).ConfigureAwait(false);
+            access = access with { KnownLogonName = id => LogonName(id, epoch) };
             if (_callers.Count >= MaxCallers)
             {
                 _callers.Clear();
@@ -116,6 +124,10 @@ public sealed class AccessCache : IDisposable
             return access;
         }
     }
+
+    /// <summary>The logon name of a caller resolved under <paramref name="epoch"/>, or null.</summary>
+    private string? LogonName(string personId, long epoch) =>
+        _callers.TryGetValue(personId, out var cached) && cached.Epoch == epoch ? cached.Access.Caller.LogonName : null;
 
     private async Task<AccessPolicy> PolicyAsync(long epoch, CancellationToken cancellationToken)
     {

@@ -103,6 +103,40 @@ public abstract class AccessCacheTests(ITestDatabaseSource source) : StorageTest
         Assert.NotNull(after.Policy.Groups.FindByPath("acme/legal"));
     }
 
+    [Fact]
+    public async Task KnownLogonName_OfRecentCallersUnderTheSameEpoch_AndOfNoOneOnceItRises()
+    {
+        var acme = TestData.Group("Acme");
+        var ann = TestData.Person("ann", acme);
+        var bob = TestData.Person("bob", acme);
+        var cy = TestData.Person("cy", acme);
+        await SaveAsync(store =>
+        {
+            store.Add(acme);
+            store.Add(ann);
+            store.Add(bob);
+            store.Add(cy);
+        });
+        using var cache = new AccessCache(Services.GetRequiredService<IKeywardStoreFactory>());
+
+        var annAccess = await ResolveAsync(cache, ann.Id);
+        Assert.Null(annAccess!.KnownLogonName(bob.Id));
+        await ResolveAsync(cache, bob.Id);
+        Assert.Equal("bob", annAccess.KnownLogonName(bob.Id));
+        Assert.Null(annAccess.KnownLogonName(cy.Id));
+        Assert.Null(annAccess.KnownLogonName("no-such-person"));
+
+        // Bob is renamed behind the cache's back: the epoch rises, and a name cached before it is no longer given.
+        await SqlAsync(db => db.Database.ExecuteSqlAsync($"""UPDATE "People" SET "LogonName" = {"robert"} WHERE "Id" = {bob.Id}"""));
+        var annAfter = await ResolveAsync(cache, ann.Id);
+        Assert.Null(annAfter!.KnownLogonName(bob.Id));
+        await ResolveAsync(cache, bob.Id);
+        Assert.Equal("robert", annAfter.KnownLogonName(bob.Id));
+
+        // A context of the earlier epoch never mixes in a name of the later one.
+        Assert.Null(annAccess.KnownLogonName(bob.Id));
+    }
+
     private async Task<AccessContext?> ResolveAsync(AccessCache cache, string personId)
     {
         await using var scope = NewScope();
