@@ -7,7 +7,8 @@ namespace Keyward.Storage;
 
 /// <summary>
 /// The one row that holds the access epoch (<see cref="Keyward.Scopes.AccessCache"/>). Triggers on the people, groups,
-/// roles and role assignments tables raise it in the transaction that changes them (migration <c>AccessEpoch</c>).
+/// roles, role assignments and credential profiles tables raise it in the transaction that changes them (migrations
+/// <c>AccessEpoch</c> and <c>ProfilesRaiseAccessEpoch</c>).
 /// </summary>
 internal sealed class AccessEpoch
 {

@@ -69,7 +69,7 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, target?.Id, null, PeopleErrors.NotFound, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var profile = await ProfileAsync(command.CredentialProfileId, cancellationToken).ConfigureAwait(false);
+        var profile = await ProfileAsync(access, command.CredentialProfileId, cancellationToken).ConfigureAwait(false);
         var refused = await RequestRulesAsync(access, target, profile, operation, selfService, cancellationToken).ConfigureAwait(false);
         if (refused is not null)
         {
@@ -105,7 +105,7 @@ public sealed partial class RecoveryWorkflow
             return await RefuseAsync(access, action, owner.Id, device.Id, RequestErrors.OwnDevice, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        var profile = await ProfileAsync(command.CredentialProfileId ?? device.CredentialProfileId, cancellationToken).ConfigureAwait(false);
+        var profile = await ProfileAsync(access, command.CredentialProfileId ?? device.CredentialProfileId, cancellationToken).ConfigureAwait(false);
         var refused = await RequestRulesAsync(access, owner, profile, operation, selfService: false, cancellationToken).ConfigureAwait(false)
                       ?? (profile!.CardEncoding != CardEncoding.SmartCard
                           ? RequestErrors.ProfileMismatch.WithDetail($"Profile '{profile.Name}' is for soft certificates; a device update needs a smart-card profile.")
@@ -260,7 +260,7 @@ public sealed partial class RecoveryWorkflow
         // enabled target, and — per credential profile — the reach of the caller's ValidateRequest assignments whose
         // role is on that profile's Can validate list (the same assignment must satisfy both, as Decide asks).
         var me = access.Caller.PersonId;
-        var profiles = await _store.ReadOnlyAsync(_store.CredentialProfiles, cancellationToken).ConfigureAwait(false);
+        var profiles = access.Profiles?.Values.ToList() ?? await _store.ReadOnlyAsync(_store.CredentialProfiles, cancellationToken).ConfigureAwait(false);
         Expression<Func<RecoveryRequest, bool>>? validatable = null;
         foreach (var byReach in profiles
                      .Select(p => (p.Id, Reach: access.Policy.ReachFor(access.Caller, Operation.ValidateRequest, p)))
@@ -548,7 +548,7 @@ public sealed partial class RecoveryWorkflow
         }
 
         var profileId = request.CredentialProfileId;
-        var profile = await _store.FirstOrDefaultAsync(_store.CredentialProfiles.Where(p => p.Id == profileId), cancellationToken).ConfigureAwait(false);
+        var profile = await ProfileAsync(access, profileId, cancellationToken).ConfigureAwait(false);
         return (request, target, profile);
     }
 
@@ -558,10 +558,24 @@ public sealed partial class RecoveryWorkflow
     private async Task<Person?> PersonAsync(string personId, CancellationToken cancellationToken) =>
         await _store.FirstOrDefaultAsync(_store.People.Where(p => p.Id == personId), cancellationToken).ConfigureAwait(false);
 
-    private async Task<CredentialProfile?> ProfileAsync(string? idOrName, CancellationToken cancellationToken) =>
-        string.IsNullOrWhiteSpace(idOrName)
-            ? null
-            : await _store.FirstOrDefaultAsync(_store.CredentialProfiles.Where(p => p.Id == idOrName || p.Name == idOrName), cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// A profile by id or name: from the profiles the caller's access context holds for its access epoch when the
+    /// process caches them (<see cref="AccessContext.Profiles"/>), otherwise read.
+    /// </summary>
+    private async Task<CredentialProfile?> ProfileAsync(AccessContext access, string? idOrName, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(idOrName))
+        {
+            return null;
+        }
+
+        if (access.Profiles is { } cached)
+        {
+            return cached.GetValueOrDefault(idOrName) ?? cached.Values.FirstOrDefault(p => string.Equals(p.Name, idOrName, StringComparison.Ordinal));
+        }
+
+        return await _store.FirstOrDefaultAsync(_store.CredentialProfiles.Where(p => p.Id == idOrName || p.Name == idOrName), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// The requests of a page whose ids (in page order) were found first, read to be shown: each request's row, then its
@@ -592,8 +606,13 @@ public sealed partial class RecoveryWorkflow
         return ids.Select(id => byId.GetValueOrDefault(id)).OfType<RecoveryRequest>().ToList();
     }
 
-    private async Task<Dictionary<string, CredentialProfile>> ProfilesAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, CredentialProfile>> ProfilesAsync(AccessContext access, IEnumerable<string> ids, CancellationToken cancellationToken)
     {
+        if (access.Profiles is { } cached)
+        {
+            return cached;
+        }
+
         var wanted = ids.Distinct(StringComparer.Ordinal).ToList();
         var profiles = await _store.ReadOnlyAsync(_store.CredentialProfiles.Where(p => wanted.Contains(p.Id)), cancellationToken).ConfigureAwait(false);
         return profiles.ToDictionary(p => p.Id, StringComparer.Ordinal);
@@ -685,7 +704,7 @@ public sealed partial class RecoveryWorkflow
         var removals = await RemovalsAsync(requests, now, cancellationToken).ConfigureAwait(false);
         var profiles = knownProfiles is not null && requests.All(r => knownProfiles.ContainsKey(r.CredentialProfileId))
             ? knownProfiles
-            : await ProfilesAsync(requests.Select(r => r.CredentialProfileId), cancellationToken).ConfigureAwait(false);
+            : await ProfilesAsync(access, requests.Select(r => r.CredentialProfileId), cancellationToken).ConfigureAwait(false);
         string? Name(string? id) => id is not null && names.TryGetValue(id, out var logon) ? logon : null;
         RequestActions Actions(RecoveryRequest r, CredentialProfile? profile) =>
             profile is not null && targets.TryGetValue(r.TargetId, out var target) ? RequestActions.For(access, r, target, profile, now, _collection.RecollectWindow) : RequestActions.None;

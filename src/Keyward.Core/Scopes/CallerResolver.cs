@@ -16,6 +16,13 @@ public sealed record AccessContext(Caller Caller, AccessPolicy Policy)
     /// to a logon name raises the epoch, so a name given here is as fresh as the caller.
     /// </summary>
     public Func<string, string?> KnownLogonName { get; init; } = static _ => null;
+
+    /// <summary>
+    /// The credential profiles by id as of the access epoch the caller was resolved in, when <see cref="AccessCache"/>
+    /// holds them (a change to a profile raises the epoch); null when a use case must read the profile it needs. The
+    /// objects are shared by every call of the epoch: read them, never change them.
+    /// </summary>
+    public IReadOnlyDictionary<string, Profiles.CredentialProfile>? Profiles { get; init; }
 }
 
 /// <summary>Resolves the caller and the group tree for one call, from <see cref="AccessCache"/> when one is given.</summary>
@@ -71,9 +78,9 @@ public sealed class CallerResolver
 }
 
 /// <summary>
-/// The resolved callers and group tree of the process, valid for one access epoch (docs/architecture.md, "Resolving
-/// the caller"). The database bumps the epoch in the transaction that changes a person, a group, a role or a role
-/// assignment, whoever writes it (a trigger, so raw SQL, bulk loads and other server processes count too). A call
+/// The resolved callers, the group tree and the credential profiles of the process, valid for one access epoch
+/// (docs/architecture.md, "Resolving the caller"). The database bumps the epoch in the transaction that changes a
+/// person, a group, a role, a role assignment or a credential profile, whoever writes it (a trigger, so raw SQL, bulk loads and other server processes count too). A call
 /// reads the epoch first and uses what was cached under the same epoch; anything older is loaded again. Disabling a
 /// person therefore cuts off their tokens on the next call, in every process.
 /// </summary>
@@ -101,7 +108,7 @@ public sealed class AccessCache : IDisposable
             return cached.Access;
         }
 
-        var policy = await PolicyAsync(epoch, cancellationToken).ConfigureAwait(false);
+        var (policy, profiles) = await PolicyAsync(epoch, cancellationToken).ConfigureAwait(false);
         var owned = _stores.Create();
         await using (owned.ConfigureAwait(false))
         {
@@ -114,7 +121,7 @@ public sealed class AccessCache : IDisposable
             }
 
             var access = await CallerResolver.LoadCallerAsync(store, person, policy, cancellationToken).ConfigureAwait(false);
-            access = access with { KnownLogonName = id => LogonName(id, epoch) };
+            access = access with { KnownLogonName = id => LogonName(id, epoch), Profiles = profiles };
             if (_callers.Count >= MaxCallers)
             {
                 _callers.Clear();
@@ -129,35 +136,38 @@ public sealed class AccessCache : IDisposable
     private string? LogonName(string personId, long epoch) =>
         _callers.TryGetValue(personId, out var cached) && cached.Epoch == epoch ? cached.Access.Caller.LogonName : null;
 
-    private async Task<AccessPolicy> PolicyAsync(long epoch, CancellationToken cancellationToken)
+    /// <summary>The group tree's policy and the credential profiles as of <paramref name="epoch"/>.</summary>
+    private async Task<(AccessPolicy Policy, IReadOnlyDictionary<string, Profiles.CredentialProfile> Profiles)> PolicyAsync(long epoch, CancellationToken cancellationToken)
     {
         var current = _policy;
         if (current is not null && current.Epoch == epoch)
         {
-            return current.Policy;
+            return (current.Policy, current.Profiles);
         }
 
-        // One load of the tree per epoch, however many calls miss at once.
+        // One load of the tree and the profiles per epoch, however many calls miss at once.
         await _treeLoad.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             current = _policy;
             if (current is not null && current.Epoch == epoch)
             {
-                return current.Policy;
+                return (current.Policy, current.Profiles);
             }
 
             var owned = _stores.Create();
             await using (owned.ConfigureAwait(false))
             {
                 var groups = await owned.Store.ToListAsync(owned.Store.Groups, cancellationToken).ConfigureAwait(false);
+                var profiles = (await owned.Store.ToListAsync(owned.Store.CredentialProfiles, cancellationToken).ConfigureAwait(false))
+                    .ToDictionary(p => p.Id, StringComparer.Ordinal);
                 var policy = new AccessPolicy(new GroupTree(groups));
                 if (current is null || epoch > current.Epoch)
                 {
-                    _policy = new PolicyEntry(epoch, policy);
+                    _policy = new PolicyEntry(epoch, policy, profiles);
                 }
 
-                return policy;
+                return (policy, profiles);
             }
         }
         finally
@@ -170,5 +180,5 @@ public sealed class AccessCache : IDisposable
 
     private sealed record Entry(long Epoch, AccessContext Access);
 
-    private sealed record PolicyEntry(long Epoch, AccessPolicy Policy);
+    private sealed record PolicyEntry(long Epoch, AccessPolicy Policy, IReadOnlyDictionary<string, Profiles.CredentialProfile> Profiles);
 }

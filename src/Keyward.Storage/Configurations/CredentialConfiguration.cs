@@ -11,6 +11,8 @@ internal sealed class CredentialProfileConfiguration : IEntityTypeConfiguration<
 {
     public void Configure(EntityTypeBuilder<CredentialProfile> builder)
     {
+        // Who may request, validate, collect and receive is access too: a change raises the access epoch (docs/architecture.md).
+        builder.ToTable(t => t.HasTrigger(AccessEpoch.TriggerName));
         builder.HasKey(p => p.Id);
         builder.Property(p => p.Id).HasMaxLength(64);
         builder.Property(p => p.Name).HasMaxLength(200);

@@ -8,9 +8,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Keyward.Storage.Tests.People;
 
 /// <summary>
-/// The access epoch and the caller cache over it: every change to people, groups, roles or role assignments raises
-/// the epoch in the database — also one written behind the server's back, as another server process or a bulk load
-/// would — and a cached caller is used only while the epoch stands.
+/// The access epoch and the caller cache over it: every change to people, groups, roles, role assignments or credential
+/// profiles raises the epoch in the database — also one written behind the server's back, as another server process or
+/// a bulk load would — and a cached caller, and the profiles cached with it, are used only while the epoch stands.
 /// </summary>
 public abstract class AccessCacheTests(ITestDatabaseSource source) : StorageTestBase(source)
 {
@@ -34,6 +34,11 @@ public abstract class AccessCacheTests(ITestDatabaseSource source) : StorageTest
         epochs.Add(await EpochAsync());
         await SqlAsync(db => db.Database.ExecuteSqlAsync($"""DELETE FROM "RoleAssignment" WHERE "PersonId" = {person.Id}"""));
         epochs.Add(await EpochAsync());
+        var profile = TestData.Profile("Key Recovery", role);
+        await SaveAsync(store => store.Add(profile));
+        epochs.Add(await EpochAsync());
+        await SqlAsync(db => db.Database.ExecuteSqlAsync($"""UPDATE "CredentialProfiles" SET "ApprovalsRequired" = 2 WHERE "Id" = {profile.Id}"""));
+        epochs.Add(await EpochAsync());
 
         for (var i = 1; i < epochs.Count; i++)
         {
@@ -43,6 +48,33 @@ public abstract class AccessCacheTests(ITestDatabaseSource source) : StorageTest
         var before = await EpochAsync();
         await SaveAsync(store => store.Add(TestData.Policy("Encryption")));
         Assert.Equal(before, await EpochAsync());
+    }
+
+    [Fact]
+    public async Task Profiles_ServedWithTheCallerWhileNothingChanges_AndFreshAfterAChangeWrittenBehindItsBack()
+    {
+        var acme = TestData.Group("Acme");
+        var role = TestData.Role("Validator", Operation.ValidateRequest);
+        var ann = TestData.Person("ann", acme);
+        var profile = TestData.Profile("Key Recovery", role);
+        await SaveAsync(store =>
+        {
+            store.Add(acme);
+            store.Add(role);
+            store.Add(ann);
+            store.Add(profile);
+        });
+        using var cache = new AccessCache(Services.GetRequiredService<IKeywardStoreFactory>());
+
+        var first = await ResolveAsync(cache, ann.Id);
+        Assert.Equal("Key Recovery", first!.Profiles![profile.Id].Name);
+        Assert.Same(first.Profiles, (await ResolveAsync(cache, ann.Id))!.Profiles);
+
+        // Another process renames the profile: the next call gets it as it now is.
+        await SqlAsync(db => db.Database.ExecuteSqlAsync($"""UPDATE "CredentialProfiles" SET "Name" = {"Key Recovery (dual)"} WHERE "Id" = {profile.Id}"""));
+        var after = await ResolveAsync(cache, ann.Id);
+
+        Assert.Equal("Key Recovery (dual)", after!.Profiles![profile.Id].Name);
     }
 
     [Fact]

@@ -719,7 +719,11 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("CredentialProfiles");
+                    b.ToTable("CredentialProfiles", t =>
+                        {
+                            t.HasTrigger("AccessEpoch")
+                                .HasDatabaseName("AccessEpoch2");
+                        });
                 });
 
             modelBuilder.Entity("Keyward.Recovery.RecoveryRequest", b =>
@@ -878,7 +882,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.ToTable("Roles", t =>
                         {
                             t.HasTrigger("AccessEpoch")
-                                .HasDatabaseName("AccessEpoch2");
+                                .HasDatabaseName("AccessEpoch3");
                         });
                 });
 
@@ -915,7 +919,7 @@ namespace Keyward.Storage.Migrations.Postgres
                     b.ToTable("RoleAssignment", t =>
                         {
                             t.HasTrigger("AccessEpoch")
-                                .HasDatabaseName("AccessEpoch3");
+                                .HasDatabaseName("AccessEpoch4");
                         });
                 });
 

@@ -712,7 +712,11 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.HasIndex("Name")
                         .IsUnique();
 
-                    b.ToTable("CredentialProfiles");
+                    b.ToTable("CredentialProfiles", t =>
+                        {
+                            t.HasTrigger("AccessEpoch")
+                                .HasDatabaseName("AccessEpoch2");
+                        });
                 });
 
             modelBuilder.Entity("Keyward.Recovery.RecoveryRequest", b =>
@@ -871,7 +875,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.ToTable("Roles", t =>
                         {
                             t.HasTrigger("AccessEpoch")
-                                .HasDatabaseName("AccessEpoch2");
+                                .HasDatabaseName("AccessEpoch3");
                         });
                 });
 
@@ -908,7 +912,7 @@ namespace Keyward.Storage.Migrations.Sqlite
                     b.ToTable("RoleAssignment", t =>
                         {
                             t.HasTrigger("AccessEpoch")
-                                .HasDatabaseName("AccessEpoch3");
+                                .HasDatabaseName("AccessEpoch4");
                         });
                 });
 
