@@ -10,6 +10,7 @@ using Keyward.Recovery;
 using Keyward.Scopes;
 using Keyward.Settings;
 using System.Data;
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -154,6 +155,21 @@ internal sealed class EfKeywardStore : IKeywardStore, IDisposable, IAsyncDisposa
     {
         await HoldAsync(cancellationToken).ConfigureAwait(false);
         return await EntityFrameworkQueryableExtensions.CountAsync(query, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> CountAtMostAsync<T>(IQueryable<T> query, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await HoldAsync(cancellationToken).ConfigureAwait(false);
+
+        // query.Take(EF.Constant(limit)), built as a tree: EF Core makes the count of a Take written in C# a parameter,
+        // since C# evaluates EF.Constant before the query sees it; inside the tree, EF.Constant keeps it a constant.
+        var limited = query.Provider.CreateQuery<T>(Expression.Call(
+            null,
+            new Func<IQueryable<T>, int, IQueryable<T>>(Queryable.Take).Method,
+            query.Expression,
+            Expression.Call(new Func<int, int>(EF.Constant).Method, Expression.Constant(limit))));
+        return await EntityFrameworkQueryableExtensions.CountAsync(limited, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken)

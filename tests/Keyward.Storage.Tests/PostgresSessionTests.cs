@@ -1,4 +1,5 @@
 using Keyward.Audit;
+using Keyward.Common;
 using Keyward.Recovery;
 using Keyward.Storage.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -28,6 +29,27 @@ public sealed class PostgresSessionTests(PostgresServer server) : StorageTestBas
             .SqlQueryRaw<string>("""SELECT "statement" AS "Value" FROM "pg_prepared_statements" """)
             .ToListAsync();
         Assert.Contains(prepared, statement => statement.Contains("\"AccessEpochs\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CappedCount_IsPreparedWithItsLimitInTheStatement()
+    {
+        await using var scope = NewScope();
+        var db = DbOf(scope);
+        var store = StoreOf(scope);
+        await db.Database.OpenConnectionAsync();
+
+        // A list's capped count, as often as a busy connection runs it: prepared, its limit is part of the plan.
+        for (var i = 0; i < 10; i++)
+        {
+            await store.CountAtMostAsync(store.People.Where(p => p.Enabled), Paging.CountLimit + 1, CancellationToken.None);
+        }
+
+        var prepared = await db.Database
+            .SqlQueryRaw<string>("""SELECT "statement" AS "Value" FROM "pg_prepared_statements" """)
+            .ToListAsync();
+        var count = Assert.Single(prepared, statement => statement.Contains("count(*)", StringComparison.Ordinal) && statement.Contains("\"People\"", StringComparison.Ordinal));
+        Assert.Contains($"LIMIT {Paging.CountLimit + 1}", count, StringComparison.Ordinal);
     }
 
     [Fact]

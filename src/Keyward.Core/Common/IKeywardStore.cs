@@ -79,6 +79,15 @@ public interface IKeywardStore
 
     Task<int> CountAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// How many rows <paramref name="query"/> has, counting at most <paramref name="limit"/>: the capped counts of large
+    /// lists (<see cref="Paging.CountCappedAsync{T}"/>). The limit is written into the statement as a constant, not sent
+    /// as a parameter, so a database that keeps one plan for a prepared statement (PostgreSQL) plans a walk that stops
+    /// after that many rows instead of guessing at an unknown limit (docs/performance.md, "A capped count's limit in
+    /// its statement").
+    /// </summary>
+    Task<int> CountAtMostAsync<T>(IQueryable<T> query, int limit, CancellationToken cancellationToken);
+
     Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken);
 
     /// <summary>

@@ -46,7 +46,7 @@ public static class Paging
     public static async Task<(int Total, bool Capped)> CountCappedAsync<T>(this IKeywardStore store, IQueryable<T> query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var counted = await store.CountAsync(query.Take(CountLimit + 1), cancellationToken).ConfigureAwait(false);
+        var counted = await store.CountAtMostAsync(query, CountLimit + 1, cancellationToken).ConfigureAwait(false);
         return counted > CountLimit ? (CountLimit, true) : (counted, false);
     }
 

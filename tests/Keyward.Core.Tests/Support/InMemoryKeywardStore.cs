@@ -105,6 +105,8 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
 
     public Task<int> CountAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.Count());
 
+    public Task<int> CountAtMostAsync<T>(IQueryable<T> query, int limit, CancellationToken cancellationToken) => Task.FromResult(query.Take(limit).Count());
+
     public Task<bool> AnyAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) => Task.FromResult(query.Any());
 
     /// <summary>Every save counts as a change of access (the list store has no triggers to tell).</summary>
