@@ -265,7 +265,7 @@ public sealed partial class RecoveryWorkflow
         foreach (var byReach in profiles
                      .Select(p => (p.Id, Reach: access.Policy.ReachFor(access.Caller, Operation.ValidateRequest, p)))
                      .Where(p => !p.Reach.IsEmpty)
-                     .GroupBy(p => $"{p.Reach.Everyone}|{p.Reach.Self}|{string.Join(',', p.Reach.Groups.Order(StringComparer.Ordinal))}", StringComparer.Ordinal))
+                     .GroupBy(p => p.Reach.Identity, StringComparer.Ordinal))
         {
             var profileIds = byReach.Select(p => p.Id).ToList();
             var reach = byReach.First().Reach;
