@@ -197,27 +197,20 @@ public sealed class AuditLog
 
     private async Task<AuditVerification> WalkAsync(long first, long lastWanted, CancellationToken cancellationToken)
     {
-        // Sequence numbers start at 1: a row below that was put there by hand, outside the walk below.
-        var stray = await _store.FirstOrDefaultAsync(
-            _store.AuditEvents.Where(e => e.Sequence < 1).OrderBy(e => e.Sequence).Select(e => (long?)e.Sequence), cancellationToken).ConfigureAwait(false);
-        if (stray is { } strayed)
+        // Sequence numbers start at 1: a row below that was put there by hand, outside the walk below. A range that
+        // starts later is anchored on the entry before it and proves nothing about the trail's start, so it does not look.
+        if (first == 1)
         {
-            return Broken(0, strayed, $"Entry {strayed} is not part of the chain: sequence numbers start at 1.");
+            var stray = await _store.FirstOrDefaultAsync(
+                _store.AuditEvents.Where(e => e.Sequence < 1).OrderBy(e => e.Sequence).Select(e => (long?)e.Sequence), cancellationToken).ConfigureAwait(false);
+            if (stray is { } strayed)
+            {
+                return Broken(0, strayed, $"Entry {strayed} is not part of the chain: sequence numbers start at 1.");
+            }
         }
 
         long last = first - 1;
         var previousHash = AuditEvent.GenesisHash;
-        if (first > 1)
-        {
-            var anchor = await _store.FirstOrDefaultAsync(_store.AuditEvents.Where(e => e.Sequence == last).Select(e => e.Hash), cancellationToken).ConfigureAwait(false);
-            if (anchor is null)
-            {
-                return Broken(0, last, $"Entry {last}, before the range, is missing.");
-            }
-
-            previousHash = anchor;
-        }
-
         long checkedEntries = 0;
 
         // The next batch is read while this one is hashed, on another thread so that a provider whose reads do not
@@ -225,15 +218,28 @@ public sealed class AuditLog
         Task<IReadOnlyList<AuditEntryView>> Fetch(long after) =>
             Task.Run(() => _store.ReadAuditEntriesAsync(after, lastWanted, VerifyBatchSize, cancellationToken), cancellationToken);
 
-        var batch = await Fetch(last).ConfigureAwait(false);
+        // A range after entry 1 reads the entry before it with its first batch: that entry's stored hash is the anchor.
+        var batch = await Fetch(first > 1 ? last - 1 : last).ConfigureAwait(false);
+        var start = 0;
+        if (first > 1)
+        {
+            if (batch.Count == 0 || batch[0].Sequence != last)
+            {
+                return Broken(0, last, $"Entry {last}, before the range, is missing.");
+            }
+
+            previousHash = batch[0].Hash;
+            start = 1;
+        }
+
         while (true)
         {
             var next = batch.Count == VerifyBatchSize && batch[^1].Sequence < lastWanted ? Fetch(batch[^1].Sequence) : null;
-            var firstAltered = FirstAltered(batch);
+            var firstAltered = FirstAltered(batch, start);
 
             // The links are checked in sequence order, and at each entry before its hash: the first broken link
             // reported is the first of the chain whichever thread found an altered entry.
-            for (var i = 0; i < batch.Count; i++)
+            for (var i = start; i < batch.Count; i++)
             {
                 var entry = batch[i];
                 if (entry.Sequence != last + 1)
@@ -266,25 +272,28 @@ public sealed class AuditLog
             }
 
             batch = await next.ConfigureAwait(false);
+            start = 0;
         }
     }
 
     /// <summary>
-    /// The index of the first entry of <paramref name="batch"/> whose hash does not match its own fields, or the
-    /// batch's count when every one matches. An entry's hash covers its own fields and its stored previous hash only,
-    /// so the batch is cut into one part per core, hashed at once; the smallest index any part found is the first.
+    /// The index of the first entry of <paramref name="batch"/> from <paramref name="start"/> on whose hash does not match
+    /// its own fields, or the batch's count when every one matches. An entry's hash covers its own fields and its stored
+    /// previous hash only, so the batch is cut into one part per core, hashed at once; the smallest index any part found
+    /// is the first.
     /// </summary>
-    private static int FirstAltered(IReadOnlyList<AuditEntryView> batch)
+    private static int FirstAltered(IReadOnlyList<AuditEntryView> batch, int start)
     {
-        var parts = Math.Clamp(batch.Count / MinEntriesPerThread, 1, Environment.ProcessorCount);
+        var count = batch.Count - start;
+        var parts = Math.Clamp(count / MinEntriesPerThread, 1, Environment.ProcessorCount);
         if (parts == 1)
         {
-            return FirstAltered(batch, 0, batch.Count);
+            return FirstAltered(batch, start, batch.Count);
         }
 
-        var size = (batch.Count + parts - 1) / parts;
+        var size = (count + parts - 1) / parts;
         var found = new int[parts];
-        Parallel.For(0, parts, part => found[part] = FirstAltered(batch, part * size, Math.Min(batch.Count, (part + 1) * size)));
+        Parallel.For(0, parts, part => found[part] = FirstAltered(batch, start + (part * size), Math.Min(batch.Count, start + ((part + 1) * size))));
         return found.Min();
     }
 

@@ -274,6 +274,26 @@ public abstract class AuditLogTests(ITestDatabaseSource source) : StorageTestBas
     }
 
     [Fact]
+    public async Task VerifyAsync_RangeWhoseAnchorIsMissing_SaysSoBeforeCheckingAnything()
+    {
+        var org = await SeedAsync();
+        await AppendBulkAsync(100);
+        await TamperAsync("DELETE FROM \"AuditEvents\" WHERE \"Sequence\" = 49");
+
+        Assert.Equal(new AuditVerification(false, 0, 49, "Entry 49, before the range, is missing.", null), await VerifyAsync(org.RootAuditor, 50, 80));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_RangeWhoseFirstEntryIsAltered_NamesThatEntry()
+    {
+        var org = await SeedAsync();
+        await AppendBulkAsync(100);
+        await TamperAsync("UPDATE \"AuditEvents\" SET \"Details\" = 'Forged.' WHERE \"Sequence\" = 50");
+
+        Assert.Equal(new AuditVerification(false, 0, 50, "Entry 50 was altered: its hash does not match its contents.", null), await VerifyAsync(org.RootAuditor, 50, 80));
+    }
+
+    [Fact]
     public async Task VerifyAsync_EntryEditedByHand_NamesItAndAuditsTheFailure()
     {
         var org = await SeedAsync();
