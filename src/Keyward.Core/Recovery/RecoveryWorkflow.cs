@@ -626,14 +626,20 @@ public sealed partial class RecoveryWorkflow
     {
         var wanted = Named(requests).ToList();
         var targetIds = requests.Select(r => r.TargetId).Distinct(StringComparer.Ordinal).ToList();
-        var people = await _store.ToListAsync(_store.People.Where(p => wanted.Contains(p.Id)).Select(p => new { p.Id, p.LogonName, p.GroupId, p.Enabled }), cancellationToken).ConfigureAwait(false);
-        var roles = (await _store.ToListAsync(
-                _store.People.Where(p => targetIds.Contains(p.Id)).SelectMany(p => p.Assignments).Select(a => new { a.PersonId, a.RoleId, a.Scope }),
-                cancellationToken).ConfigureAwait(false))
-            .ToLookup(a => a.PersonId, a => (a.RoleId, a.Scope), StringComparer.Ordinal);
-        var targets = people.Where(p => targetIds.Contains(p.Id, StringComparer.Ordinal))
-            .ToDictionary(p => p.Id, p => PersonRef.Of(p.Id, p.GroupId, p.Enabled, roles[p.Id]), StringComparer.Ordinal);
-        return (targets, people.ToDictionary(p => p.Id, p => p.LogonName, StringComparer.Ordinal));
+        // One statement: each person once per role they hold (once with none when they hold none). The few operators a
+        // page names besides its targets hold a few roles each; only the targets' are used.
+        var rows = await _store.ToListAsync(
+            from p in _store.People.Where(p => wanted.Contains(p.Id))
+            from a in p.Assignments.DefaultIfEmpty()
+            select new { p.Id, p.LogonName, p.GroupId, p.Enabled, RoleId = a == null ? null : a.RoleId, Scope = a == null ? (Scope?)null : a.Scope },
+            cancellationToken).ConfigureAwait(false);
+        var people = rows.GroupBy(r => r.Id, StringComparer.Ordinal).ToList();
+        var targets = people.Where(p => targetIds.Contains(p.Key, StringComparer.Ordinal))
+            .ToDictionary(
+                p => p.Key,
+                p => PersonRef.Of(p.Key, p.First().GroupId, p.First().Enabled, p.Where(r => r.RoleId is not null).Select(r => (r.RoleId!, r.Scope!.Value))),
+                StringComparer.Ordinal);
+        return (targets, people.ToDictionary(p => p.Key, p => p.First().LogonName, StringComparer.Ordinal));
     }
 
     /// <summary>The ids of everyone a view of <paramref name="requests"/> names, each once.</summary>
