@@ -248,8 +248,8 @@ public sealed partial class RecoveryWorkflow
         }
 
         // The page's rows are read by their ids: the scope's predicate and the order were asked once, of narrow keys.
-        var rows = await PageRowsAsync(ids, cancellationToken).ConfigureAwait(false);
-        return new Page<RequestView>(await ViewsAsync(access, rows, cancellationToken).ConfigureAwait(false), page.Page, page.Size, counted.Total, counted.Capped);
+        var (rows, certificates) = await PageRowsAsync(ids, cancellationToken).ConfigureAwait(false);
+        return new Page<RequestView>(await ViewsAsync(access, rows, cancellationToken, knownCertificates: certificates).ConfigureAwait(false), page.Page, page.Size, counted.Total, counted.Capped);
     }
 
     private async Task<Page<RequestView>> ReviewQueueAsync(AccessContext access, RequestFilter filter, PageRequest page, CancellationToken cancellationToken)
@@ -297,7 +297,7 @@ public sealed partial class RecoveryWorkflow
 
         var ids = await _store.ToListAsync(query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Skip(page.Skip).Take(page.Size).Select(r => r.Id), cancellationToken).ConfigureAwait(false);
         var (total, capped) = await _store.TotalAsync(query, page, ids.Count, cancellationToken).ConfigureAwait(false);
-        var rows = await PageRowsAsync(ids, cancellationToken).ConfigureAwait(false);
+        var (rows, certificates) = await PageRowsAsync(ids, cancellationToken).ConfigureAwait(false);
 
         // The whole rule once more on the page, as approve decides it: the SQL above narrows, this decides.
         var byId = profiles.ToDictionary(p => p.Id, StringComparer.Ordinal);
@@ -307,7 +307,7 @@ public sealed partial class RecoveryWorkflow
                         && byId.TryGetValue(r.CredentialProfileId, out var profile)
                         && RequestActions.For(access, r, target, profile, Now, _collection.RecollectWindow).Approve)
             .ToList();
-        return new Page<RequestView>(await ViewsAsync(access, mine, cancellationToken, byId, people).ConfigureAwait(false), page.Page, page.Size, total, capped);
+        return new Page<RequestView>(await ViewsAsync(access, mine, cancellationToken, byId, people, certificates).ConfigureAwait(false), page.Page, page.Size, total, capped);
     }
 
     /// <summary>
@@ -583,17 +583,19 @@ public sealed partial class RecoveryWorkflow
     /// Reading them as entities with their owned lists cost most of a page (EF Core's split-query shaper builds delegates
     /// for every request it fills; docs/performance.md, "A page of requests read flat").
     /// </summary>
-    private async Task<List<RecoveryRequest>> PageRowsAsync(List<string> ids, CancellationToken cancellationToken)
+    private async Task<(List<RecoveryRequest> Rows, List<RequestCertificateView> Certificates)> PageRowsAsync(List<string> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0)
         {
-            return [];
+            return ([], []);
         }
 
         var page = _store.Requests.Where(r => ids.Contains(r.Id));
         var rows = await _store.ToListAsync(page.Select(RecoveryRequest.Row), cancellationToken).ConfigureAwait(false);
-        var certificates = (await _store.ToListAsync(page.SelectMany(r => r.Certificates).Select(c => new RequestCertificate(c.RequestId, c.CertificateId)), cancellationToken).ConfigureAwait(false))
-            .ToLookup(c => c.RequestId, StringComparer.Ordinal);
+        var named = await _store.ToListAsync(
+            page.SelectMany(r => r.Certificates).LeftJoin(_store.Certificates, n => n.CertificateId, c => c.Id, RequestCertificateView.Named),
+            cancellationToken).ConfigureAwait(false);
+        var certificates = named.Select(n => new RequestCertificate(n.RequestId, n.CertificateId)).ToLookup(c => c.RequestId, StringComparer.Ordinal);
         var approvals = (await _store.ToListAsync(page.SelectMany(r => r.Approvals).Select(a => new Approval(a.RequestId, a.ApproverId, a.At, a.Notes)), cancellationToken).ConfigureAwait(false))
             .ToLookup(a => a.RequestId, StringComparer.Ordinal);
         var history = (await _store.ToListAsync(
@@ -603,7 +605,9 @@ public sealed partial class RecoveryWorkflow
         var byId = rows.ToDictionary(r => r.Id, r => r.Shown(certificates[r.Id], approvals[r.Id], history[r.Id]), StringComparer.Ordinal);
 
         // A request that left the page's filter between the two reads (a status changed) is still shown as it now is.
-        return ids.Select(id => byId.GetValueOrDefault(id)).OfType<RecoveryRequest>().ToList();
+        return (
+            ids.Select(id => byId.GetValueOrDefault(id)).OfType<RecoveryRequest>().ToList(),
+            named.Select(n => n.View).OfType<RequestCertificateView>().DistinctBy(v => v.Id, StringComparer.Ordinal).ToList());
     }
 
     private async Task<IReadOnlyDictionary<string, CredentialProfile>> ProfilesAsync(AccessContext access, IEnumerable<string> ids, CancellationToken cancellationToken)
@@ -682,7 +686,7 @@ public sealed partial class RecoveryWorkflow
 
         var profiles = profile is null ? null : new Dictionary<string, CredentialProfile>(StringComparer.Ordinal) { [profile.Id] = profile };
         var targets = new Dictionary<string, PersonRef>(StringComparer.Ordinal) { [target.Id] = PersonRef.From(target) };
-        return (await ViewsAsync(access, [request], cancellationToken, profiles, (targets, names), certificates).ConfigureAwait(false))[0];
+        return (await ViewsAsync(access, [request], cancellationToken, profiles, (targets, names), certificates?.Select(RequestCertificateView.Of).ToList()).ConfigureAwait(false))[0];
     }
 
     /// <summary>
@@ -697,13 +701,14 @@ public sealed partial class RecoveryWorkflow
         CancellationToken cancellationToken,
         Dictionary<string, CredentialProfile>? knownProfiles = null,
         (Dictionary<string, PersonRef> Targets, Dictionary<string, string> Names)? knownPeople = null,
-        IReadOnlyList<Certificate>? knownCertificates = null)
+        IReadOnlyList<RequestCertificateView>? knownCertificates = null)
     {
         var certificateIds = requests.SelectMany(r => r.Certificates.Select(c => c.CertificateId)).Distinct(StringComparer.Ordinal).ToList();
         // Only the columns a view shows (no DER, nothing tracked); the status as of now is decided below.
         var now = Now;
-        var shown = knownCertificates is not null && certificateIds.All(id => knownCertificates.Any(c => c.Id == id))
-            ? knownCertificates.Select(RequestCertificateView.Of).ToList()
+        var known = knownCertificates?.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var shown = knownCertificates is not null && certificateIds.All(known!.Contains)
+            ? knownCertificates
             : await _store.ToListAsync(_store.Certificates.Where(c => certificateIds.Contains(c.Id)).Select(RequestCertificateView.Columns), cancellationToken).ConfigureAwait(false);
         var certificates = shown.ToDictionary(c => c.Id, c => c with { Status = Certificate.StatusAt(c.Status, c.NotAfter, now) }, StringComparer.Ordinal);
         var (targets, names) = knownPeople ?? await PeopleOfAsync(requests, cancellationToken).ConfigureAwait(false);

@@ -54,7 +54,32 @@ public sealed record RequestCertificateView(string Id, string SerialNumber, stri
 
     /// <summary>The same columns from a certificate a step has loaded already.</summary>
     internal static RequestCertificateView Of(Certificate certificate) => FromLoaded(certificate);
+
+    /// <summary>
+    /// A request's certificate with the <see cref="Columns"/> of the certificate it names: a page of requests reads both
+    /// in one statement. Left-joined, so a certificate no longer on record is still named, without columns.
+    /// </summary>
+    internal static readonly Expression<Func<RequestCertificate, Certificate?, NamedCertificate>> Named = NamedColumns();
+
+    private static Expression<Func<RequestCertificate, Certificate?, NamedCertificate>> NamedColumns()
+    {
+        var named = Expression.Parameter(typeof(RequestCertificate), "named");
+        var certificate = Columns.Parameters[0];
+        var view = Expression.Condition(
+            Expression.Equal(certificate, Expression.Constant(null, typeof(Certificate))),
+            Expression.Constant(null, typeof(RequestCertificateView)),
+            Columns.Body);
+        var row = Expression.New(
+            typeof(NamedCertificate).GetConstructor([typeof(string), typeof(string), typeof(RequestCertificateView)])!,
+            Expression.Property(named, nameof(RequestCertificate.RequestId)),
+            Expression.Property(named, nameof(RequestCertificate.CertificateId)),
+            view);
+        return Expression.Lambda<Func<RequestCertificate, Certificate?, NamedCertificate>>(row, named, certificate);
+    }
 }
+
+/// <summary>A certificate a request names, with what its view shows when it is on record (<see cref="RequestCertificateView.Named"/>).</summary>
+internal sealed record NamedCertificate(string RequestId, string CertificateId, RequestCertificateView? View);
 
 /// <summary>One approval.</summary>
 public sealed record ApprovalView(string ApproverId, string? ApproverName, DateTime At, string? Notes);

@@ -68,6 +68,27 @@ public abstract class RequestListTests(ITestDatabaseSource source) : StorageTest
     }
 
     [Fact]
+    public async Task ListAsync_RequestNamingACertificateNoLongerOnRecord_ListsItWithoutItsColumns_AsItsOwnViewDoes()
+    {
+        // A page reads its requests' certificates joined to the certificates they name; the join keeps one it cannot find.
+        var org = await SeedAsync();
+        await using (var scope = NewScope())
+        {
+            await DbOf(scope).Database.ExecuteSqlRawAsync(
+                "INSERT INTO \"RequestCertificates\" (\"RequestId\", \"CertificateId\") VALUES ({0}, 'certificate-not-on-record')", org.ForAlice);
+        }
+
+        var page = await ListAsync(org.Admin, new RequestFilter(null, null), new PageRequest(null, null));
+        var alone = await GetAsync(org.Admin, org.ForAlice);
+
+        var shown = Assert.Single(page.Results, r => r.Id == org.ForAlice);
+        var gone = Assert.Single(shown.Certificates, c => c.Id == "certificate-not-on-record");
+        Assert.Equal((string.Empty, string.Empty), (gone.SerialNumber, gone.Thumbprint));
+        Assert.Equal(2, shown.Certificates.Count);
+        Assert.Equal(JsonSerializer.Serialize(alone.Value), JsonSerializer.Serialize(shown));
+    }
+
+    [Fact]
     public async Task ListAsync_ReviewQueue_PagesAndCountsInTheDatabase()
     {
         var org = await SeedAsync();
