@@ -581,7 +581,9 @@ public sealed partial class RecoveryWorkflow
     /// The requests of a page whose ids (in page order) were found first, read to be shown: each request's row, then its
     /// certificates, approvals and history, each list by a query of its own over the page's ids and each as flat columns.
     /// Reading them as entities with their owned lists cost most of a page (EF Core's split-query shaper builds delegates
-    /// for every request it fills; docs/performance.md, "A page of requests read flat").
+    /// for every request it fills; docs/performance.md, "A page of requests read flat"). The certificates come with the
+    /// columns their views show (<see cref="RequestCertificateView.Named"/>), returned beside the requests for
+    /// <see cref="ViewsAsync"/>.
     /// </summary>
     private async Task<(List<RecoveryRequest> Rows, List<RequestCertificateView> Certificates)> PageRowsAsync(List<string> ids, CancellationToken cancellationToken)
     {
