@@ -166,6 +166,12 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// </summary>
     public TimeSpan RunTime() => ProcessStats.RunTime(_process.Id);
 
+    /// <summary>A mark of each server thread's CPU time, for <see cref="RunTimeSince"/>.</summary>
+    public Dictionary<int, long> RunTimeMark() => ProcessStats.ThreadRunTimes(_process.Id);
+
+    /// <summary>The server's CPU time since <paramref name="mark"/>, to the nanosecond (<see cref="ProcessStats.RunTimeSince"/>).</summary>
+    public TimeSpan RunTimeSince(IReadOnlyDictionary<int, long> mark) => ProcessStats.RunTimeSince(_process.Id, mark);
+
     /// <summary>
     /// Waits until the server is idle: two half-second windows in a row in which it used under 2 % of a core. After a
     /// start or a burst of new work the runtime keeps recompiling hot methods on a thread of its own for tens of
@@ -320,9 +326,28 @@ internal static class ProcessStats
     /// Time the live threads of a process have spent on a CPU, summed from each thread's <c>/proc/PID/task/TID/schedstat</c>
     /// (nanoseconds). Threads that have exited are not counted, so it suits short intervals, not a whole run.
     /// </summary>
-    public static TimeSpan RunTime(int pid)
+    public static TimeSpan RunTime(int pid) => TimeSpan.FromTicks(ThreadRunTimes(pid).Values.Sum() / 100);
+
+    /// <summary>
+    /// The CPU time the process's threads have run since <paramref name="mark"/> (a <see cref="ThreadRunTimes"/>), to the
+    /// nanosecond: each live thread's time less its time at the mark (a thread started since counts whole, one that
+    /// ended since counts nothing), so a thread the runtime retires in between cannot make the difference negative.
+    /// </summary>
+    public static TimeSpan RunTimeSince(int pid, IReadOnlyDictionary<int, long> mark)
     {
         long nanoseconds = 0;
+        foreach (var (thread, now) in ThreadRunTimes(pid))
+        {
+            nanoseconds += now - mark.GetValueOrDefault(thread);
+        }
+
+        return TimeSpan.FromTicks(nanoseconds / 100);
+    }
+
+    /// <summary>Each live thread's time on a CPU so far, in nanoseconds, by thread id.</summary>
+    public static Dictionary<int, long> ThreadRunTimes(int pid)
+    {
+        var times = new Dictionary<int, long>();
         try
         {
             foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
@@ -330,7 +355,7 @@ internal static class ProcessStats
                 try
                 {
                     var line = File.ReadAllText(Path.Combine(task, "schedstat"));
-                    nanoseconds += long.Parse(line.AsSpan(0, line.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+                    times[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = long.Parse(line.AsSpan(0, line.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
                 }
                 catch (IOException)
                 {
@@ -342,7 +367,7 @@ internal static class ProcessStats
         {
         }
 
-        return TimeSpan.FromTicks(nanoseconds / 100);
+        return times;
     }
 
     /// <param name="pid">The process.</param>
