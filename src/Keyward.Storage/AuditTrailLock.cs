@@ -1,6 +1,8 @@
 using System.Data;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Keyward.Storage;
@@ -26,36 +28,44 @@ internal static class AuditTrailLock
     /// <summary>The advisory lock's key: "KWAUDIT1" in ASCII, a value no other application is likely to use.</summary>
     public const long PostgresKey = 0x4B57_4155_4449_5431;
 
-    /// <summary>Begins a transaction that holds the trail's lock.</summary>
-    public static async Task<IDbContextTransaction> BeginAsync(KeywardDbContext db, CancellationToken cancellationToken)
-    {
-        if (db.Database.IsSqlite())
-        {
+    /// <summary>
+    /// Begins the transaction an audited save runs in. On SQLite it holds the trail's lock from its first statement; on
+    /// PostgreSQL the lock is taken by <see cref="LockAndReadTailAsync"/>, which must come next.
+    /// </summary>
+    public static async Task<IDbContextTransaction> BeginAsync(KeywardDbContext db, CancellationToken cancellationToken) =>
+        db.Database.IsSqlite()
             // Serializable and not deferred: Microsoft.Data.Sqlite sends BEGIN IMMEDIATE.
-            return await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
-        }
+            ? await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false)
+            : await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await TakeAsync(db, cancellationToken).ConfigureAwait(false);
-            return transaction;
-        }
-        catch
-        {
-            await transaction.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    /// <summary>Takes the lock inside the current transaction (a no-op on SQLite, whose write lock is the transaction's).</summary>
-    public static async Task TakeAsync(KeywardDbContext db, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inside the current transaction: takes the trail's lock (PostgreSQL; SQLite's write lock is the transaction's
+    /// own) and then reads the trail's tail — the sequence number and hash the next entry links to, or null for an empty
+    /// trail. On PostgreSQL both statements go in one command, one round trip: each statement of it reads the
+    /// database as of its own start (read committed), so the tail is read after the lock is granted and sees every
+    /// entry committed before it.
+    /// </summary>
+    public static async Task<(long Sequence, string Hash)?> LockAndReadTailAsync(KeywardDbContext db, CancellationToken cancellationToken)
     {
-        if (db.Database.IsNpgsql())
+        if (db.Database.CurrentTransaction is null)
         {
-            await db.Database.ExecuteSqlRawAsync(
-                string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({PostgresKey})"),
-                cancellationToken).ConfigureAwait(false);
+            throw new InvalidOperationException("The trail's tail is read inside the transaction that appends to it.");
         }
+
+        const string tail = "SELECT \"Sequence\", \"Hash\" FROM \"AuditEvents\" ORDER BY \"Sequence\" DESC LIMIT 1";
+        var postgres = db.Database.IsNpgsql();
+        var command = db.GetService<IRawSqlCommandBuilder>().Build(postgres
+            ? string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({PostgresKey}); {tail}")
+            : tail);
+        await using var reader = await command.ExecuteReaderAsync(
+            new RelationalCommandParameterObject(db.GetService<IRelationalConnection>(), null, null, db, db.GetService<IRelationalCommandDiagnosticsLogger>()),
+            cancellationToken).ConfigureAwait(false);
+        var rows = reader.DbDataReader;
+        if (postgres)
+        {
+            await rows.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await rows.ReadAsync(cancellationToken).ConfigureAwait(false) ? (rows.GetInt64(0), rows.GetString(1)) : null;
     }
 }

@@ -285,17 +285,13 @@ internal sealed class EfKeywardStore : IKeywardStore, IDisposable, IAsyncDisposa
             : null;
         try
         {
-            if (transaction is null)
-            {
-                // A transaction someone else began: take the lock inside it (PostgreSQL; SQLite's write lock is the transaction's own).
-                await AuditTrailLock.TakeAsync(_db, cancellationToken).ConfigureAwait(false);
-            }
-
-            var tail = await _db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Sequence).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            // The lock first, then the tail as of after it (in one round trip on PostgreSQL); inside a transaction someone
+            // else began as well.
+            var (sequence, hash) = await AuditTrailLock.LockAndReadTailAsync(_db, cancellationToken).ConfigureAwait(false) ?? (0, AuditEvent.GenesisHash);
             foreach (var entry in _pendingAudit)
             {
-                entry.ChainAfter(tail);
-                tail = entry;
+                entry.ChainAfter(sequence, hash);
+                (sequence, hash) = (entry.Sequence, entry.Hash);
             }
 
             _db.AuditEvents.AddRange(_pendingAudit);

@@ -75,7 +75,7 @@ public sealed class AuditEvent
 
     /// <summary>
     /// An entry as a use case records it: its fields and instant, not yet in the chain. The store chains it
-    /// (<see cref="ChainAfter"/>) when it saves, under a lock that serialises every writer of the trail.
+    /// (<see cref="ChainAfter(long, string)"/>) when it saves, under a lock that serialises every writer of the trail.
     /// </summary>
     /// <remarks>
     /// Text is recorded as the database can hold it, since a refusal must be recorded whatever the caller sent: each
@@ -143,8 +143,20 @@ public sealed class AuditEvent
             throw new InvalidOperationException($"Entry '{previous.Action}' is not in the chain yet: chain entries in order.");
         }
 
-        Sequence = (previous?.Sequence ?? 0) + 1;
-        PreviousHash = previous?.Hash ?? GenesisHash;
+        ChainAfter(previous?.Sequence ?? 0, previous?.Hash ?? GenesisHash);
+    }
+
+    /// <summary>
+    /// Places this entry right after the entry numbered <paramref name="previousSequence"/> whose hash is
+    /// <paramref name="previousHash"/> (0 and <see cref="GenesisHash"/>: first of the trail): what a store that reads
+    /// only the tail's number and hash gives. The same rules as <see cref="ChainAfter(AuditEvent?)"/>.
+    /// </summary>
+    public void ChainAfter(long previousSequence, string previousHash)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(previousSequence);
+        ArgumentException.ThrowIfNullOrEmpty(previousHash);
+        Sequence = previousSequence + 1;
+        PreviousHash = previousHash;
         Hash = ComputeHash();
     }
 

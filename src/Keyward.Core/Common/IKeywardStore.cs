@@ -107,7 +107,7 @@ public interface IKeywardStore
     /// <summary>
     /// Saves every staged change in one transaction. When audit entries are staged, the transaction first takes
     /// the trail's database-wide lock, reads the trail's tail and chains the entries after it in the order they
-    /// were added (<see cref="AuditEvent.ChainAfter"/>): concurrent units of work, in one process or several,
+    /// were added (<see cref="AuditEvent.ChainAfter(long, string)"/>): concurrent units of work, in one process or several,
     /// append one after the other and never collide on a sequence number.
     /// </summary>
     /// <exception cref="ConcurrencyConflictException">
