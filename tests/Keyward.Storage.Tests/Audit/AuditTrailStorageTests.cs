@@ -197,6 +197,36 @@ public abstract class AuditTrailStorageTests(ITestDatabaseSource source) : Stora
         AssertChainIntact(events);
     }
 
+    [Fact]
+    public async Task SaveChangesAsync_WhileAnotherUnitOfWorkHoldsTheLockWithItsEntry_ChainsAfterThatEntryOnceItCommits()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(TestData.Instant));
+        await AppendAndSaveAsync(clock, Entry("seed"));
+
+        // The holder saves its entry inside a transaction it began itself, so it holds the trail's lock (and, on
+        // SQLite, the write lock) with the entry written but not committed.
+        await using var holder = NewScope();
+        await new AuditTrail(StoreOf(holder), clock).AppendAsync(Entry("held"), CancellationToken.None);
+        var holderDb = DbOf(holder);
+        await using var transaction = Provider == DatabaseProvider.Sqlite
+            ? await holderDb.Database.BeginTransactionAsync(System.Data.IsolationLevel.Serializable)
+            : await holderDb.Database.BeginTransactionAsync();
+        await Task.Run(() => StoreOf(holder).SaveChangesAsync(CancellationToken.None));
+
+        await using var waiting = NewScope();
+        await new AuditTrail(StoreOf(waiting), clock).AppendAsync(Entry("waited"), CancellationToken.None);
+        var save = Task.Run(() => StoreOf(waiting).SaveChangesAsync(CancellationToken.None));
+        await Task.Delay(TimeSpan.FromMilliseconds(750));
+        Assert.False(save.IsCompleted, "The save did not wait for the trail's lock.");
+        await transaction.CommitAsync();
+        await save;
+
+        // The waiting save read the tail only once it had the lock: after the holder's entry, not beside it.
+        var events = await ListAsync(s => s.AuditEvents.OrderBy(e => e.Sequence));
+        Assert.Equal(["seed", "held", "waited"], events.Select(e => e.Action));
+        AssertChainIntact(events);
+    }
+
     private static async Task<Device> LoadDeviceAsync(AsyncServiceScope scope, string id)
     {
         var store = StoreOf(scope);
