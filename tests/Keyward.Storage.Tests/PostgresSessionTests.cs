@@ -53,6 +53,61 @@ public sealed class PostgresSessionTests(PostgresServer server) : StorageTestBas
     }
 
     [Fact]
+    public async Task PlanOnce_RepeatedStatementInItsScope_IsPlannedForAnyValue_AndTheSessionIsLeftAsItWas()
+    {
+        await using var scope = NewScope();
+        var db = DbOf(scope);
+        var store = StoreOf(scope);
+        await db.Database.OpenConnectionAsync();
+
+        // The same statement with a different value each time, as often as a busy connection runs it: in a scope of
+        // its own each time, then (as a second statement, told apart by its column) outside any.
+        for (var i = 0; i < 10; i++)
+        {
+            var prefix = $"person-{i}";
+            await using (await store.PlanOnceAsync(CancellationToken.None))
+            {
+                await store.ToListAsync(store.People.Where(p => string.Compare(p.LogonName, prefix) >= 0).Select(p => p.Id), CancellationToken.None);
+            }
+
+            await store.ToListAsync(store.People.Where(p => string.Compare(p.LogonName, prefix) >= 0).Select(p => p.Name), CancellationToken.None);
+        }
+
+        var plans = await PreparedPlans.ReadAsync(db, "\"LogonName\" >= $1");
+        var inScope = Assert.Single(plans, p => p.Statement.Contains("SELECT p.\"Id\"", StringComparison.Ordinal));
+        var outside = Assert.Single(plans, p => p.Statement.Contains("SELECT p.\"Name\"", StringComparison.Ordinal));
+
+        // Prepared after a few runs, each statement ran prepared several times: in the scope always on the plan made for
+        // any value; outside it on plans made for each value, which PostgreSQL always makes first.
+        Assert.True(inScope.Generic > 0 && inScope.Custom == 0, $"{inScope}");
+        Assert.True(outside.Custom > 0, $"{outside}");
+
+        // The setting and the transaction ended with the scope: the connection goes back to its pool as it came.
+        var session = await db.Database
+            .SqlQueryRaw<string>("""SELECT current_setting('plan_cache_mode') || ' ' || current_setting('transaction_read_only') AS "Value" """)
+            .SingleAsync();
+        Assert.Equal("auto off", session);
+        Assert.Null(db.Database.CurrentTransaction);
+    }
+
+    [Fact]
+    public async Task PlanOnce_SaveInItsScope_IsRefusedAndWritesNothing()
+    {
+        await using (var scope = NewScope())
+        {
+            var store = StoreOf(scope);
+            await using (await store.PlanOnceAsync(CancellationToken.None))
+            {
+                store.Add(TestData.Group("Written in a read-only scope"));
+                var refused = await Assert.ThrowsAsync<DbUpdateException>(() => store.SaveChangesAsync(CancellationToken.None));
+                Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, Assert.IsType<PostgresException>(refused.InnerException).SqlState);
+            }
+        }
+
+        Assert.Null(await FindAsync(store => store.Groups.Where(g => g.Name == "Written in a read-only scope")));
+    }
+
+    [Fact]
     public void PostgresConnectionString_NothingSet_PreparesAndPlansWithoutParallelWorkers()
     {
         var session = new NpgsqlConnectionStringBuilder(StorageServiceCollectionExtensions.PostgresConnectionString("Host=db;Database=keyward"));

@@ -99,6 +99,16 @@ public interface IKeywardStore
     Task<IReadOnlyList<AuditEntryView>> ReadAuditEntriesAsync(long after, long through, int limit, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Until the returned scope is disposed, this unit of work's reads run on plans the database makes once for any values
+    /// of their parameters, instead of a plan made for each call's values: for reads whose statements cost more to plan
+    /// than to run and whose best plan does not depend on those values — a search by prefix, whose statements carry a wide
+    /// reach's hundreds of groups (docs/scopes.md#finding-people). On PostgreSQL the reads run in one read-only transaction
+    /// with <c>plan_cache_mode</c> set for that transaction alone, which the scope ends; on SQLite, and inside a
+    /// transaction already begun, nothing changes. Nothing may be saved within the scope.
+    /// </summary>
+    Task<IAsyncDisposable> PlanOnceAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// The access epoch: a number the database raises in every transaction that changes a person, a group, a role
     /// or a role assignment (<see cref="Scopes.AccessCache"/>). Read outside any staged change; cheap.
     /// </summary>

@@ -66,7 +66,7 @@ public sealed class PeopleDirectory
             }
         }
 
-        IQueryable<Person> Filtered(IQueryable<Person> query)
+        IQueryable<Person> Filtered(IQueryable<Person> query, int? firstOfEach = null)
         {
             if (!string.IsNullOrWhiteSpace(filter.LogonName))
             {
@@ -79,11 +79,15 @@ public sealed class PeopleDirectory
                 query = query.Where(p => p.GroupId == groupId);
             }
 
-            return string.IsNullOrWhiteSpace(filter.Query) ? query : StartingWith(query, filter.Query);
+            return string.IsNullOrWhiteSpace(filter.Query) ? query : StartingWith(query, filter.Query, firstOfEach);
         }
 
+        // A search's statements are planned once for any text: planned for each text, a wide reach's cost more to plan
+        // than to run, for the same plan (docs/scopes.md#finding-people).
+        await using var plans = string.IsNullOrWhiteSpace(filter.Query) ? null : await _store.PlanOnceAsync(cancellationToken).ConfigureAwait(false);
+
         // The page is walked in list order; its count follows no order, so it finds the reach's people by their groups.
-        var listed = Filtered(Within(_store.People, reach, listOrder: true));
+        var listed = Filtered(Within(_store.People, reach, listOrder: true), (int)Math.Min((long)page.Skip + page.Size, int.MaxValue));
         var counted = Filtered(Within(_store.People, reach));
 
         // The page is found by logon name alone (from an index, without the rest of each row), then its rows are read
@@ -160,9 +164,16 @@ public sealed class PeopleDirectory
     /// The two tests are two disjoint branches of a <c>UNION ALL</c> — logon name matches, then name matches whose logon
     /// name does not — rather than one <c>OR</c>: each branch is a range over its own index, and the logon-name branch
     /// comes out in list order, so a database can merge the branches and stop once the page is full instead of reading
-    /// every match of a short prefix (thousands of rows at a million people) to sort them.
+    /// every match of a short prefix (thousands of rows at a million people) to sort them. A page asks each branch for
+    /// only its first <paramref name="firstOfEach"/> in list order (the rows before the page and the page's own): a
+    /// planner that expects few matches, as PostgreSQL's plan made for any text does, would otherwise append the branches
+    /// and sort every match — all 7,020 index entries of a common prefix, to keep 50 (docs/performance.md, "A search
+    /// planned once").
     /// </remarks>
-    internal static IQueryable<Person> StartingWith(IQueryable<Person> people, string text)
+    /// <param name="people">The people to search.</param>
+    /// <param name="text">What the logon name or the name starts with.</param>
+    /// <param name="firstOfEach">For a page: how many of each branch's matches in logon-name order it can need; null for a count.</param>
+    internal static IQueryable<Person> StartingWith(IQueryable<Person> people, string text, int? firstOfEach = null)
     {
         var prefix = Person.SearchKey(text);
         if (prefix.Length == 0)
@@ -172,17 +183,24 @@ public sealed class PeopleDirectory
 
         var last = prefix[^1];
 #pragma warning disable CA1310 // StartsWith(string) is translated to SQL; its StringComparison overloads are not.
+        IQueryable<Person> byLogonName, byName;
         if (last == char.MaxValue)
         {
-            return people.Where(p => p.LogonName.StartsWith(prefix))
-                .Concat(people.Where(p => p.SearchName.StartsWith(prefix) && !p.LogonName.StartsWith(prefix)));
+            byLogonName = people.Where(p => p.LogonName.StartsWith(prefix));
+            byName = people.Where(p => p.SearchName.StartsWith(prefix) && !p.LogonName.StartsWith(prefix));
         }
-
-        var upper = string.Concat(prefix.AsSpan(0, prefix.Length - 1), [(char)(last + 1)]);
-        return people.Where(p => string.Compare(p.LogonName, prefix) >= 0 && string.Compare(p.LogonName, upper) < 0 && p.LogonName.StartsWith(prefix))
-            .Concat(people.Where(p => string.Compare(p.SearchName, prefix) >= 0 && string.Compare(p.SearchName, upper) < 0 && p.SearchName.StartsWith(prefix)
-                                      && !(string.Compare(p.LogonName, prefix) >= 0 && string.Compare(p.LogonName, upper) < 0 && p.LogonName.StartsWith(prefix))));
+        else
+        {
+            var upper = string.Concat(prefix.AsSpan(0, prefix.Length - 1), [(char)(last + 1)]);
+            byLogonName = people.Where(p => string.Compare(p.LogonName, prefix) >= 0 && string.Compare(p.LogonName, upper) < 0 && p.LogonName.StartsWith(prefix));
+            byName = people.Where(p => string.Compare(p.SearchName, prefix) >= 0 && string.Compare(p.SearchName, upper) < 0 && p.SearchName.StartsWith(prefix)
+                                       && !(string.Compare(p.LogonName, prefix) >= 0 && string.Compare(p.LogonName, upper) < 0 && p.LogonName.StartsWith(prefix)));
+        }
 #pragma warning restore CA1310
+
+        return firstOfEach is not { } first
+            ? byLogonName.Concat(byName)
+            : byLogonName.OrderBy(p => p.LogonName).Take(first).Concat(byName.OrderBy(p => p.LogonName).Take(first));
     }
 
     /// <summary>Restricts a people query to a reach, in the database.</summary>

@@ -112,6 +112,16 @@ internal sealed class InMemoryKeywardStore : IKeywardStore
     /// <summary>Every save counts as a change of access (the list store has no triggers to tell).</summary>
     public Task<long> AccessEpochAsync(CancellationToken cancellationToken) => Task.FromResult((long)Saves);
 
+    /// <summary>Lists have no plans: the scope changes nothing.</summary>
+    public Task<IAsyncDisposable> PlanOnceAsync(CancellationToken cancellationToken) => Task.FromResult<IAsyncDisposable>(NoScope.Instance);
+
+    private sealed class NoScope : IAsyncDisposable
+    {
+        public static readonly NoScope Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     public Task SaveChangesAsync(CancellationToken cancellationToken)
     {
         try

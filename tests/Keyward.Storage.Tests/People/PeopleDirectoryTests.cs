@@ -14,7 +14,7 @@ namespace Keyward.Storage.Tests.People;
 /// </summary>
 public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : StorageTestBase(source)
 {
-    private static readonly FakeTimeProvider Clock = new(TestData.Instant);
+    private protected static readonly FakeTimeProvider Clock = new(TestData.Instant);
 
     private static readonly string[] InReach =
         ["alice.finance", "bob.finance", "carol.payroll", "dave.payroll", "fin.viewer", "zoe.finance"];
@@ -57,6 +57,40 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
             // Outside reach.
             Case(new PeopleFilter(null, "frank", null)),
             Case(new PeopleFilter(null, "chief", null)));
+    }
+
+    [Fact]
+    public async Task ListAsync_QueryPaged_ListsLogonNameAndNameMatchesTogetherInLogonNameOrder()
+    {
+        // "al" starts three logon names and three names of people whose logon names do not start with it, and the two
+        // kinds alternate in logon-name order: each page takes some of each, and a later page more of one than the other.
+        var acme = TestData.Group("Acme");
+        var finance = TestData.Group("Finance", acme);
+        var viewerRole = TestData.Role("Viewer", Operation.ViewPerson);
+        var viewer = TestData.Person("fin.viewer", finance, "Fiona Viewer");
+        viewer.Assign(viewerRole, Scope.Division);
+        Person[] people =
+        [
+            TestData.Person("ak.b", finance, "Alba Brown"),
+            TestData.Person("al.a", finance, "Anne Archer"),
+            TestData.Person("al.c", finance, "Carl Cole"),
+            TestData.Person("al.e", finance, "Eve Early"),
+            TestData.Person("am.d", finance, "Alma Dunn"),
+            TestData.Person("b.f", finance, "Alf Frost"),
+            TestData.Person("c.g", finance, "Greta Green"),
+        ];
+        await SaveAsync([acme, finance, viewerRole, viewer, .. people]);
+        var org = new Organisation(viewer.Id, people.ToDictionary(p => p.LogonName, p => p.Id));
+        var al = new PeopleFilter(null, "al", null);
+
+        await AssertListsAsync(
+            org,
+            new ListCase(al, new PageRequest(1, 2), ["ak.b", "al.a"], 6),
+            new ListCase(al, new PageRequest(2, 2), ["al.c", "al.e"], 6),
+            new ListCase(al, new PageRequest(3, 2), ["am.d", "b.f"], 6),
+            new ListCase(al, new PageRequest(4, 2), [], 6),
+            new ListCase(al, new PageRequest(2, 3), ["al.e", "am.d", "b.f"], 6),
+            new ListCase(al, new PageRequest(1, 5), ["ak.b", "al.a", "al.c", "al.e", "am.d"], 6));
     }
 
     [Fact]
@@ -275,14 +309,14 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
         return result.Value;
     }
 
-    private static async Task<AccessContext> ResolveAsync(IKeywardStore store, string personId)
+    private protected static async Task<AccessContext> ResolveAsync(IKeywardStore store, string personId)
     {
         var access = await new CallerResolver(store).ResolveAsync(personId, CancellationToken.None);
         Assert.NotNull(access);
         return access;
     }
 
-    private async Task<Organisation> SeedAsync()
+    private protected async Task<Organisation> SeedAsync()
     {
         var acme = TestData.Group("Acme");
         var finance = TestData.Group("Finance", acme);
@@ -307,7 +341,7 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
         return new Organisation(viewer.Id, people.ToDictionary(p => p.LogonName, p => p.Id));
     }
 
-    private sealed record Organisation(string ViewerId, IReadOnlyDictionary<string, string> Ids);
+    private protected sealed record Organisation(string ViewerId, IReadOnlyDictionary<string, string> Ids);
 
     private sealed record ListCase(PeopleFilter Filter, PageRequest Page, string[] Expected, int Total)
     {
@@ -320,4 +354,24 @@ public abstract class PeopleDirectoryTests(ITestDatabaseSource source) : Storage
 public sealed class SqlitePeopleDirectoryTests(SqliteDatabases databases) : PeopleDirectoryTests(databases);
 
 [Collection(OnPostgres.Name)]
-public sealed class PostgresPeopleDirectoryTests(PostgresServer server) : PeopleDirectoryTests(server);
+public sealed class PostgresPeopleDirectoryTests(PostgresServer server) : PeopleDirectoryTests(server)
+{
+    [Fact]
+    public async Task ListAsync_Query_IsPlannedOnceForAnyText()
+    {
+        var org = await SeedAsync();
+        await using var scope = NewScope();
+        var store = StoreOf(scope);
+        var access = await ResolveAsync(store, org.ViewerId);
+        var directory = new PeopleDirectory(store, Clock);
+
+        // Searches as an operator types them, on one connection: enough runs for the search's statements to be prepared.
+        foreach (var text in (string[])["a", "al", "ali", "b", "bo", "c", "ca", "car", "d", "da"])
+        {
+            Assert.True((await directory.ListAsync(access, new PeopleFilter(null, text, null), new PageRequest(null, null), CancellationToken.None)).IsSuccess);
+        }
+
+        var search = Assert.Single(await PreparedPlans.ReadAsync(DbOf(scope), "\"SearchName\" >= "));
+        Assert.True(search.Generic > 0 && search.Custom == 0, $"{search}");
+    }
+}
